@@ -1,0 +1,67 @@
+/*
+ * context_x86_64.S - fiber context switch for x86-64, System V ABI.
+ *
+ * Saved frame, at the saved sp (lowest address first):
+ *
+ *   sp + 0   +-------------------+
+ *            | MXCSR (4 bytes)   |  SSE control/status: rounding mode, exception masks
+ *   sp + 4   | x87 CW (2 bytes)  |  x87 control word: precision, rounding
+ *   sp + 8   +-------------------+
+ *            | r15               |
+ *   sp + 16  | r14               |
+ *   sp + 24  | r13               |
+ *   sp + 32  | r12               |  new fiber: entry function
+ *   sp + 40  | rbx               |  new fiber: its argument
+ *   sp + 48  | rbp               |
+ *   sp + 56  | return address    |  new fiber: urt__ctx_trampoline
+ *            +-------------------+
+ *
+ * Only the callee-saved state is kept: the caller of urt__ctx_switch has
+ * already saved everything else, as for any function call.
+ */
+	.text
+	.globl urt__ctx_switch
+	.hidden urt__ctx_switch
+	.type urt__ctx_switch, @function
+	/* void urt__ctx_switch(struct urt__ctx *from (rdi), struct urt__ctx *to (rsi)) */
+urt__ctx_switch:
+	.cfi_startproc
+	pushq %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	subq $8, %rsp
+	stmxcsr (%rsp)
+	fnstcw 4(%rsp)
+	movq %rsp, (%rdi)
+	movq (%rsi), %rsp
+	ldmxcsr (%rsp)
+	fldcw 4(%rsp)
+	addq $8, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	ret
+	.cfi_endproc
+	.size urt__ctx_switch, .-urt__ctx_switch
+
+	.globl urt__ctx_trampoline
+	.hidden urt__ctx_trampoline
+	.type urt__ctx_trampoline, @function
+	/* First code a new fiber runs: rsp is 16-byte aligned here, so the
+	 * call below enters entry(arg) with the alignment the ABI promises. */
+urt__ctx_trampoline:
+	.cfi_startproc
+	.cfi_undefined rip
+	movq %rbx, %rdi
+	callq *%r12
+	ud2 /* entry never returns */
+	.cfi_endproc
+	.size urt__ctx_trampoline, .-urt__ctx_trampoline
+
+	.section .note.GNU-stack,"",@progbits

@@ -1,0 +1,225 @@
+/*
+ * executor.c - tasks as stackful fibers, a FIFO run queue, and the loop that
+ * alternates between running tasks and polling the reactor.
+ *
+ * Every switch goes scheduler -> task -> scheduler: a task never switches to
+ * another task directly, so the scheduler is the one place that decides who
+ * runs and when the reactor is polled.
+ */
+#include "internal.h"
+#include "sanitizer.h"
+
+#include <errno.h>
+
+__thread struct urt__task *urt__self;
+__thread struct urt *urt__rt;
+
+static void runq_push(struct urt *rt, struct urt__task *t)
+{
+	t->next = NULL;
+	if (rt->runq_tail)
+		rt->runq_tail->next = t;
+	else
+		rt->runq_head = t;
+	rt->runq_tail = t;
+	rt->runq_len++;
+}
+
+static struct urt__task *runq_pop(struct urt *rt)
+{
+	struct urt__task *t = rt->runq_head;
+	rt->runq_head = t->next;
+	if (!rt->runq_head)
+		rt->runq_tail = NULL;
+	rt->runq_len--;
+	return t;
+}
+
+void urt__wake(struct urt *rt, struct urt__task *t)
+{
+	/* A task may be woken by several completions (await_any); only the
+	 * first one queues it. */
+	if (t && t->state == URT__TASK_BLOCKED) {
+		t->state = URT__TASK_RUNNABLE;
+		runq_push(rt, t);
+	}
+}
+
+/* The only two context switches in the runtime, with the annotations
+ * AddressSanitizer needs to follow a stack change. */
+static void switch_to_task(struct urt *rt, struct urt__task *t)
+{
+#ifdef URT__ASAN
+	__sanitizer_start_switch_fiber(&rt->sched_fake_stack, t->stack_lo, t->stack_size);
+#endif
+	urt__ctx_switch(&rt->sched_ctx, &t->ctx);
+#ifdef URT__ASAN
+	__sanitizer_finish_switch_fiber(rt->sched_fake_stack, NULL, NULL);
+#endif
+}
+
+static void switch_to_scheduler(struct urt *rt, struct urt__task *t, bool finished)
+{
+#ifdef URT__ASAN
+	/* A finished task will never resume: NULL lets ASan free its fake stack. */
+	__sanitizer_start_switch_fiber(finished ? NULL : &t->asan_fake_stack, rt->sched_stack_lo,
+				       rt->sched_stack_size);
+#endif
+	urt__ctx_switch(&t->ctx, &rt->sched_ctx);
+#ifdef URT__ASAN
+	__sanitizer_finish_switch_fiber(t->asan_fake_stack, NULL, NULL);
+#endif
+	(void)finished;
+}
+
+static void task_main(void *arg)
+{
+	struct urt__task *t = arg;
+	struct urt *rt = t->rt;
+#ifdef URT__ASAN
+	const void *lo;
+	size_t size;
+	__sanitizer_finish_switch_fiber(NULL, &lo, &size);
+	rt->sched_stack_lo = (void *)lo;
+	rt->sched_stack_size = size;
+#endif
+	t->fn(t->arg);
+	t->state = URT__TASK_DONE;
+	switch_to_scheduler(rt, t, true);
+	__builtin_unreachable();
+}
+
+int urt_spawn(struct urt *rt, void (*fn)(void *), void *arg)
+{
+	if (!rt || !fn)
+		return -EINVAL;
+	struct urt__task *t = urt__task_alloc(rt);
+	if (!t)
+		return -ENOMEM;
+	t->rt = rt;
+	t->fn = fn;
+	t->arg = arg;
+	t->local = NULL;
+	t->asan_fake_stack = NULL;
+	urt__ctx_make(&t->ctx, t->stack_lo, t->stack_size, task_main, t);
+	t->state = URT__TASK_RUNNABLE;
+	runq_push(rt, t);
+	t->live_prev = NULL;
+	t->live_next = rt->live_list;
+	if (rt->live_list)
+		rt->live_list->live_prev = t;
+	rt->live_list = t;
+	rt->live_tasks++;
+	rt->stats.tasks_spawned++;
+	return 0;
+}
+
+void urt__suspend(void)
+{
+	struct urt__task *t = urt__self;
+	t->state = URT__TASK_BLOCKED;
+	switch_to_scheduler(t->rt, t, false);
+}
+
+void urt_yield(void)
+{
+	struct urt__task *t = urt__self;
+	if (!t)
+		return;
+	t->state = URT__TASK_RUNNABLE;
+	runq_push(t->rt, t);
+	switch_to_scheduler(t->rt, t, false);
+}
+
+void *urt_task_local(void)
+{
+	return urt__self ? urt__self->local : NULL;
+}
+
+void urt_set_task_local(void *p)
+{
+	if (urt__self)
+		urt__self->local = p;
+}
+
+struct urt *urt_current(void)
+{
+	return urt__rt;
+}
+
+static void run_task(struct urt *rt, struct urt__task *t)
+{
+	t->state = URT__TASK_RUNNING;
+	urt__self = t;
+	rt->stats.context_switches++;
+	switch_to_task(rt, t);
+	urt__self = NULL;
+	if (t->state == URT__TASK_DONE) {
+		if (t->live_prev)
+			t->live_prev->live_next = t->live_next;
+		else
+			rt->live_list = t->live_next;
+		if (t->live_next)
+			t->live_next->live_prev = t->live_prev;
+		rt->live_tasks--;
+		rt->stats.tasks_finished++;
+		urt__task_release(rt, t);
+	}
+}
+
+/*
+ * The loop: run every task that is runnable at the start of a pass (tasks
+ * woken or yielding during the pass wait for the next one, so a yield loop
+ * cannot starve the reactor), then poll the reactor: submit what is queued
+ * and reap what has completed.  The poll blocks in the kernel only when no
+ * task is runnable, and never with SQEs left unsubmitted.
+ */
+int urt_run(struct urt *rt)
+{
+	if (!rt)
+		return -EINVAL;
+	if (rt->running || urt__rt)
+		return -EBUSY;
+	rt->running = true;
+	urt__rt = rt;
+	int ret = 0;
+	while (rt->live_tasks > 0) {
+		for (unsigned n = rt->runq_len; n > 0; n--)
+			run_task(rt, runq_pop(rt));
+		if (rt->live_tasks == 0)
+			break;
+		bool idle = rt->runq_len == 0;
+		if (idle && rt->inflight == 0 && rt->sq_pending == 0) {
+			ret = -EDEADLK; /* every task waits and nothing can wake one */
+			break;
+		}
+		ret = urt__reactor_poll(rt, idle);
+		if (ret < 0)
+			break;
+		ret = 0;
+	}
+	urt__rt = NULL;
+	rt->running = false;
+	return ret;
+}
+
+/* Frees every task that never finished (urt_destroy after an error, or
+ * tasks spawned but never run).  The reactor has been drained first, so no
+ * kernel operation can still write into these stacks. */
+void urt__tasks_free_all(struct urt *rt)
+{
+	while (rt->live_list) {
+		struct urt__task *t = rt->live_list;
+		rt->live_list = t->live_next;
+		urt__task_unmap(t);
+	}
+	rt->live_tasks = 0;
+	rt->runq_head = rt->runq_tail = NULL;
+	rt->runq_len = 0;
+	while (rt->task_cache) {
+		struct urt__task *t = rt->task_cache;
+		rt->task_cache = t->next;
+		urt__task_unmap(t);
+	}
+	rt->task_cache_len = 0;
+}

@@ -1,0 +1,159 @@
+/*
+ * internal.h - the runtime's private structures, shared by its .c files.
+ * Names crossing files but not the API start with urt__.
+ */
+#ifndef URT_INTERNAL_H
+#define URT_INTERNAL_H
+
+#include "urt.h"
+#include "context.h"
+
+#include <liburing.h>
+#include <stdbool.h>
+
+#define URT__LIKELY(x) __builtin_expect(!!(x), 1)
+#define URT__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define URT__HIDDEN __attribute__((visibility("hidden")))
+
+/* How often a transient failure (submit -EAGAIN/-EBUSY/-EINTR/-ENOMEM, a full
+ * SQ, an operation's -EAGAIN/-EINTR) is retried before it surfaces as the
+ * error.  Large enough that a 50 % fault rate practically never surfaces
+ * (2^-64), small enough that a permanent failure ends quickly. */
+#define URT__MAX_RETRIES 64
+
+enum urt__op_state { URT__OP_FREE, URT__OP_INFLIGHT, URT__OP_DONE };
+enum urt__op_flag {
+	URT__OP_CANCELLED = 1 << 0, /* cancel requested: do not resubmit */
+	URT__OP_STREAM = 1 << 1,    /* off == -1: a short result cannot be faked (data would be lost) */
+};
+
+/* One operation: its arguments (kept so a transient failure can resubmit
+ * it), its result and the task waiting for it.  Its address is the SQE's
+ * user_data, so a completion finds its owner in O(1). It is also what a
+ * struct urt_future points at. */
+struct urt__op {
+	uint8_t opcode;
+	uint8_t state;
+	uint8_t flags;
+	uint8_t retries;
+	uint8_t cancel_pending; /* our cancel requests whose CQE is still to come */
+	int32_t res;
+	struct urt__task *waiter;
+	int fd;
+	uint32_t len;
+	uint32_t op_flags; /* rw/msg/open/accept flags, or timeout flags */
+	uint16_t buf_index;
+	void *addr;
+	uint64_t off;
+	uint64_t addr2;
+	struct __kernel_timespec ts;
+	struct urt__op *next; /* free list, retry list */
+};
+
+enum urt__task_state { URT__TASK_RUNNABLE, URT__TASK_RUNNING, URT__TASK_BLOCKED, URT__TASK_DONE };
+
+/* A task lives at the top of its own stack mapping: one mmap per task,
+ * nothing else to allocate. */
+struct urt__task {
+	struct urt__ctx ctx;
+	struct urt__task *next; /* run queue or free cache */
+	struct urt__task *live_prev, *live_next; /* every unfinished task, for urt_destroy */
+	struct urt *rt;
+	void (*fn)(void *);
+	void *arg;
+	void *local;
+	void *map;          /* the whole mapping, guard page included */
+	size_t map_size;
+	void *stack_lo;     /* lowest usable stack address */
+	size_t stack_size;  /* usable bytes */
+	unsigned state;
+	unsigned valgrind_id;
+	void *asan_fake_stack;
+};
+
+struct urt__op_slab {
+	struct urt__op_slab *next;
+	struct urt__op ops[];
+};
+
+struct urt {
+	struct io_uring ring;
+	bool ring_ready;
+	bool running;
+	unsigned flags;
+	unsigned submit_batch;
+	unsigned wait_nr;
+	size_t stack_size;
+
+	/* executor */
+	struct urt__task *runq_head, *runq_tail;
+	unsigned runq_len;
+	unsigned live_tasks;
+	struct urt__task *live_list;
+	struct urt__task *task_cache;
+	unsigned task_cache_len;
+	struct urt__ctx sched_ctx;
+	void *sched_stack_lo; /* for the sanitizer's stack switching */
+	size_t sched_stack_size;
+	void *sched_fake_stack;
+
+	/* reactor */
+	unsigned sq_pending; /* SQEs queued since the last successful submit */
+	unsigned inflight;   /* CQEs still to come (ops and our cancels) */
+	int fatal;           /* -EBADR and other unrecoverable ring errors */
+	struct urt__op *free_ops;
+	struct urt__op_slab *slabs;
+	struct urt__op *retry_head; /* ops to resubmit after a transient result */
+	int *fixed_index;           /* fd -> registered file index, -1 = none */
+	unsigned fixed_len;
+	uint64_t prng;
+
+	struct urt_stats stats;
+};
+
+/* The running task and runtime of this thread (NULL outside urt_run). */
+extern __thread struct urt__task *urt__self;
+extern __thread struct urt *urt__rt;
+
+/* executor.c */
+URT__HIDDEN void urt__suspend(void);
+URT__HIDDEN void urt__wake(struct urt *rt, struct urt__task *t);
+URT__HIDDEN void urt__tasks_free_all(struct urt *rt);
+
+/* stack.c */
+URT__HIDDEN struct urt__task *urt__task_alloc(struct urt *rt);
+URT__HIDDEN void urt__task_release(struct urt *rt, struct urt__task *t);
+URT__HIDDEN void urt__task_unmap(struct urt__task *t);
+
+/* reactor.c */
+URT__HIDDEN int urt__reactor_init(struct urt *rt, unsigned entries, unsigned flags);
+URT__HIDDEN void urt__reactor_drain_and_exit(struct urt *rt);
+URT__HIDDEN void urt__op_start(struct urt *rt, struct urt__op *op);
+URT__HIDDEN int urt__op_cancel(struct urt *rt, struct urt__op *op);
+URT__HIDDEN int urt__reactor_poll(struct urt *rt, bool may_block);
+URT__HIDDEN struct urt__op *urt__op_alloc(struct urt *rt);
+URT__HIDDEN void urt__op_free(struct urt *rt, struct urt__op *op);
+URT__HIDDEN void urt__ops_free_all(struct urt *rt);
+
+/* faults.c: a point costs one predictable branch while disarmed. */
+extern int urt__faults_armed;
+URT__HIDDEN int urt__fault_fire(struct urt *rt, enum urt_fault_point p, int default_errno);
+URT__HIDDEN void urt__faults_arm_from_env(void);
+#ifdef URT_FAULT_POINTS
+/* 0 when the point does not fire; else the errno to inject (positive). */
+#define URT__FAULT(rt, p, err) (URT__UNLIKELY(urt__faults_armed) ? urt__fault_fire(rt, p, err) : 0)
+#else
+#define URT__FAULT(rt, p, err) 0
+#endif
+/* A cheap PRNG for fault lengths; seeded from FIU_PRNG_SEED for repeatable runs. */
+static inline uint64_t urt__rand(struct urt *rt)
+{
+	uint64_t x = rt->prng;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	rt->prng = x;
+	return x;
+}
+
+#endif
