@@ -59,6 +59,11 @@ URT_API void urt_destroy(struct urt *rt);
 URT_API int urt_spawn(struct urt *rt, void (*fn)(void *), void *arg); /* also from inside a task */
 URT_API int urt_run(struct urt *rt); /* until every task has returned */
 
+/* One step of urt_run, for embedding in another event loop: runs the tasks
+ * that are runnable now, submits what they queued and reaps what has
+ * completed, without blocking.  Returns the number of live tasks. */
+URT_API int urt_run_once(struct urt *rt);
+
 /* The runtime the calling thread is running (inside urt_run), or NULL. */
 URT_API struct urt *urt_current(void);
 

@@ -168,13 +168,25 @@ static void run_task(struct urt *rt, struct urt__task *t)
 }
 
 /*
- * The loop: run every task that is runnable at the start of a pass (tasks
- * woken or yielding during the pass wait for the next one, so a yield loop
- * cannot starve the reactor), then poll the reactor: submit what is queued
- * and reap what has completed.  The poll blocks in the kernel only when no
- * task is runnable, and never with SQEs left unsubmitted.
+ * One turn of the loop: run every task that is runnable at the start of the
+ * pass (tasks woken or yielding during the pass wait for the next one, so a
+ * yield loop cannot starve the reactor), then poll the reactor: submit what
+ * is queued and reap what has completed.  The poll blocks in the kernel only
+ * when may_block and no task is runnable, and never with SQEs unsubmitted.
  */
-int urt_run(struct urt *rt)
+static int turn(struct urt *rt, bool may_block)
+{
+	for (unsigned n = rt->runq_len; n > 0; n--)
+		run_task(rt, runq_pop(rt));
+	if (rt->live_tasks == 0)
+		return 0;
+	bool idle = rt->runq_len == 0;
+	if (may_block && idle && rt->inflight == 0 && rt->sq_pending == 0)
+		return -EDEADLK; /* every task waits and nothing can wake one */
+	return urt__reactor_poll(rt, may_block && idle);
+}
+
+static int enter_loop(struct urt *rt)
 {
 	if (!rt)
 		return -EINVAL;
@@ -182,25 +194,35 @@ int urt_run(struct urt *rt)
 		return -EBUSY;
 	rt->running = true;
 	urt__rt = rt;
-	int ret = 0;
-	while (rt->live_tasks > 0) {
-		for (unsigned n = rt->runq_len; n > 0; n--)
-			run_task(rt, runq_pop(rt));
-		if (rt->live_tasks == 0)
-			break;
-		bool idle = rt->runq_len == 0;
-		if (idle && rt->inflight == 0 && rt->sq_pending == 0) {
-			ret = -EDEADLK; /* every task waits and nothing can wake one */
-			break;
-		}
-		ret = urt__reactor_poll(rt, idle);
-		if (ret < 0)
-			break;
-		ret = 0;
-	}
+	return 0;
+}
+
+static void leave_loop(struct urt *rt)
+{
 	urt__rt = NULL;
 	rt->running = false;
-	return ret;
+}
+
+int urt_run(struct urt *rt)
+{
+	int ret = enter_loop(rt);
+	if (ret < 0)
+		return ret;
+	while (rt->live_tasks > 0 && ret >= 0)
+		ret = turn(rt, true);
+	leave_loop(rt);
+	return ret < 0 ? ret : 0;
+}
+
+int urt_run_once(struct urt *rt)
+{
+	int ret = enter_loop(rt);
+	if (ret < 0)
+		return ret;
+	if (rt->live_tasks > 0)
+		ret = turn(rt, false);
+	leave_loop(rt);
+	return ret < 0 ? ret : (int)rt->live_tasks;
 }
 
 /* Frees every task that never finished (urt_destroy after an error, or

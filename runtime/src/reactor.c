@@ -14,6 +14,7 @@
  * Each is bounded by URT__MAX_RETRIES, after which the error surfaces.
  */
 #include "internal.h"
+#include "sanitizer.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -84,6 +85,33 @@ static void complete(struct urt *rt, struct urt__op *op, int res)
 		urt__wake(rt, op->waiter);
 }
 
+/* Tells memcheck what the kernel wrote into the operation's memory. */
+static void mark_filled(const struct urt__op *op, size_t n)
+{
+	switch (op->opcode) {
+	case IORING_OP_READ:
+	case IORING_OP_READ_FIXED:
+	case IORING_OP_RECV:
+		URT__VALGRIND_DEFINED(op->addr, n);
+		break;
+	case IORING_OP_READV: {
+		const struct iovec *iov = op->addr;
+		for (uint32_t i = 0; i < op->len && n > 0; i++) {
+			size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
+			URT__VALGRIND_DEFINED(iov[i].iov_base, k);
+			n -= k;
+		}
+		break;
+	}
+	case IORING_OP_ACCEPT:
+		if (op->addr2)
+			URT__VALGRIND_DEFINED((void *)(uintptr_t)op->addr2, sizeof(socklen_t));
+		if (op->addr && op->addr2)
+			URT__VALGRIND_DEFINED(op->addr, *(socklen_t *)(uintptr_t)op->addr2);
+		break;
+	}
+}
+
 static void dispatch(struct urt *rt, uint64_t user_data, int res)
 {
 	rt->inflight--;
@@ -108,6 +136,8 @@ static void dispatch(struct urt *rt, uint64_t user_data, int res)
 	if (res > 1 && (op->opcode == IORING_OP_READ || op->opcode == IORING_OP_READ_FIXED) &&
 	    !(op->flags & URT__OP_STREAM) && URT__FAULT(rt, URT_FAULT_READ_SHORT, 1))
 		res = 1 + (int)(urt__rand(rt) % (uint64_t)(res - 1));
+	if (res > 0)
+		mark_filled(op, (size_t)res);
 	complete(rt, op, res);
 }
 

@@ -24,10 +24,15 @@
 #endif
 
 #ifdef URT_HAVE_VALGRIND
+#include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>
 #define URT__VALGRIND_STACK_REGISTER(lo, hi) VALGRIND_STACK_REGISTER(lo, hi)
 #define URT__VALGRIND_STACK_DEREGISTER(id) VALGRIND_STACK_DEREGISTER(id)
+/* The kernel fills read buffers behind Valgrind's back (no system call of
+ * the process touches them), so memcheck must be told they are defined. */
+#define URT__VALGRIND_DEFINED(p, n) VALGRIND_MAKE_MEM_DEFINED(p, n)
 #else
+#define URT__VALGRIND_DEFINED(p, n) ((void)(p), (void)(n))
 #define URT__VALGRIND_STACK_REGISTER(lo, hi) ((void)(lo), (void)(hi), 0u)
 #define URT__VALGRIND_STACK_DEREGISTER(id) ((void)(id))
 #endif

@@ -1,0 +1,54 @@
+/* Ordering: yield goes to the back of a FIFO run queue; sleeps wake in deadline order. */
+#include "check.h"
+#include <urt.h>
+
+static char trace[64];
+static int pos;
+
+static void yielder(void *arg)
+{
+	char c = (char)(uintptr_t)arg;
+	for (int i = 0; i < 3; i++) {
+		trace[pos++] = c;
+		urt_yield();
+	}
+}
+
+static char wake_order[8];
+static int wpos;
+
+static void sleeper(void *arg)
+{
+	uintptr_t ms = (uintptr_t)arg;
+	CHECK_EQ(urt_sleep(ms * 1000000ull), 0);
+	wake_order[wpos++] = (char)('0' + ms / 10);
+}
+
+int main(void)
+{
+	struct urt *rt;
+	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(urt_spawn(rt, yielder, (void *)'a'), 0);
+	CHECK_EQ(urt_spawn(rt, yielder, (void *)'b'), 0);
+	CHECK_EQ(urt_spawn(rt, yielder, (void *)'c'), 0);
+	CHECK_EQ(urt_run(rt), 0);
+	trace[pos] = 0;
+	printf("yield trace: %s\n", trace);
+	CHECK(strcmp(trace, "abcabcabc") == 0);
+
+	/* spawned in scrambled order, woken by deadline */
+	const uintptr_t ms[] = { 30, 10, 50, 20, 40 };
+	for (int i = 0; i < 5; i++)
+		CHECK_EQ(urt_spawn(rt, sleeper, (void *)ms[i]), 0);
+	CHECK_EQ(urt_run(rt), 0);
+	wake_order[wpos] = 0;
+	printf("wake order: %s\n", wake_order);
+	CHECK(strcmp(wake_order, "12345") == 0);
+
+	/* urt_yield / I/O outside a task */
+	CHECK_EQ(urt_nop(), -EPERM);
+	CHECK_EQ(urt_sleep(1), -EPERM);
+	urt_yield(); /* a no-op outside a task */
+	urt_destroy(rt);
+	return 0;
+}
