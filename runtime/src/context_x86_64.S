@@ -16,6 +16,9 @@
  *   sp + 56  | return address    |  new fiber: urt__ctx_trampoline
  *            +-------------------+
  *
+ * MXCSR and the x87 control word are restored only when they differ from
+ * the current ones: loading them is slow and they almost never change.
+ *
  * Only the callee-saved state is kept: the caller of urt__ctx_switch has
  * already saved everything else, as for any function call.
  */
@@ -35,10 +38,20 @@ urt__ctx_switch:
 	subq $8, %rsp
 	stmxcsr (%rsp)
 	fnstcw 4(%rsp)
+	/* Read back with the same widths as the stores, so the loads are
+	 * forwarded from the store buffer instead of stalling on it. */
+	movl (%rsp), %eax
+	movzwl 4(%rsp), %edx
 	movq %rsp, (%rdi)
 	movq (%rsi), %rsp
-	ldmxcsr (%rsp)
-	fldcw 4(%rsp)
+	/* ldmxcsr and fldcw stall the pipeline (they were most of the cost of
+	 * a switch): load them only when the resumed context's values differ
+	 * from ours, which in practice is never. */
+	cmpl (%rsp), %eax
+	jne 2f
+	cmpw 4(%rsp), %dx
+	jne 2f
+1:
 	addq $8, %rsp
 	popq %r15
 	popq %r14
@@ -47,6 +60,10 @@ urt__ctx_switch:
 	popq %rbx
 	popq %rbp
 	ret
+2:
+	ldmxcsr (%rsp)
+	fldcw 4(%rsp)
+	jmp 1b
 	.cfi_endproc
 	.size urt__ctx_switch, .-urt__ctx_switch
 

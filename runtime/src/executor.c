@@ -11,8 +11,8 @@
 
 #include <errno.h>
 
-__thread struct urt__task *urt__self;
-__thread struct urt *urt__rt;
+URT__TLS struct urt__task *urt__self;
+URT__TLS struct urt *urt__rt;
 
 static void runq_push(struct urt *rt, struct urt__task *t)
 {
@@ -45,9 +45,14 @@ void urt__wake(struct urt *rt, struct urt__task *t)
 	}
 }
 
-/* The only two context switches in the runtime, with the annotations
- * AddressSanitizer needs to follow a stack change. */
-static void switch_to_task(struct urt *rt, struct urt__task *t)
+/*
+ * The context switches, each with the annotations AddressSanitizer needs to
+ * follow a change of stack.  A task that blocks hands the CPU straight to
+ * the next runnable task of the current pass (one switch per operation
+ * instead of two); it returns to the scheduler only when the pass is over
+ * or when it has finished (a finished task cannot free its own stack).
+ */
+static void sched_to_task(struct urt *rt, struct urt__task *t)
 {
 #ifdef URT__ASAN
 	__sanitizer_start_switch_fiber(&rt->sched_fake_stack, t->stack_lo, t->stack_size);
@@ -58,8 +63,9 @@ static void switch_to_task(struct urt *rt, struct urt__task *t)
 #endif
 }
 
-static void switch_to_scheduler(struct urt *rt, struct urt__task *t, bool finished)
+static void task_to_sched(struct urt *rt, struct urt__task *t, bool finished)
 {
+	rt->last = t;
 #ifdef URT__ASAN
 	/* A finished task will never resume: NULL lets ASan free its fake stack. */
 	__sanitizer_start_switch_fiber(finished ? NULL : &t->asan_fake_stack, rt->sched_stack_lo,
@@ -72,6 +78,36 @@ static void switch_to_scheduler(struct urt *rt, struct urt__task *t, bool finish
 	(void)finished;
 }
 
+static void task_to_task(struct urt__task *t, struct urt__task *next)
+{
+#ifdef URT__ASAN
+	__sanitizer_start_switch_fiber(&t->asan_fake_stack, next->stack_lo, next->stack_size);
+#endif
+	urt__ctx_switch(&t->ctx, &next->ctx);
+#ifdef URT__ASAN
+	__sanitizer_finish_switch_fiber(t->asan_fake_stack, NULL, NULL);
+#endif
+}
+
+/* Leaves the running task t (already marked BLOCKED or RUNNABLE). */
+static void switch_away(struct urt *rt, struct urt__task *t)
+{
+	if (rt->pass_left > 0) {
+		struct urt__task *next = runq_pop(rt);
+		rt->pass_left--;
+		if (next == t) { /* nothing else to run: carry on */
+			t->state = URT__TASK_RUNNING;
+			return;
+		}
+		next->state = URT__TASK_RUNNING;
+		urt__self = next;
+		rt->stats.context_switches++;
+		task_to_task(t, next);
+	} else {
+		task_to_sched(rt, t, false);
+	}
+}
+
 static void task_main(void *arg)
 {
 	struct urt__task *t = arg;
@@ -80,12 +116,16 @@ static void task_main(void *arg)
 	const void *lo;
 	size_t size;
 	__sanitizer_finish_switch_fiber(NULL, &lo, &size);
-	rt->sched_stack_lo = (void *)lo;
-	rt->sched_stack_size = size;
+	/* The first task ever started came from the scheduler: that is the
+	 * stack every later task_to_sched switches to. */
+	if (!rt->sched_stack_lo) {
+		rt->sched_stack_lo = (void *)lo;
+		rt->sched_stack_size = size;
+	}
 #endif
 	t->fn(t->arg);
 	t->state = URT__TASK_DONE;
-	switch_to_scheduler(rt, t, true);
+	task_to_sched(rt, t, true);
 	__builtin_unreachable();
 }
 
@@ -118,7 +158,7 @@ void urt__suspend(void)
 {
 	struct urt__task *t = urt__self;
 	t->state = URT__TASK_BLOCKED;
-	switch_to_scheduler(t->rt, t, false);
+	switch_away(t->rt, t);
 }
 
 void urt_yield(void)
@@ -128,7 +168,7 @@ void urt_yield(void)
 		return;
 	t->state = URT__TASK_RUNNABLE;
 	runq_push(t->rt, t);
-	switch_to_scheduler(t->rt, t, false);
+	switch_away(t->rt, t);
 }
 
 void *urt_task_local(void)
@@ -152,18 +192,20 @@ static void run_task(struct urt *rt, struct urt__task *t)
 	t->state = URT__TASK_RUNNING;
 	urt__self = t;
 	rt->stats.context_switches++;
-	switch_to_task(rt, t);
+	sched_to_task(rt, t);
 	urt__self = NULL;
-	if (t->state == URT__TASK_DONE) {
-		if (t->live_prev)
-			t->live_prev->live_next = t->live_next;
+	/* Control may come back from another task than t (direct switches). */
+	struct urt__task *last = rt->last;
+	if (last->state == URT__TASK_DONE) {
+		if (last->live_prev)
+			last->live_prev->live_next = last->live_next;
 		else
-			rt->live_list = t->live_next;
-		if (t->live_next)
-			t->live_next->live_prev = t->live_prev;
+			rt->live_list = last->live_next;
+		if (last->live_next)
+			last->live_next->live_prev = last->live_prev;
 		rt->live_tasks--;
 		rt->stats.tasks_finished++;
-		urt__task_release(rt, t);
+		urt__task_release(rt, last);
 	}
 }
 
@@ -176,8 +218,11 @@ static void run_task(struct urt *rt, struct urt__task *t)
  */
 static int turn(struct urt *rt, bool may_block)
 {
-	for (unsigned n = rt->runq_len; n > 0; n--)
+	rt->pass_left = rt->runq_len;
+	while (rt->pass_left > 0) {
+		rt->pass_left--;
 		run_task(rt, runq_pop(rt));
+	}
 	if (rt->live_tasks == 0)
 		return 0;
 	bool idle = rt->runq_len == 0;

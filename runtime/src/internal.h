@@ -88,10 +88,13 @@ struct urt {
 	/* executor */
 	struct urt__task *runq_head, *runq_tail;
 	unsigned runq_len;
+	unsigned pass_left; /* tasks of the current pass not yet run */
+	struct urt__task *last; /* the task that last switched to the scheduler */
 	unsigned live_tasks;
 	struct urt__task *live_list;
 	struct urt__task *task_cache;
 	unsigned task_cache_len;
+	unsigned stack_colour; /* cache colour of the next new stack */
 	struct urt__ctx sched_ctx;
 	void *sched_stack_lo; /* for the sanitizer's stack switching */
 	size_t sched_stack_size;
@@ -112,8 +115,11 @@ struct urt {
 };
 
 /* The running task and runtime of this thread (NULL outside urt_run). */
-extern __thread struct urt__task *urt__self;
-extern __thread struct urt *urt__rt;
+/* initial-exec: a direct %fs-relative access instead of a __tls_get_addr
+ * call on every I/O call (the library is linked, not dlopen'ed late). */
+#define URT__TLS __thread __attribute__((tls_model("initial-exec")))
+extern URT__TLS struct urt__task *urt__self;
+extern URT__TLS struct urt *urt__rt;
 
 /* executor.c */
 URT__HIDDEN void urt__suspend(void);

@@ -241,12 +241,25 @@ static int submit(struct urt *rt, unsigned wait)
 	}
 }
 
+/* liburing 2.3's io_uring_get_sqe is an out-of-line call; this is its fast
+ * path, inline.  Without SQPOLL only our own enter moves the kernel's head,
+ * so a plain load is enough; with SQPOLL the poller thread moves it and the
+ * acquire pairs with its release. */
+static inline struct io_uring_sqe *sqe_fast(struct urt *rt)
+{
+	struct io_uring_sq *sq = &rt->ring.sq;
+	unsigned head = (rt->flags & URT_SQPOLL) ? io_uring_smp_load_acquire(sq->khead) : *sq->khead;
+	if (URT__UNLIKELY(sq->sqe_tail - head >= sq->ring_entries))
+		return NULL;
+	return &sq->sqes[sq->sqe_tail++ & sq->ring_mask];
+}
+
 static struct io_uring_sqe *get_sqe(struct urt *rt)
 {
 	for (unsigned tries = 0;; tries++) {
 		struct io_uring_sqe *sqe = NULL;
 		if (!URT__FAULT(rt, URT_FAULT_GET_SQE, EBUSY))
-			sqe = io_uring_get_sqe(&rt->ring);
+			sqe = sqe_fast(rt);
 		if (URT__LIKELY(sqe != NULL))
 			return sqe;
 		rt->stats.sq_full++;
@@ -262,20 +275,22 @@ static struct io_uring_sqe *get_sqe(struct urt *rt)
 static void prep(struct urt *rt, struct io_uring_sqe *sqe, struct urt__op *op)
 {
 	uint32_t len = op->len;
-	switch (op->opcode) {
-	case IORING_OP_READ:
-	case IORING_OP_READ_FIXED:
-	case IORING_OP_RECV:
-		if ((op->flags & URT__OP_STREAM) && len > 1 && URT__FAULT(rt, URT_FAULT_READ_SHORT, 1))
-			len = 1 + (uint32_t)(urt__rand(rt) % (len - 1));
-		break;
-	case IORING_OP_WRITE:
-	case IORING_OP_WRITE_FIXED:
-	case IORING_OP_SEND:
-		/* The kernel really writes fewer bytes: a true short write. */
-		if (len > 1 && URT__FAULT(rt, URT_FAULT_WRITE_SHORT, 1))
-			len = 1 + (uint32_t)(urt__rand(rt) % (len - 1));
-		break;
+	if (URT__UNLIKELY(urt__faults_armed)) {
+		switch (op->opcode) {
+		case IORING_OP_READ:
+		case IORING_OP_READ_FIXED:
+		case IORING_OP_RECV:
+			if ((op->flags & URT__OP_STREAM) && len > 1 && URT__FAULT(rt, URT_FAULT_READ_SHORT, 1))
+				len = 1 + (uint32_t)(urt__rand(rt) % (len - 1));
+			break;
+		case IORING_OP_WRITE:
+		case IORING_OP_WRITE_FIXED:
+		case IORING_OP_SEND:
+			/* The kernel really writes fewer bytes: a true short write. */
+			if (len > 1 && URT__FAULT(rt, URT_FAULT_WRITE_SHORT, 1))
+				len = 1 + (uint32_t)(urt__rand(rt) % (len - 1));
+			break;
+		}
 	}
 
 	int fd = op->fd;

@@ -40,8 +40,13 @@ struct urt__task *urt__task_alloc(struct urt *rt)
 	size_t ps = page_size();
 	size_t stack = round_up(rt->stack_size, ps);
 	size_t record = round_up(sizeof(struct urt__task), 64);
-	/* guard page | stack | task record (rounded up to whole pages) */
-	size_t total = ps + round_up(stack + record, ps);
+	/* guard page | stack | task record | colour gap (whole pages).  Every
+	 * mapping has the same layout, so without the gap every task record and
+	 * stack top would sit at the same offset in a page, all in one L1 cache
+	 * set: with more tasks than the cache has ways, each switch would miss.
+	 * The gap shifts each task's top by a different multiple of 64 bytes. */
+	size_t colour = (size_t)(rt->stack_colour++ % 48) * 64;
+	size_t total = ps + round_up(stack + record + 48 * 64, ps);
 	char *map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (map == MAP_FAILED)
 		return NULL;
@@ -50,7 +55,7 @@ struct urt__task *urt__task_alloc(struct urt *rt)
 		munmap(map, total);
 		return NULL;
 	}
-	t = (struct urt__task *)(map + total - record);
+	t = (struct urt__task *)(map + total - record - colour);
 	t->map = map;
 	t->map_size = total;
 	t->stack_lo = map + ps;

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs the Debian packages urt needs, when any is missing.  Needs root
+# for apt-get; without it, says what to install and fails.
+set -eu
+packages="build-essential cmake pkg-config liburing-dev libfiu-dev fiu-utils valgrind \
+python3 python3-matplotlib python3-pytest hyperfine fio"
+missing=""
+for p in $packages; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "urt: missing Debian packages:$missing; run as root or: sudo apt-get install$missing" >&2
+	exit 1
+fi
+echo "urt: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
