@@ -3,7 +3,8 @@
 # for apt-get; without it, says what to install and fails.
 set -eu
 packages="build-essential cmake pkg-config liburing-dev libfiu-dev fiu-utils valgrind \
-python3 python3-matplotlib python3-pytest hyperfine fio"
+python3 python3-matplotlib python3-pytest hyperfine fio \
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 missing=""
 for p in $packages; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
