@@ -78,6 +78,9 @@ URT_API void urt_set_task_local(void *p);
 
 /* ---------------------------------------------------------------------------
  * I/O (inside a task only).  off = -1: file position / stream.
+ * Give the runtime blocking fds: io_uring waits for readiness itself.  On an
+ * O_NONBLOCK fd the kernel answers -EAGAIN, which the runtime retries a
+ * bounded number of times and then returns.
  */
 
 URT_API ssize_t urt_read(int fd, void *buf, size_t len, off_t off);        /* one read; may be short, like pread */
