@@ -226,7 +226,9 @@ static int turn(struct urt *rt, bool may_block)
 	if (rt->live_tasks == 0)
 		return 0;
 	bool idle = rt->runq_len == 0;
-	if (may_block && idle && rt->inflight == 0 && rt->sq_pending == 0)
+	/* Operations on the retry list (a failed submit handed them back) are
+	 * neither in flight nor pending, yet the next poll resubmits them. */
+	if (may_block && idle && rt->inflight == 0 && rt->sq_pending == 0 && !rt->retry_head)
 		return -EDEADLK; /* every task waits and nothing can wake one */
 	return urt__reactor_poll(rt, may_block && idle);
 }

@@ -228,6 +228,11 @@ static int submit(struct urt *rt, unsigned wait)
 			 * takes more; reaping is the right answer to all of these. */
 			rt->stats.submit_retries++;
 			reap(rt);
+			/* That reap may have delivered the very completions we were
+			 * about to wait for: waiting now could block forever with
+			 * nothing in flight.  Submit without waiting; the executor
+			 * comes back to block if nothing became runnable. */
+			wait = 0;
 			if (ret == -EINTR && rt->sq_pending == 0)
 				return 0; /* a signal cut the wait short: nothing lost */
 			continue;
