@@ -177,15 +177,28 @@ static void abandon_unsubmitted(struct urt *rt, int err)
 {
 	struct io_uring_sq *sq = &rt->ring.sq;
 	unsigned head = IO_URING_READ_ONCE(*sq->khead);
+	unsigned keep = head;
 	for (unsigned i = head; i != sq->sqe_tail; i++) {
 		/* get_sqe hands out sqes[tail & mask] in order, so position i is
 		 * that slot whatever the index array says. */
-		const struct io_uring_sqe *sqe = &sq->sqes[i & sq->ring_mask];
-		dispatch(rt, sqe->user_data, err);
+		struct io_uring_sqe *sqe = &sq->sqes[i & sq->ring_mask];
+		uint64_t ud = sqe->user_data;
+		const struct urt__op *target = (const struct urt__op *)(uintptr_t)(ud & ~URT__TAG_CANCEL);
+		if ((ud & URT__TAG_CANCEL) && target && target->state == URT__OP_INFLIGHT) {
+			/* urt_cancel already returned 0: dropping this would leave
+			 * its operation in the kernel for good.  Keep it (moved
+			 * down over the abandoned ones) for the next submit. */
+			if (keep != i)
+				sq->sqes[keep & sq->ring_mask] = *sqe;
+			keep++;
+			continue;
+		}
+		dispatch(rt, ud, err);
 	}
-	sq->sqe_head = sq->sqe_tail = head;
+	sq->sqe_head = head;
+	sq->sqe_tail = keep;
 	io_uring_smp_store_release(sq->ktail, head);
-	rt->sq_pending = 0;
+	rt->sq_pending = keep - head;
 }
 
 static bool transient(int err)
@@ -411,8 +424,12 @@ int urt__op_cancel(struct urt *rt, struct urt__op *op)
 		return 0;
 	op->flags |= URT__OP_CANCELLED;
 	struct io_uring_sqe *sqe = get_sqe(rt);
-	if (!sqe)
+	if (!sqe) {
+		/* Nothing was asked of the kernel: a later urt_cancel must try
+		 * again rather than find the flag and report success. */
+		op->flags &= ~URT__OP_CANCELLED;
 		return rt->fatal ? rt->fatal : -EBUSY;
+	}
 	if (op->state != URT__OP_INFLIGHT) {
 		/* It completed while get_sqe flushed the queue: nothing to cancel. */
 		io_uring_prep_nop(sqe);
