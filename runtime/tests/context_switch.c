@@ -10,23 +10,35 @@
 static struct urt__ctx main_ctx, fib_ctx[2];
 static volatile int turn_count;
 
+/* The computation both the fibers and the reference run: a macro, not a
+ * function, so its sixteen values stay in the caller's registers. */
+#define STATE_INIT(id)                                                           \
+	uint64_t a = 1 + (id), b = 2, c = 3, d = 5, e = 7, f = 11, g = 13, h = 17;   \
+	double x = 1.5 + (id), y = 2.25, z = 3.125, w = 0.5, u = 4.0, v = 8.0, p = 0.25, q = 16.0
+#define STATE_STEP(i)                                                            \
+	do {                                                                     \
+		a = a * 3 + b; b ^= c + (i); c += d; d = d * 7 + e; e += f ^ g; f += h; \
+		g ^= a; h += b; x = x * 0.5 + y; y = y * 0.75 + z; z = z * 0.25 + w;  \
+		w += u * 0.125; u = u * 0.5 + v; v = v * 0.5 + p; p = p * 0.5 + q;    \
+		q = q * 0.5 + 1.0;                                               \
+	} while (0)
+#define STATE_FOLD()                                                                           \
+	(a ^ b ^ c ^ d ^ e ^ f ^ g ^ h ^ (uint64_t)(x * 1e6) ^ (uint64_t)(y * 1e6) ^ (uint64_t)(z * 1e6) ^ \
+	 (uint64_t)(w * 1e3) ^ (uint64_t)(u * 1e6) ^ (uint64_t)(v * 1e6) ^ (uint64_t)(p * 1e6) ^       \
+	 (uint64_t)(q * 1e6))
+
 /* Enough live integers and doubles across each switch that the compiler
  * must keep some in callee-saved registers (rbx, r12-r15 / x19-x28, d8-d15). */
 __attribute__((noinline)) static uint64_t work(int id)
 {
-	uint64_t a = 1 + id, b = 2, c = 3, d = 5, e = 7, f = 11, g = 13, h = 17;
-	double x = 1.5 + id, y = 2.25, z = 3.125, w = 0.5, u = 4.0, v = 8.0, p = 0.25, q = 16.0;
+	STATE_INIT(id);
 	for (int i = 0; i < ROUNDS; i++) {
-		a = a * 3 + b; b ^= c + i; c += d; d = d * 7 + e; e += f ^ g; f += h; g ^= a; h += b;
-		x = x * 0.5 + y; y = y * 0.75 + z; z = z * 0.25 + w; w += u * 0.125; u = u * 0.5 + v;
-		v = v * 0.5 + p; p = p * 0.5 + q; q = q * 0.5 + 1.0;
+		STATE_STEP(i);
 		turn_count++;
 		/* fiber 0 -> fiber 1 -> main -> fiber 0 ... */
 		urt__ctx_switch(&fib_ctx[id], id == 0 ? &fib_ctx[1] : &main_ctx);
 	}
-	return a ^ b ^ c ^ d ^ e ^ f ^ g ^ h ^ (uint64_t)(x * 1e6) ^ (uint64_t)(y * 1e6) ^ (uint64_t)(z * 1e6) ^
-	       (uint64_t)(w * 1e3) ^ (uint64_t)(u * 1e6) ^ (uint64_t)(v * 1e6) ^ (uint64_t)(p * 1e6) ^
-	       (uint64_t)(q * 1e6);
+	return STATE_FOLD();
 }
 
 static uint64_t result[2];
@@ -62,16 +74,10 @@ int main(void)
 	/* references computed directly on this stack */
 	uint64_t want[2];
 	for (int id = 0; id < 2; id++) {
-		uint64_t a = 1 + id, b = 2, c = 3, d = 5, e = 7, f = 11, g = 13, h = 17;
-		double x = 1.5 + id, y = 2.25, z = 3.125, w = 0.5, u = 4.0, v = 8.0, p = 0.25, q = 16.0;
-		for (int i = 0; i < ROUNDS; i++) {
-			a = a * 3 + b; b ^= c + i; c += d; d = d * 7 + e; e += f ^ g; f += h; g ^= a; h += b;
-			x = x * 0.5 + y; y = y * 0.75 + z; z = z * 0.25 + w; w += u * 0.125; u = u * 0.5 + v;
-			v = v * 0.5 + p; p = p * 0.5 + q; q = q * 0.5 + 1.0;
-		}
-		want[id] = a ^ b ^ c ^ d ^ e ^ f ^ g ^ h ^ (uint64_t)(x * 1e6) ^ (uint64_t)(y * 1e6) ^
-			   (uint64_t)(z * 1e6) ^ (uint64_t)(w * 1e3) ^ (uint64_t)(u * 1e6) ^ (uint64_t)(v * 1e6) ^
-			   (uint64_t)(p * 1e6) ^ (uint64_t)(q * 1e6);
+		STATE_INIT(id);
+		for (int i = 0; i < ROUNDS; i++)
+			STATE_STEP(i);
+		want[id] = STATE_FOLD();
 	}
 	uint64_t main_want = 0x1234567890abcdefull;
 	double fp_want = 3.75;
