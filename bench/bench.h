@@ -1,0 +1,199 @@
+/*
+ * bench.h - what the sweep loop, the backends and the report writers share:
+ * one configuration (a job), one thread's share of it (a worker), the
+ * aggregated result, and the small interface every backend implements.
+ */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include "histogram.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum workload { WL_NOP, WL_RANDREAD, WL_SEQREAD, WL_RANDWRITE, WL_SEQWRITE, WL_PIPE, WL_COUNT };
+
+/* Options a backend may not honour; a result lists the ones that did not
+ * apply to it instead of dropping them silently. */
+enum bench_opt {
+	OPT_QD = 1 << 0,
+	OPT_BATCH = 1 << 1,
+	OPT_COMPLETE_BATCH = 1 << 2,
+	OPT_DIRECT = 1 << 3,
+	OPT_FIXEDBUFS = 1 << 4,
+	OPT_REGISTERFILES = 1 << 5,
+	OPT_SQPOLL = 1 << 6,
+	OPT_DEFER_TASKRUN = 1 << 7,
+	OPT_COOP_TASKRUN = 1 << 8,
+	OPT_VERIFY = 1 << 9,
+	OPT_BS = 1 << 10,
+	OPT_COUNT_ = 11
+};
+const char *bench_opt_name(enum bench_opt o);
+
+/* One configuration: every field is fixed for the whole run. */
+struct bench_job {
+	enum workload workload;
+	unsigned qd, batch, complete_batch, threads, repeat;
+	uint64_t bs;
+	unsigned opts;            /* OPT_* the user asked for (direct, fixedbufs, ...) */
+	uint64_t ops_limit;       /* per thread; 0 = none */
+	unsigned lat_sample;      /* time one operation in this many (1 = every one) */
+	bool split;               /* runtime backends: measure the kernel / scheduling split */
+	double duration, warmup;  /* seconds; duration 0 = until ops_limit */
+	const char *path;         /* the data file */
+	uint64_t file_size;
+	uint64_t seed;
+	int data_fd;              /* opened by the sweep for the workload; backends dup nothing */
+	const char *tmpdir;       /* where a backend may put scratch files (fio's job file) */
+	/* Absolute CLOCK_MONOTONIC times, set just before the workers start. */
+	uint64_t t_warm_end, t_end;
+};
+
+/* One thread's share of a job and what it measured.  A backend's worker
+ * fills the outputs through the phase helpers below. */
+struct bench_worker {
+	const struct bench_job *job;
+	unsigned index;
+	uint64_t rng;
+	/* outputs */
+	struct hist lat, lat_kernel, lat_sched;
+	bool has_kernel, has_sched, has_enter;
+	uint64_t ops, bytes, short_ops;
+	uint64_t t_start, t_stop;            /* the timed window actually covered */
+	double user_s, sys_s;
+	uint64_t enter_calls, sqes;          /* during the timed window */
+	int err;                             /* first error (-errno), 0 = fine */
+	char errmsg[160];
+	/* phase bookkeeping */
+	int phase;                           /* 0 warm-up, 1 timed, 2 done */
+	unsigned sample_ctr;
+	double ru_user0, ru_sys0;
+	uint64_t enter0, sqes0;
+	/* the backend's counters for enter_calls/sqes, read at phase changes */
+	void (*counters)(struct bench_worker *w, uint64_t *enter, uint64_t *sqes);
+	void *counters_arg;
+};
+
+/* The aggregate of every worker of one job, plus what the report needs. */
+struct bench_result {
+	const char *backend;
+	struct bench_job job;
+	uint64_t ops, bytes, short_ops;
+	double seconds, user_s, sys_s;
+	bool has_enter, has_kernel, has_sched, has_cpu, has_hist;
+	uint64_t enter_calls, sqes;
+	struct hist *lat, *lat_kernel, *lat_sched; /* owned */
+	/* Percentiles that did not come from our histogram (fio's own). */
+	bool ext_lat;
+	double ext_min, ext_mean, ext_p[6], ext_max;
+	unsigned not_applicable;  /* OPT_* that this backend ignored */
+	char note[200];
+};
+
+struct bench_backend {
+	const char *name;
+	unsigned applies;  /* OPT_* this backend honours */
+	/* NULL when every workload runs; else a reason when this one cannot. */
+	const char *(*unsupported)(const struct bench_job *job);
+	/* NULL, or OPT_* it cannot honour for this particular job. */
+	unsigned (*ignored)(const struct bench_job *job);
+	/* In-process backends: one call per thread. */
+	void (*run_worker)(struct bench_worker *w);
+	/* Out-of-process backends (fio): the whole job at once.  Returns 0,
+	 * 1 = skipped (reason in r->note), or -errno. */
+	int (*run_job)(const struct bench_job *job, struct bench_result *r);
+};
+
+extern const struct bench_backend backend_urt, backend_urt_futures, backend_raw, backend_psync,
+	backend_threadpool, backend_fio;
+
+const char *workload_name(enum workload w);
+static inline bool workload_writes(enum workload w)
+{
+	return w == WL_RANDWRITE || w == WL_SEQWRITE;
+}
+static inline bool workload_uses_file(enum workload w)
+{
+	return w != WL_NOP && w != WL_PIPE;
+}
+
+/* ---- clock and phases (phase.c) ---- */
+
+uint64_t bench_now_ns(void);
+
+/* One issuing context's clock (a task, a ring slot, a thread).  Only the
+ * sampled operations (one in --lat-sample) read the clock, and every
+ * backend reads it the same way: right before issuing and right after the
+ * completion reaches the issuing code, a completion time doubling as the
+ * next issue time when both operations are sampled.  So the harness costs
+ * every backend the same. */
+struct op_clock {
+	uint64_t t_issue, last;
+	bool sampled, have_last;
+};
+
+static inline void op_clock_issue(struct bench_worker *w, struct op_clock *c)
+{
+	c->sampled = ++w->sample_ctr >= w->job->lat_sample;
+	if (c->sampled) {
+		w->sample_ctr = 0;
+		c->t_issue = c->have_last ? c->last : bench_now_ns();
+	}
+	c->have_last = false;
+}
+
+/* The completion time of a sampled operation (0 when not sampled). */
+static inline uint64_t op_clock_done(struct op_clock *c)
+{
+	if (!c->sampled)
+		return 0;
+	c->last = bench_now_ns();
+	c->have_last = true;
+	return c->last;
+}
+
+static inline bool bench_done(const struct bench_worker *w)
+{
+	return w->phase == 2;
+}
+/* Accounts one completed operation: moves warm-up -> timed -> done at the
+ * job's boundaries (checked on sampled operations, which carry a time),
+ * counts it when it falls in the timed window and records its latency when
+ * it was sampled.  Returns true when its latency was recorded. */
+bool bench_complete(struct bench_worker *w, const struct op_clock *c, int64_t res);
+void bench_fail(struct bench_worker *w, int err, const char *what);
+/* Closes the timed window if the backend stopped before the clock did. */
+void bench_finish(struct bench_worker *w);
+
+/* ---- offsets (workload.c) ---- */
+
+/* The next offset for this worker's workload, aligned to bs. */
+uint64_t bench_next_offset(struct bench_worker *w, uint64_t *seq_cursor);
+/* Where thread index starts a sequential walk: threads spread over the file. */
+uint64_t bench_seq_start(const struct bench_job *job, unsigned index);
+/* A buffer of bs bytes aligned for O_DIRECT; for writes it holds the pattern. */
+void *bench_alloc_buffer(const struct bench_job *job);
+void bench_verify_bytes(struct bench_worker *w, const void *buf, int64_t res, uint64_t off);
+/* Checks a read's bytes against the pattern when the job verifies; inline
+ * so that a run without --verify pays one branch, not a call. */
+static inline void bench_verify(struct bench_worker *w, const void *buf, int64_t res, uint64_t off)
+{
+	if (w->job->opts & OPT_VERIFY)
+		bench_verify_bytes(w, buf, res, off);
+}
+/* For writes: puts the pattern for off into buf (so a verifying reader
+ * later sees the right bytes). */
+void bench_prepare_write(const struct bench_job *job, void *buf, uint64_t off);
+
+/* ---- pipe workload (pipe_feeder.c) ---- */
+
+struct pipe_feeder;
+/* Starts a thread writing pattern data into a new pipe in chunks of random
+ * size, so reads of bs bytes come back short.  *read_fd is the read end. */
+int pipe_feeder_start(struct pipe_feeder **pf, uint64_t seed, uint64_t chunk_max, int *read_fd);
+/* Closes the read end (the writer then stops on EPIPE) and joins. */
+void pipe_feeder_stop(struct pipe_feeder *pf);
+
+#endif

@@ -1,0 +1,82 @@
+#!/bin/sh
+# default-sweep.sh [OUTDIR] - the default benchmark run: builds urt-bench in
+# release mode (unless URT_BENCH names a binary), then sweeps
+#   nop and cached 4 KiB randread at qd 1,4,16,64 x batch 1,8
+#   seqread at bs 4k,64k,1m, qd 1,16, batch 8
+# on urt, urt-futures, raw and psync, and writes OUTDIR/bench.json and
+# OUTDIR/bench.csv (default OUTDIR: results/<UTC timestamp>/), then prints
+# the peak ops/s per backend (median over repeats) and its ratio to raw.  About a minute
+# on 2 cores.  Extra arguments after OUTDIR go to both urt-bench runs.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+out=${1:-$top/results/$(date -u +%Y%m%dT%H%M%SZ)}
+[ $# -gt 0 ] && shift
+if [ -e "$out/bench.json" ] || [ -e "$out/bench.csv" ]; then
+	echo "default-sweep: $out already holds a report; name a new directory" >&2
+	exit 2
+fi
+
+if [ -z "${URT_BENCH:-}" ]; then
+	cmake -S "$top" -B "$top/build/release" -DCMAKE_BUILD_TYPE=Release -DURT_WERROR=ON >/dev/null
+	cmake --build "$top/build/release" --target urt-bench -j2 >/dev/null
+	URT_BENCH=$top/build/release/bench/urt-bench
+fi
+py=""
+for p in /usr/bin/python3 python3; do
+	if command -v "$p" >/dev/null 2>&1; then py=$p; break; fi
+done
+[ -n "$py" ] || { echo "default-sweep: python3 is needed to merge the reports" >&2; exit 1; }
+
+mkdir -p "$out/parts"
+common="--backend urt,urt-futures,raw,psync --duration 0.3 --warmup 0.1 --repeat 2"
+# shellcheck disable=SC2086
+"$URT_BENCH" --workload nop,randread --bs 4k --qd 1,4,16,64 --batch 1,8 $common "$@" --quiet \
+	--json "$out/parts/grid.json" --csv "$out/parts/grid.csv"
+# shellcheck disable=SC2086
+"$URT_BENCH" --workload seqread --bs 4k,64k,1m --qd 1,16 --batch 8 $common "$@" --quiet \
+	--json "$out/parts/seqread.json" --csv "$out/parts/seqread.csv"
+
+"$py" - "$out" <<'PY'
+import csv, json, os, statistics, sys
+out = sys.argv[1]
+parts = [os.path.join(out, "parts", n) for n in ("grid", "seqread")]
+docs = [json.load(open(p + ".json")) for p in parts]
+merged = dict(docs[0])
+merged["meta"] = dict(docs[0]["meta"])
+merged["meta"]["argv_parts"] = [d["meta"]["argv"] for d in docs]
+for key in ("results", "skipped", "failed"):
+    merged[key] = [x for d in docs for x in d.get(key, [])]
+with open(os.path.join(out, "bench.json"), "x") as f:
+    json.dump(merged, f, indent=1)
+with open(os.path.join(out, "bench.csv"), "x", newline="") as f:
+    w = csv.writer(f)
+    for i, p in enumerate(parts):
+        rows = list(csv.reader(open(p + ".csv")))
+        w.writerows(rows if i == 0 else rows[1:])
+
+# Peak ops/s per workload (and, for seqread, per bs) and backend: the
+# median over repeats of one configuration, the best configuration, and its
+# ratio to raw's peak on the same workload and bs.
+cells = {}
+for r in merged["results"]:
+    key = (r["workload"], r["backend"], r["qd"], r["batch"], r["bs"])
+    cells.setdefault(key, []).append((r["iops"], r["mib_s"]))
+peak = {}
+for (wl, be, qd, batch, bs), v in cells.items():
+    group = (wl, bs if wl == "seqread" else None, be)
+    m = statistics.median(x[0] for x in v)
+    mib = statistics.median(x[1] for x in v)
+    if m > peak.get(group, (0,))[0]:
+        peak[group] = (m, mib, qd, batch, bs)
+print(f"\n{'workload':10} {'backend':12} {'peak ops/s':>12} {'MiB/s':>9} {'vs raw':>7}  at")
+for wl, bs in sorted({(g[0], g[1]) for g in peak}, key=lambda x: (x[0] != "nop", x[0], x[1] or 0)):
+    raw = peak.get((wl, bs, "raw"), (0,))[0]
+    for be in ("urt", "urt-futures", "raw", "psync"):
+        if (wl, bs, be) in peak:
+            m, mib, qd, batch, b = peak[(wl, bs, be)]
+            ratio = f"{m / raw:.2f}x" if raw else "-"
+            print(f"{wl:10} {be:12} {m:12.0f} {mib:9.1f} {ratio:>7}  qd={qd} batch={batch} bs={b}")
+PY
+"$py" "$here/validate_json.py" "$out/bench.json"
+echo "report: $out/bench.json, $out/bench.csv"

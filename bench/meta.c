@@ -1,0 +1,112 @@
+/*
+ * meta.c - the "meta" object of a report: what machine, kernel, library,
+ * source and build produced the numbers, so two reports can be compared
+ * knowingly.
+ */
+#define _GNU_SOURCE
+#include "meta.h"
+#include "build_info.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#ifndef BENCH_LIBURING_VERSION
+#define BENCH_LIBURING_VERSION "unknown"
+#endif
+#ifndef BENCH_BUILD_TYPE
+#define BENCH_BUILD_TYPE "unknown"
+#endif
+#ifndef BENCH_C_FLAGS
+#define BENCH_C_FLAGS ""
+#endif
+
+void json_put_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void cpu_model(char *out, size_t len)
+{
+	snprintf(out, len, "unknown");
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return;
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "model name", 10) == 0 || strncmp(line, "Model", 5) == 0) {
+			char *colon = strchr(line, ':');
+			if (colon) {
+				colon += colon[1] == ' ' ? 2 : 1;
+				colon[strcspn(colon, "\n")] = '\0';
+				snprintf(out, len, "%s", colon);
+				break;
+			}
+		}
+	}
+	fclose(f);
+}
+
+/* The source revision at run time (a build does not go stale on commit);
+ * false outside a git checkout. */
+static bool git_revision(char *out, size_t len)
+{
+#ifdef BENCH_SOURCE_DIR
+	FILE *p = popen("git -C '" BENCH_SOURCE_DIR "' describe --always --dirty 2>/dev/null", "r");
+	if (!p)
+		return false;
+	bool ok = fgets(out, (int)len, p) != NULL;
+	pclose(p);
+	if (ok)
+		out[strcspn(out, "\n")] = '\0';
+	return ok && *out;
+#else
+	(void)out;
+	(void)len;
+	return false;
+#endif
+}
+
+void meta_write_json(FILE *f, const char *started, int argc, char **argv)
+{
+	struct utsname u;
+	uname(&u);
+	char cpu[256], git[128];
+	cpu_model(cpu, sizeof(cpu));
+	fputs("  \"meta\": {\n    \"started\": ", f);
+	json_put_string(f, started);
+	fputs(",\n    \"host\": ", f);
+	json_put_string(f, u.nodename);
+	fputs(",\n    \"kernel\": ", f);
+	json_put_string(f, u.release);
+	fputs(",\n    \"cpu\": ", f);
+	json_put_string(f, cpu);
+	fprintf(f, ",\n    \"cores\": %ld,\n    \"liburing\": ", sysconf(_SC_NPROCESSORS_ONLN));
+	json_put_string(f, BENCH_LIBURING_VERSION);
+	fputs(",\n    \"git\": ", f);
+	if (git_revision(git, sizeof(git)))
+		json_put_string(f, git);
+	else
+		fputs("null", f);
+	fputs(",\n    \"build\": ", f);
+	json_put_string(f, BENCH_BUILD_TYPE " " BENCH_C_FLAGS " gcc " __VERSION__);
+	fputs(",\n    \"argv\": [", f);
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			fputs(", ", f);
+		json_put_string(f, argv[i]);
+	}
+	fputs("]\n  }", f);
+}

@@ -1,0 +1,15 @@
+/*
+ * meta.h - describing the machine and build in a report.
+ */
+#ifndef BENCH_META_H
+#define BENCH_META_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Writes s as a JSON string literal. */
+void json_put_string(FILE *f, const char *s);
+/* Writes `  "meta": {...}` (no trailing comma). */
+void meta_write_json(FILE *f, const char *started, int argc, char **argv);
+
+#endif

@@ -1,0 +1,355 @@
+/*
+ * options.c - parsing and checking urt-bench's command line.  Every check
+ * that can fail on user input happens here, before the sweep creates any
+ * file: one clear line on stderr and exit status 2.
+ */
+#define _GNU_SOURCE
+#include "options.h"
+#include "workload_data.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"usage: urt-bench [--workload LIST] [--backend LIST] [--qd LIST] [--batch LIST]\n"
+	"                 [--complete-batch LIST] [--bs LIST] [--duration SECONDS] [--ops N]\n"
+	"                 [--warmup SECONDS] [--repeat N] [--file PATH] [--size BYTES] [--direct]\n"
+	"                 [--threads N] [--seed N] [--json PATH] [--csv PATH] [--quiet]\n"
+	"                 [--fixedbufs] [--registerfiles] [--sqpoll] [--defer-taskrun]\n"
+	"                 [--coop-taskrun] [--verify] [--lat-sample N] [--no-split]\n"
+	"LISTs are comma-separated; sizes take k/m/g suffixes.\n"
+	"workloads: nop randread seqread randwrite seqwrite pipe\n"
+	"backends:  urt urt-futures raw psync threadpool fio\n"
+	"See bench/README.md for what each option means for each backend.\n";
+
+static int bad(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("urt-bench: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 2;
+}
+
+static const struct bench_backend *const all_backends[] = {
+	&backend_urt, &backend_urt_futures, &backend_raw, &backend_psync, &backend_threadpool, &backend_fio,
+};
+
+/* Splits a comma-separated list in place; calls item() on each element. */
+static int each_item(const char *opt, const char *list, int (*item)(struct bench_options *, const char *, const char *),
+		     struct bench_options *o)
+{
+	char *copy = strdup(list);
+	if (!copy)
+		return bad("out of memory");
+	int ret = 0;
+	char *save = NULL;
+	if (*list == '\0' || list[strlen(list) - 1] == ',' || *list == ',' || strstr(list, ",,"))
+		ret = bad("--%s: empty element in list '%s'", opt, list);
+	for (char *tok = strtok_r(copy, ",", &save); tok && ret == 0; tok = strtok_r(NULL, ",", &save))
+		ret = item(o, opt, tok);
+	free(copy);
+	return ret;
+}
+
+static int parse_uint(const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *out)
+{
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int add_workload(struct bench_options *o, const char *opt, const char *s)
+{
+	for (unsigned w = 0; w < WL_COUNT; w++) {
+		if (strcmp(s, workload_name(w)) == 0) {
+			if (o->n_workloads == LIST_MAX)
+				return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
+			o->workloads[o->n_workloads++] = w;
+			return 0;
+		}
+	}
+	return bad("unknown workload '%s' (nop, randread, seqread, randwrite, seqwrite, pipe)", s);
+}
+
+static int add_backend(struct bench_options *o, const char *opt, const char *s)
+{
+	for (unsigned i = 0; i < sizeof(all_backends) / sizeof(all_backends[0]); i++) {
+		if (strcmp(s, all_backends[i]->name) == 0) {
+			if (o->n_backends == LIST_MAX)
+				return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
+			o->backends[o->n_backends++] = all_backends[i];
+			return 0;
+		}
+	}
+	return bad("unknown backend '%s' (urt, urt-futures, raw, psync, threadpool, fio)", s);
+}
+
+/* qd, batch and complete-batch share one parser; the bounds differ. */
+static int add_count(struct bench_options *o, const char *opt, const char *s)
+{
+	unsigned *list, *n;
+	unsigned long long lo = 1, hi = 4096, v;
+	if (strcmp(opt, "qd") == 0) {
+		list = o->qd, n = &o->n_qd;
+	} else if (strcmp(opt, "batch") == 0) {
+		list = o->batch, n = &o->n_batch, lo = 0; /* 0: submit when the loop goes idle */
+	} else {
+		list = o->complete_batch, n = &o->n_complete_batch;
+	}
+	if (parse_uint(s, lo, hi, &v) < 0)
+		return bad("--%s: '%s' is not an integer in %llu..%llu", opt, s, lo, hi);
+	if (*n == LIST_MAX)
+		return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
+	list[(*n)++] = (unsigned)v;
+	return 0;
+}
+
+static int add_bs(struct bench_options *o, const char *opt, const char *s)
+{
+	uint64_t v;
+	if (wd_parse_size(s, &v) < 0 || v == 0 || v > (256u << 20))
+		return bad("--bs: '%s' is not a size in 1..256m", s);
+	if (o->n_bs == LIST_MAX)
+		return bad("--bs: too many elements (max %d)", LIST_MAX);
+	o->bs[o->n_bs++] = v;
+	return 0;
+}
+
+static int parse_seconds(const char *opt, const char *s, bool zero_ok, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0) || v > 86400 || (!zero_ok && v == 0))
+		return bad("--%s: '%s' is not a number of seconds%s", opt, s, zero_ok ? "" : " above 0");
+	*out = v;
+	return 0;
+}
+
+/* An output file: never one that exists (we did not create it), and its
+ * directory must take a new file. */
+static int check_output(const char *opt, const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0)
+		return bad("--%s: %s already exists; refusing to overwrite a file this run did not create", opt,
+			   path);
+	char *copy = strdup(path);
+	if (!copy)
+		return bad("out of memory");
+	const char *dir = dirname(copy);
+	int ok = access(dir, W_OK | X_OK) == 0;
+	int ret = ok ? 0 : bad("--%s: cannot create a file in %s: %s", opt, dir, strerror(errno));
+	free(copy);
+	return ret;
+}
+
+static bool any_workload(const struct bench_options *o, bool (*pred)(enum workload))
+{
+	for (unsigned i = 0; i < o->n_workloads; i++)
+		if (pred(o->workloads[i]))
+			return true;
+	return false;
+}
+
+static int check_file(struct bench_options *o, uint64_t max_bs)
+{
+	bool uses_file = any_workload(o, workload_uses_file);
+	struct stat st;
+	if (o->file && stat(o->file, &st) == 0) {
+		o->file_exists = true;
+		if (!S_ISREG(st.st_mode))
+			return bad("--file: %s is not a regular file", o->file);
+		if (any_workload(o, workload_writes))
+			return bad("--file: %s already exists; write workloads only write files the harness "
+				   "creates (name a new path)",
+				   o->file);
+		if (o->opts & OPT_VERIFY)
+			return bad("--verify: %s was not written by this run, so its contents are unknown", o->file);
+		int fd = open(o->file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return bad("--file: cannot read %s: %s", o->file, strerror(errno));
+		close(fd);
+		if (o->size_given && o->size > (uint64_t)st.st_size)
+			return bad("--size: %llu is larger than %s (%lld bytes)", (unsigned long long)o->size,
+				   o->file, (long long)st.st_size);
+		if (!o->size_given)
+			o->size = (uint64_t)st.st_size;
+	} else if (o->file) {
+		if (errno != ENOENT)
+			return bad("--file: %s: %s", o->file, strerror(errno));
+		char *copy = strdup(o->file);
+		if (!copy)
+			return bad("out of memory");
+		const char *dir = dirname(copy);
+		int ok = access(dir, W_OK | X_OK) == 0;
+		int err = errno;
+		int ret = ok ? 0 : bad("--file: cannot create %s in %s: %s", o->file, dir, strerror(err));
+		free(copy);
+		if (ret)
+			return ret;
+	}
+	if (uses_file && o->size < max_bs)
+		return bad("--size: the file (%llu bytes) is smaller than --bs %llu", (unsigned long long)o->size,
+			   (unsigned long long)max_bs);
+	return 0;
+}
+
+int options_parse(struct bench_options *o, int argc, char **argv)
+{
+	enum { K_WORKLOAD = 256, K_BACKEND, K_QD, K_BATCH, K_CBATCH, K_BS, K_DURATION, K_OPS, K_WARMUP,
+	       K_REPEAT, K_FILE, K_SIZE, K_DIRECT, K_THREADS, K_SEED, K_JSON, K_CSV, K_QUIET, K_FIXEDBUFS,
+	       K_REGFILES, K_SQPOLL, K_DEFER, K_COOP, K_VERIFY, K_LATSAMPLE, K_NOSPLIT, K_HELP };
+	static const struct option longopts[] = {
+		{ "workload", required_argument, 0, K_WORKLOAD }, { "backend", required_argument, 0, K_BACKEND },
+		{ "qd", required_argument, 0, K_QD },		  { "batch", required_argument, 0, K_BATCH },
+		{ "complete-batch", required_argument, 0, K_CBATCH }, { "bs", required_argument, 0, K_BS },
+		{ "duration", required_argument, 0, K_DURATION }, { "ops", required_argument, 0, K_OPS },
+		{ "warmup", required_argument, 0, K_WARMUP },	  { "repeat", required_argument, 0, K_REPEAT },
+		{ "file", required_argument, 0, K_FILE },	  { "size", required_argument, 0, K_SIZE },
+		{ "direct", no_argument, 0, K_DIRECT },		  { "threads", required_argument, 0, K_THREADS },
+		{ "seed", required_argument, 0, K_SEED },	  { "json", required_argument, 0, K_JSON },
+		{ "csv", required_argument, 0, K_CSV },		  { "quiet", no_argument, 0, K_QUIET },
+		{ "fixedbufs", no_argument, 0, K_FIXEDBUFS },	  { "registerfiles", no_argument, 0, K_REGFILES },
+		{ "sqpoll", no_argument, 0, K_SQPOLL },		  { "defer-taskrun", no_argument, 0, K_DEFER },
+		{ "coop-taskrun", no_argument, 0, K_COOP },	  { "verify", no_argument, 0, K_VERIFY },
+		{ "lat-sample", required_argument, 0, K_LATSAMPLE }, { "no-split", no_argument, 0, K_NOSPLIT },
+		{ "help", no_argument, 0, K_HELP },
+		{ 0, 0, 0, 0 },
+	};
+	memset(o, 0, sizeof(*o));
+	o->argc = argc;
+	o->argv = argv;
+	o->duration = -1;
+	o->warmup = 0.2;
+	o->repeat = 1;
+	o->threads = 1;
+	o->lat_sample = 1;
+	o->size = 64u << 20;
+	o->seed = 1;
+	bool duration_given = false;
+	opterr = 0;
+	int c, ret = 0;
+	unsigned long long v = 0;
+	while (ret == 0 && (c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		const char *name = c >= K_WORKLOAD && c < K_HELP ? longopts[c - K_WORKLOAD].name : "";
+		switch (c) {
+		case K_WORKLOAD: ret = each_item(name, optarg, add_workload, o); break;
+		case K_BACKEND: ret = each_item(name, optarg, add_backend, o); break;
+		case K_QD:
+		case K_BATCH:
+		case K_CBATCH: ret = each_item(name, optarg, add_count, o); break;
+		case K_BS: ret = each_item(name, optarg, add_bs, o); break;
+		case K_DURATION: ret = parse_seconds(name, optarg, false, &o->duration); duration_given = true; break;
+		case K_WARMUP: ret = parse_seconds(name, optarg, true, &o->warmup); break;
+		case K_OPS:
+			if (parse_uint(optarg, 1, UINT64_MAX, &v) < 0)
+				ret = bad("--ops: '%s' is not a positive integer", optarg);
+			o->ops = v;
+			break;
+		case K_REPEAT:
+			if (parse_uint(optarg, 1, 1000, &v) < 0)
+				ret = bad("--repeat: '%s' is not an integer in 1..1000", optarg);
+			o->repeat = (unsigned)v;
+			break;
+		case K_THREADS:
+			if (parse_uint(optarg, 1, 64, &v) < 0)
+				ret = bad("--threads: '%s' is not an integer in 1..64", optarg);
+			o->threads = (unsigned)v;
+			break;
+		case K_SEED:
+			if (parse_uint(optarg, 0, UINT64_MAX, &v) < 0)
+				ret = bad("--seed: '%s' is not a non-negative integer", optarg);
+			o->seed = v;
+			break;
+		case K_FILE:
+			if (!*optarg)
+				ret = bad("--file: empty path");
+			o->file = optarg;
+			break;
+		case K_SIZE:
+			if (wd_parse_size(optarg, &o->size) < 0 || o->size == 0)
+				ret = bad("--size: '%s' is not a size (k/m/g suffixes)", optarg);
+			o->size_given = true;
+			break;
+		case K_DIRECT: o->opts |= OPT_DIRECT; break;
+		case K_FIXEDBUFS: o->opts |= OPT_FIXEDBUFS; break;
+		case K_REGFILES: o->opts |= OPT_REGISTERFILES; break;
+		case K_SQPOLL: o->opts |= OPT_SQPOLL; break;
+		case K_DEFER: o->opts |= OPT_DEFER_TASKRUN; break;
+		case K_COOP: o->opts |= OPT_COOP_TASKRUN; break;
+		case K_VERIFY: o->opts |= OPT_VERIFY; break;
+		case K_NOSPLIT: o->no_split = true; break;
+		case K_LATSAMPLE:
+			if (parse_uint(optarg, 1, 1000000, &v) < 0)
+				ret = bad("--lat-sample: '%s' is not an integer in 1..1000000", optarg);
+			o->lat_sample = (unsigned)v;
+			break;
+		case K_JSON: o->json = optarg; break;
+		case K_CSV: o->csv = optarg; break;
+		case K_QUIET: o->quiet = true; break;
+		case K_HELP: fputs(usage, stdout); return 1;
+		case ':': ret = bad("option %s needs a value", argv[optind - 1]); break;
+		default: ret = bad("unknown option '%s' (see --help)", argv[optind - 1]); break;
+		}
+	}
+	if (ret)
+		return ret;
+	if (optind < argc)
+		return bad("unexpected argument '%s' (see --help)", argv[optind]);
+
+	/* Defaults: fio's (iodepth 1, submit and complete one at a time), 4 KiB. */
+	if (!o->n_workloads)
+		o->workloads[o->n_workloads++] = WL_RANDREAD;
+	if (!o->n_backends) {
+		o->backends[o->n_backends++] = &backend_urt;
+		o->backends[o->n_backends++] = &backend_raw;
+	}
+	if (!o->n_qd)
+		o->qd[o->n_qd++] = 1;
+	if (!o->n_batch)
+		o->batch[o->n_batch++] = 1;
+	if (!o->n_complete_batch)
+		o->complete_batch[o->n_complete_batch++] = 1;
+	if (!o->n_bs)
+		o->bs[o->n_bs++] = 4096;
+	if (!duration_given)
+		o->duration = o->ops ? 0 : 1.0;
+
+	uint64_t max_bs = 0;
+	for (unsigned i = 0; i < o->n_bs; i++) {
+		if ((o->opts & OPT_DIRECT) && o->bs[i] % 512)
+			return bad("--bs: %llu is not a multiple of 512, which --direct needs",
+				   (unsigned long long)o->bs[i]);
+		if (o->bs[i] > max_bs)
+			max_bs = o->bs[i];
+	}
+	if ((o->opts & OPT_DIRECT) && o->size % 512)
+		return bad("--size: %llu is not a multiple of 512, which --direct needs", (unsigned long long)o->size);
+	if ((ret = check_file(o, max_bs)))
+		return ret;
+	if (o->json && (ret = check_output("json", o->json)))
+		return ret;
+	if (o->csv && (ret = check_output("csv", o->csv)))
+		return ret;
+	if (o->json && o->csv && strcmp(o->json, o->csv) == 0)
+		return bad("--json and --csv name the same file");
+	return 0;
+}

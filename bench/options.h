@@ -1,0 +1,43 @@
+/*
+ * options.h - the command line of urt-bench, parsed and checked before
+ * anything is created, so bad input never leaves a file behind.
+ */
+#ifndef BENCH_OPTIONS_H
+#define BENCH_OPTIONS_H
+
+#include "bench.h"
+
+#define LIST_MAX 32
+
+struct bench_options {
+	enum workload workloads[LIST_MAX];
+	unsigned n_workloads;
+	const struct bench_backend *backends[LIST_MAX];
+	unsigned n_backends;
+	unsigned qd[LIST_MAX], n_qd;
+	unsigned batch[LIST_MAX], n_batch;
+	unsigned complete_batch[LIST_MAX], n_complete_batch;
+	uint64_t bs[LIST_MAX];
+	unsigned n_bs;
+	double duration, warmup;
+	uint64_t ops;
+	unsigned repeat, threads;
+	unsigned lat_sample;  /* time one operation in this many */
+	bool no_split;        /* skip the runtime backends' latency split (it costs a stats read per op) */
+	const char *file;
+	bool file_exists;     /* --file named a file that was already there: read only */
+	uint64_t size;
+	bool size_given;
+	unsigned opts;        /* OPT_DIRECT, OPT_FIXEDBUFS, ... as asked for */
+	uint64_t seed;
+	const char *json, *csv;
+	bool quiet;
+	int argc;
+	char **argv;
+};
+
+/* Parses and checks everything.  On bad input prints one line to stderr and
+ * returns 2; --help prints the usage and returns 1; 0 = go. */
+int options_parse(struct bench_options *o, int argc, char **argv);
+
+#endif

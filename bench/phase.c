@@ -1,0 +1,122 @@
+/*
+ * phase.c - the clock, the warm-up -> timed -> done phases every backend
+ * shares, and the accounting of one operation.
+ *
+ * The phases are driven by completions, not by a timer: the first sampled
+ * completion past the warm-up boundary opens the timed window (CPU time and
+ * ring counters are snapshotted there), the first one past the end closes
+ * it.
+ * So the window holds only steady-state operations and its length is
+ * measured, not assumed.
+ */
+#define _GNU_SOURCE
+#include "bench.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time of the calling thread only: other helpers' processes and our own
+ * other workers are not charged to this one. */
+static void thread_cpu(double *user, double *sys)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_THREAD, &ru);
+	*user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+	*sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void snapshot_counters(struct bench_worker *w, uint64_t *enter, uint64_t *sqes)
+{
+	*enter = *sqes = 0;
+	if (w->counters)
+		w->counters(w, enter, sqes);
+}
+
+static void open_window(struct bench_worker *w, uint64_t now)
+{
+	w->phase = 1;
+	w->t_start = now;
+	thread_cpu(&w->ru_user0, &w->ru_sys0);
+	snapshot_counters(w, &w->enter0, &w->sqes0);
+}
+
+static void close_window(struct bench_worker *w, uint64_t now)
+{
+	w->phase = 2;
+	w->t_stop = now;
+	double u, s;
+	thread_cpu(&u, &s);
+	w->user_s = u - w->ru_user0;
+	w->sys_s = s - w->ru_sys0;
+	uint64_t e, q;
+	snapshot_counters(w, &e, &q);
+	w->enter_calls = e - w->enter0;
+	w->sqes = q - w->sqes0;
+}
+
+/* Moves between phases at a sampled completion; true when it is timed. */
+static bool phase_tick(struct bench_worker *w, uint64_t now)
+{
+	const struct bench_job *job = w->job;
+	if (w->phase == 0) {
+		if (now < job->t_warm_end)
+			return false;
+		open_window(w, now);
+	}
+	if (w->phase == 1) {
+		if (job->t_end && now >= job->t_end) {
+			close_window(w, now);
+			return false;
+		}
+		return true;
+	}
+	return false;
+}
+
+bool bench_complete(struct bench_worker *w, const struct op_clock *c, int64_t res)
+{
+	bool timed = c->sampled ? phase_tick(w, c->last) : w->phase == 1;
+	if (res < 0) {
+		bench_fail(w, (int)res, "operation failed");
+		return false;
+	}
+	if (!timed)
+		return false;
+	w->ops++;
+	w->bytes += (uint64_t)res;
+	if (w->job->workload != WL_NOP && (uint64_t)res < w->job->bs)
+		w->short_ops++;
+	if (c->sampled)
+		hist_record(&w->lat, c->last - c->t_issue);
+	if (w->job->ops_limit && w->ops >= w->job->ops_limit)
+		close_window(w, c->sampled ? c->last : bench_now_ns());
+	return c->sampled;
+}
+
+void bench_fail(struct bench_worker *w, int err, const char *what)
+{
+	if (w->err == 0) {
+		w->err = err < 0 ? err : -err;
+		snprintf(w->errmsg, sizeof(w->errmsg), "%s: %s", what, strerror(-w->err));
+	}
+	/* Stop measuring: a failing run has no numbers worth reporting. */
+	if (w->phase == 1)
+		close_window(w, bench_now_ns());
+	w->phase = 2;
+}
+
+void bench_finish(struct bench_worker *w)
+{
+	if (w->phase == 1)
+		close_window(w, bench_now_ns());
+	w->phase = 2;
+}

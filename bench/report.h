@@ -1,0 +1,43 @@
+/*
+ * report.h - writing what a sweep measured: JSON (schema urt-bench/1), CSV
+ * (the same columns minus the histogram) and the summary on stdout.
+ */
+#ifndef BENCH_REPORT_H
+#define BENCH_REPORT_H
+
+#include "bench.h"
+#include "options.h"
+
+#include <stdio.h>
+
+/* A configuration that produced no numbers, and why. */
+struct bench_skip {
+	const char *backend;
+	struct bench_job job;
+	char reason[200];
+};
+
+struct bench_run {
+	const struct bench_options *opts;
+	char started[32];           /* ISO 8601, UTC */
+	struct bench_result *results;
+	size_t n_results, cap_results;
+	struct bench_skip *skipped, *failed;
+	size_t n_skipped, n_failed, cap_skipped, cap_failed;
+};
+
+int report_add_result(struct bench_run *run, const struct bench_result *r);
+int report_add_skip(struct bench_run *run, bool failed, const char *backend, const struct bench_job *job,
+		    const char *reason);
+/* Both write to a new file only (never replacing one) and return 0 or -errno. */
+int report_write_json(const struct bench_run *run, const char *path);
+int report_write_csv(const struct bench_run *run, const char *path);
+/* Peak ops/s per workload and backend, and each one's ratio to raw. */
+void report_print_summary(const struct bench_run *run, FILE *out);
+void report_free(struct bench_run *run);
+
+/* The sweep's own derived numbers, shared by JSON, CSV and the summary. */
+double result_iops(const struct bench_result *r);
+double result_mib_s(const struct bench_result *r);
+
+#endif

@@ -1,0 +1,336 @@
+/*
+ * cell.c - runs one cell of the matrix in a forked child.
+ *
+ * The child enables the point, runs the workload, disables the point and
+ * judges the result; the parent only reads the verdict from a pipe.  A child
+ * that hangs is killed by its alarm (status "hang"), one that crashes or
+ * leaks under LeakSanitizer dies on its own (status "fail"); either way the
+ * matrix goes on and the cell is named.
+ */
+#include "cell.h"
+#include "workload_data.h"
+
+#include <errno.h>
+#include <fiu.h>
+#include <fiu-control.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int cell_point_by_name(const char *name)
+{
+	for (int p = 0; p < URT_FAULT_COUNT; p++)
+		if (strcmp(urt_fault_name((enum urt_fault_point)p), name) == 0)
+			return p;
+	return -1;
+}
+
+bool cell_expects_errors(const struct cell_spec *c)
+{
+	/* Short reads and writes at 1.0 still make progress (one byte is never
+	 * cut): those cells must complete and verify like any other. */
+	return c->prob >= 1.0 && c->point != URT_FAULT_READ_SHORT && c->point != URT_FAULT_WRITE_SHORT;
+}
+
+/* Points that can fire in every workload; urt/write/short only where the
+ * workload writes. */
+static bool point_applies(const struct cell_spec *c)
+{
+	return c->point != URT_FAULT_WRITE_SHORT || c->wl->writes;
+}
+
+static uint64_t cell_seed(const struct cell_spec *c, uint64_t seed)
+{
+	/* FNV-1a over the cell's identity: the seed depends on what the cell is,
+	 * not where it sits in the matrix, so --cell replays it alone. */
+	char id[128];
+	snprintf(id, sizeof(id), "%s:%s:%g:%d", urt_fault_name(c->point), c->wl->name, c->prob, c->failnum);
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (const char *s = id; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	uint64_t state = seed ^ h;
+	return wd_next(&state);
+}
+
+static int point_error(const struct cell_spec *c)
+{
+	/* A submit failure that is not transient cannot be retried: the runtime
+	 * hands the error to every operation still in the SQ. */
+	if (c->point == URT_FAULT_SUBMIT && c->failnum != 1 && c->failnum != EAGAIN && c->failnum != EBUSY &&
+	    c->failnum != EINTR && c->failnum != ENOMEM)
+		return -abs(c->failnum);
+	switch (c->point) {
+	case URT_FAULT_OP_ERROR:
+		return -EIO;
+	case URT_FAULT_ALLOC:
+		return -ENOMEM;
+	default:
+		return 0; /* transient points must be retried inside the runtime */
+	}
+}
+
+/* A lower bound on how often the cell's point was evaluated.  Reads and
+ * writes are not counted by the runtime: from 0.5 on every workload makes
+ * far more than enough of them.  Allocations are few (pools and stacks are
+ * reused) and counted nowhere: only 1.0 is certain to fire, and
+ * --alloc-check covers every allocation site one by one. */
+static double evaluations(const struct cell_spec *c, const struct urt_stats *s)
+{
+	switch (c->point) {
+	case URT_FAULT_SUBMIT:
+		return (double)(s->enter_calls + s->faults[URT_FAULT_SUBMIT]);
+	case URT_FAULT_GET_SQE:
+		return (double)s->sqes_submitted;
+	case URT_FAULT_OP_EAGAIN:
+	case URT_FAULT_OP_ERROR:
+		return (double)s->ops_started;
+	case URT_FAULT_READ_SHORT:
+	case URT_FAULT_WRITE_SHORT:
+		return c->prob >= 0.5 ? 1e9 : 0;
+	default:
+		return c->prob >= 1.0 ? 1e9 : 0;
+	}
+}
+
+/* The rules every cell is judged by, in the order a reader would ask. */
+static void judge(const struct cell_spec *c, struct cell_outcome *o)
+{
+	struct wl_result *r = &o->r;
+	o->status = CELL_FAIL;
+	if (r->failed) {
+		snprintf(o->reason, sizeof(o->reason), "%s", r->reason);
+		return;
+	}
+	if (r->corrupted_bytes || r->lost_ops || r->doubled_ops) {
+		snprintf(o->reason, sizeof(o->reason), "corrupted %" PRIu64 ", lost %" PRIu64 ", doubled %" PRIu64,
+			 r->corrupted_bytes, r->lost_ops, r->doubled_ops);
+		return;
+	}
+	if (r->eio_seen != r->stats.faults[URT_FAULT_OP_ERROR]) {
+		snprintf(o->reason, sizeof(o->reason),
+			 "%" PRIu64 " urt/op/error injected but %" PRIu64 " -EIO results reached callers",
+			 r->stats.faults[URT_FAULT_OP_ERROR], r->eio_seen);
+		return;
+	}
+	if (cell_expects_errors(c)) {
+		if (r->errors_seen == 0) {
+			snprintf(o->reason, sizeof(o->reason), "the point fired on every call but no error surfaced");
+			return;
+		}
+	} else if (r->bytes_verified != r->bytes_expected) {
+		snprintf(o->reason, sizeof(o->reason), "verified %" PRIu64 " bytes of %" PRIu64, r->bytes_verified,
+			 r->bytes_expected);
+		return;
+	}
+	/* A cell whose point never fired tested nothing; but a small run may
+	 * miss a rare point by chance.  So: fail only when at least 20 firings
+	 * were expected (a miss is then e^-20 unlikely), counting the times
+	 * the point was certainly evaluated. */
+	if (point_applies(c) && o->injected == 0 && c->prob * evaluations(c, &r->stats) >= 20) {
+		snprintf(o->reason, sizeof(o->reason), "the point never fired");
+		return;
+	}
+	o->status = CELL_PASS;
+}
+
+/* URT_FAULTS_SABOTAGE breaks a cell on purpose, so test_detects.sh can show
+ * that the suite notices: "hang" never returns, "crash" dies on a signal,
+ * "corrupt" flips a byte of a file before it is verified. */
+static void sabotage(void)
+{
+	const char *how = getenv("URT_FAULTS_SABOTAGE");
+	if (!how)
+		return;
+	if (strcmp(how, "hang") == 0)
+		for (;;)
+			pause();
+	if (strcmp(how, "crash") == 0)
+		raise(SIGSEGV);
+	if (strcmp(how, "corrupt") == 0)
+		wl_sabotage_corrupt = true;
+}
+
+static void run_child(const struct cell_spec *c, const struct suite_opts *so, struct cell_outcome *o)
+{
+	const char *name = urt_fault_name(c->point);
+	struct wl_params p = {
+		.seed = o->seed,
+		.scale = so->scale,
+		.expect_errors = cell_expects_errors(c),
+		.retryable_error = point_error(c),
+		.dir = so->dir,
+	};
+	struct wl_run run = { .p = &p, .r = &o->r, .prng = o->seed };
+	char seedstr[32];
+	/* libfiu's PRNG decides when the point fires, the runtime's decides how
+	 * short a cut is: both from the cell's seed. */
+	snprintf(seedstr, sizeof(seedstr), "%u", (unsigned)o->seed);
+	setenv("FIU_PRNG_SEED", seedstr, 1);
+	fiu_set_prng_seed((unsigned)o->seed);
+	if (fiu_enable_random(name, c->failnum, NULL, 0, (float)c->prob) != 0) {
+		snprintf(o->reason, sizeof(o->reason), "fiu_enable_random(%s) failed", name);
+		o->status = CELL_FAIL;
+		return;
+	}
+	urt_faults_arm(1);
+	sabotage();
+	c->wl->fn(&run);
+	fiu_disable(name);
+	urt_faults_arm(0);
+	o->injected = o->r.stats.faults[c->point];
+	if (c->point == URT_FAULT_ALLOC)
+		o->injected += o->r.create_enomem; /* urt_create has no stats to count in */
+	judge(c, o);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int cell_run(const struct cell_spec *c, const struct suite_opts *so, struct cell_outcome *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->seed = cell_seed(c, so->seed);
+	int fds[2];
+	if (pipe(fds) != 0)
+		return -errno;
+	fflush(NULL); /* the child exits through exit(): nothing buffered twice */
+	double t0 = now();
+	pid_t pid = fork();
+	if (pid < 0) {
+		int err = errno;
+		close(fds[0]);
+		close(fds[1]);
+		return -err;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		signal(SIGPIPE, SIG_IGN); /* a closed pipe or socket must be an error, not a death */
+		alarm(so->watchdog);      /* SIGALRM kills a hung child: the parent reports "hang" */
+		struct cell_outcome o;
+		memset(&o, 0, sizeof(o));
+		o.seed = out->seed;
+		run_child(c, so, &o);
+		ssize_t w = write(fds[1], &o, sizeof(o));
+		/* exit(), not _exit(): LeakSanitizer checks at exit, and a leak
+		 * turns into a non-zero status the parent reports. */
+		exit(w == (ssize_t)sizeof(o) ? 0 : 3);
+	}
+	close(fds[1]);
+	struct cell_outcome got;
+	size_t have = 0;
+	/* The alarm should end a hang; this is the backstop if it cannot. */
+	struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+	double deadline = t0 + so->watchdog + 10;
+	bool killed = false;
+	while (have < sizeof(got)) {
+		int left = (int)((deadline - now()) * 1000);
+		if (left <= 0 || poll(&pfd, 1, left) == 0) {
+			kill(pid, SIGKILL);
+			killed = true;
+			break;
+		}
+		ssize_t n = read(fds[0], (char *)&got + have, sizeof(got) - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	close(fds[0]);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	out->seconds = now() - t0;
+	if (have == sizeof(got)) {
+		uint64_t seed = out->seed;
+		*out = got;
+		out->seed = seed;
+		out->seconds = now() - t0;
+	}
+	if (killed || (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)) {
+		out->status = CELL_HANG;
+		snprintf(out->reason, sizeof(out->reason), "no verdict within the %u s watchdog", so->watchdog);
+	} else if (WIFSIGNALED(status)) {
+		out->status = CELL_FAIL;
+		snprintf(out->reason, sizeof(out->reason), "signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	} else if (have != sizeof(got)) {
+		out->status = CELL_FAIL;
+		snprintf(out->reason, sizeof(out->reason), "child exited with status %d and no verdict",
+			 WEXITSTATUS(status));
+	} else if (WEXITSTATUS(status) != 0) {
+		out->status = CELL_FAIL;
+		snprintf(out->reason, sizeof(out->reason), "exit status %d after the verdict (a sanitizer report?)",
+			 WEXITSTATUS(status));
+	}
+	return 0;
+}
+
+void cell_replay(const struct cell_spec *c, const struct suite_opts *so, char *buf, size_t size)
+{
+	char scale[48] = "";
+	if (so->scale_given)
+		snprintf(scale, sizeof(scale), " --scale %g", so->scale);
+	snprintf(buf, size, "%s --seed %" PRIu64 " --cell %s:%s:%g:%d%s --watchdog %u", so->exe, so->seed,
+		 urt_fault_name(c->point), c->wl->name, c->prob, c->failnum, scale, so->watchdog);
+}
+
+int cell_parse(const char *s, struct cell_spec *c, char *err, size_t errsize)
+{
+	char point[64], wl[64], rest[64];
+	/* The point name has slashes, never colons: split on ':'. */
+	const char *a = strchr(s, ':');
+	const char *b = a ? strchr(a + 1, ':') : NULL;
+	if (!a || !b || (size_t)(a - s) >= sizeof(point) || (size_t)(b - a - 1) >= sizeof(wl) ||
+	    strlen(b + 1) >= sizeof(rest)) {
+		snprintf(err, errsize, "--cell wants POINT:WORKLOAD:PROBABILITY[:FAILNUM], got '%s'", s);
+		return -1;
+	}
+	memcpy(point, s, (size_t)(a - s));
+	point[a - s] = '\0';
+	memcpy(wl, a + 1, (size_t)(b - a - 1));
+	wl[b - a - 1] = '\0';
+	strcpy(rest, b + 1);
+	int p = cell_point_by_name(point);
+	if (p < 0) {
+		snprintf(err, errsize, "--cell: unknown fault point '%s'", point);
+		return -1;
+	}
+	c->point = (enum urt_fault_point)p;
+	c->wl = wl_find(wl);
+	if (!c->wl) {
+		snprintf(err, errsize, "--cell: unknown workload '%s'", wl);
+		return -1;
+	}
+	char *colon = strchr(rest, ':');
+	c->failnum = 1;
+	if (colon) {
+		*colon = '\0';
+		char *end;
+		errno = 0;
+		long fn = strtol(colon + 1, &end, 10);
+		if (errno || *end || end == colon + 1 || fn == 0 || fn > 4095 || fn < -4095) {
+			snprintf(err, errsize, "--cell: failnum must be a non-zero errno number, got '%s'", colon + 1);
+			return -1;
+		}
+		c->failnum = (int)fn;
+	}
+	char *end;
+	errno = 0;
+	c->prob = strtod(rest, &end);
+	if (errno || *end || end == rest || !(c->prob > 0 && c->prob <= 1)) {
+		snprintf(err, errsize, "--cell: probability must be in (0, 1], got '%s'", rest);
+		return -1;
+	}
+	return 0;
+}

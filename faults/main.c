@@ -1,0 +1,356 @@
+/*
+ * urt-faults - the fault-injection suite: every fault point x every workload
+ * x every probability, each cell in its own watched child process, every
+ * byte verified.  Writes the matrix as JSON and prints it as Markdown.
+ *
+ * Also: --cell replays one cell, --external runs a verifying workload with
+ * the points left to fiu-run / fiu-ctrl, --alloc-check checks urt/alloc's
+ * -ENOMEM paths one by one, --cancel-check urt_cancel when submission fails.
+ */
+#include "cell.h"
+#include "modes.h"
+#include "report.h"
+
+#include <errno.h>
+#include <fiu.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef URT_FAULTS_SOURCE_DIR
+#define URT_FAULTS_SOURCE_DIR "."
+#endif
+
+#define MAX_LIST 16
+
+static const double default_probs[] = { 0.01, 0.1, 0.5, 1.0 };
+
+/* Alternative errnos, run at p = 0.1: the submit failures io_uring_enter
+ * really returns, one it cannot retry, and the other transient result of an
+ * operation. */
+static const struct {
+	enum urt_fault_point point;
+	int failnum;
+} errno_variants[] = {
+	{ URT_FAULT_SUBMIT, EBUSY },
+	{ URT_FAULT_SUBMIT, EINTR },
+	{ URT_FAULT_SUBMIT, ENOMEM },
+	{ URT_FAULT_SUBMIT, EOPNOTSUPP }, /* not transient: the queued operations fail with it */
+	{ URT_FAULT_OP_EAGAIN, EINTR },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: urt-faults [options]                 run the fault matrix\n"
+		"       urt-faults --cell POINT:WORKLOAD:PROB[:FAILNUM] [--seed N]   replay one cell\n"
+		"       urt-faults --external SECONDS [--workloads LIST] [--expect-faults LIST]\n"
+		"       urt-faults --alloc-check | --cancel-check\n"
+		"options:\n"
+		"  --seed N             seeds libfiu, the runtime and the workloads (default: from the clock)\n"
+		"  --points LIST        fault points, comma-separated (default: all)\n"
+		"  --workloads LIST     workloads (default: all)\n"
+		"  --probabilities LIST probabilities in (0, 1] (default: 0.01,0.1,0.5,1)\n"
+		"  --scale X            workload size multiplier (default 1)\n"
+		"  --quick              --scale 0.05: the sanitizer-sized run\n"
+		"  --json PATH          matrix JSON (default: results/<timestamp>/faults.json in the source tree)\n"
+		"  --dir DIR            scratch files (default: $TMPDIR or /tmp)\n"
+		"  --watchdog SECONDS   per cell; a cell still running then is a hang (default 60)\n"
+		"  --no-table           do not print the Markdown table\n"
+		"points:");
+	for (int p = 0; p < URT_FAULT_COUNT; p++)
+		fprintf(f, " %s", urt_fault_name((enum urt_fault_point)p));
+	fprintf(f, "\nworkloads:\n");
+	for (unsigned i = 0; i < wl_count; i++)
+		fprintf(f, "  %-10s %s\n", wl_table[i].name, wl_table[i].what);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2))) bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "urt-faults: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, " (see --help)\n");
+	va_end(ap);
+	exit(2);
+}
+
+static uint64_t parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (!*s || *s == '-' || errno || *end || v < min || v > max)
+		bad_usage("%s wants an integer in [%" PRIu64 ", %" PRIu64 "], got '%s'", opt, min, max, s);
+	return v;
+}
+
+static double parse_double(const char *opt, const char *s, double min, double max)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (!*s || errno || *end || !(v >= min && v <= max))
+		bad_usage("%s wants a number in [%g, %g], got '%s'", opt, min, max, s);
+	return v;
+}
+
+/* Splits a comma list in place; returns the count. */
+static unsigned split(const char *opt, char *s, char **items)
+{
+	unsigned n = 0;
+	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+		if (n == MAX_LIST)
+			bad_usage("%s: more than %d items", opt, MAX_LIST);
+		items[n++] = tok;
+	}
+	if (n == 0)
+		bad_usage("%s: empty list", opt);
+	return n;
+}
+
+static void check_dir(const char *opt, const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		bad_usage("%s: '%s' is not a directory", opt, dir);
+}
+
+/* The JSON goes where the user said, or into a fresh run folder. */
+static char *json_path(const char *given, const char *stamp)
+{
+	static char path[PATH_MAX];
+	if (given) {
+		struct stat st;
+		if (stat(given, &st) == 0 && S_ISDIR(st.st_mode))
+			bad_usage("--json: '%s' is a directory; give a file name", given);
+		snprintf(path, sizeof(path), "%s", given);
+		char *slash = strrchr(path, '/');
+		if (slash && slash != path) {
+			*slash = '\0';
+			check_dir("--json", path);
+			*slash = '/';
+		}
+		return path;
+	}
+	snprintf(path, sizeof(path), "%s/results", URT_FAULTS_SOURCE_DIR);
+	mkdir(path, 0777);
+	snprintf(path, sizeof(path), "%s/results/%s", URT_FAULTS_SOURCE_DIR, stamp);
+	if (mkdir(path, 0777) != 0 && errno != EEXIST)
+		bad_usage("cannot create the run folder '%s': %s; give --json PATH", path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/results/%s/faults.json", URT_FAULTS_SOURCE_DIR, stamp);
+	return path;
+}
+
+static void print_cell(size_t i, size_t n, const struct matrix_entry *e)
+{
+	static const char *const names[] = { "pass", "FAIL", "HANG" };
+	const struct cell_outcome *o = &e->out;
+	printf("[%3zu/%zu] %-15s %-9s p=%-4g failnum=%-2d %s %6.2fs faulted_ops=%-7" PRIu64 " verified=%-9" PRIu64
+	       " injected=%-6" PRIu64 " errors=%" PRIu64 "\n",
+	       i + 1, n, urt_fault_name(e->spec.point), e->spec.wl->name, e->spec.prob, e->spec.failnum,
+	       names[o->status], o->seconds, o->r.stats.ops_started, o->r.bytes_verified, o->injected,
+	       o->r.errors_seen);
+	if (o->status != CELL_PASS)
+		printf("    reason: %s\n    replay: %s\n", o->reason, e->replay);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "seed", required_argument, NULL, 's' },
+		{ "points", required_argument, NULL, 'p' },
+		{ "workloads", required_argument, NULL, 'w' },
+		{ "probabilities", required_argument, NULL, 'P' },
+		{ "scale", required_argument, NULL, 'S' },
+		{ "quick", no_argument, NULL, 'q' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "watchdog", required_argument, NULL, 'W' },
+		{ "cell", required_argument, NULL, 'c' },
+		{ "external", required_argument, NULL, 'x' },
+		{ "expect-faults", required_argument, NULL, 'e' },
+		{ "alloc-check", no_argument, NULL, 'a' },
+		{ "cancel-check", no_argument, NULL, 'C' },
+		{ "no-table", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct suite_opts so = { .scale = 1.0, .watchdog = 60 };
+	bool seed_given = false, table = true, alloc_check = false, cancel_check = false;
+	char *points_arg = NULL, *workloads_arg = NULL, *probs_arg = NULL, *expect_arg = NULL;
+	const char *json_arg = NULL, *cell_arg = NULL;
+	double external = 0;
+	int opt;
+	opterr = 0; /* one line of our own instead of getopt's */
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's': so.seed = parse_u64("--seed", optarg, 0, UINT64_MAX), seed_given = true; break;
+		case 'p': points_arg = optarg; break;
+		case 'w': workloads_arg = optarg; break;
+		case 'P': probs_arg = optarg; break;
+		case 'S': so.scale = parse_double("--scale", optarg, 0.001, 100), so.scale_given = true; break;
+		case 'q': so.scale = 0.05, so.scale_given = true; break;
+		case 'j': json_arg = optarg; break;
+		case 'd': so.dir = optarg; break;
+		case 'W': so.watchdog = (unsigned)parse_u64("--watchdog", optarg, 1, 3600); break;
+		case 'c': cell_arg = optarg; break;
+		case 'x': external = parse_double("--external", optarg, 0.1, 86400); break;
+		case 'e': expect_arg = optarg; break;
+		case 'a': alloc_check = true; break;
+		case 'C': cancel_check = true; break;
+		case 'n': table = false; break;
+		case 'h': usage(stdout); return 0;
+		case ':': bad_usage("%s needs a value", argv[optind - 1]);
+		default: bad_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		bad_usage("unexpected argument '%s'", argv[optind]);
+	if (!so.dir) {
+		const char *t = getenv("TMPDIR");
+		so.dir = t && *t ? t : "/tmp";
+	}
+	check_dir("--dir", so.dir);
+	if (!seed_given)
+		so.seed = (uint64_t)time(NULL);
+	static char exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[len > 0 ? len : 0] = '\0';
+	so.exe = len > 0 ? exe : argv[0];
+
+	/* Which points, workloads and probabilities. */
+	bool use_point[URT_FAULT_COUNT];
+	const struct wl_desc *wls[MAX_LIST];
+	unsigned nwl = 0;
+	double probs[MAX_LIST];
+	unsigned nprob = 0;
+	char *items[MAX_LIST + 1]; /* + the NULL that ends --expect-faults */
+	for (int p = 0; p < URT_FAULT_COUNT; p++)
+		use_point[p] = points_arg == NULL;
+	if (points_arg) {
+		unsigned n = split("--points", points_arg, items);
+		for (unsigned i = 0; i < n; i++) {
+			int p = cell_point_by_name(items[i]);
+			if (p < 0)
+				bad_usage("--points: unknown fault point '%s'", items[i]);
+			use_point[p] = true;
+		}
+	}
+	if (workloads_arg) {
+		unsigned n = split("--workloads", workloads_arg, items);
+		for (unsigned i = 0; i < n; i++)
+			if (!(wls[nwl++] = wl_find(items[i])))
+				bad_usage("--workloads: unknown workload '%s'", items[i]);
+	} else {
+		for (unsigned i = 0; i < wl_count; i++)
+			wls[nwl++] = &wl_table[i];
+	}
+	if (probs_arg) {
+		unsigned n = split("--probabilities", probs_arg, items);
+		for (unsigned i = 0; i < n; i++) {
+			probs[nprob] = parse_double("--probabilities", items[i], 0, 1);
+			if (probs[nprob] <= 0)
+				bad_usage("--probabilities: %s is not above 0", items[i]);
+			nprob++;
+		}
+	} else {
+		for (unsigned i = 0; i < sizeof(default_probs) / sizeof(default_probs[0]); i++)
+			probs[nprob++] = default_probs[i];
+	}
+
+	if (alloc_check)
+		return alloc_check_main(&so);
+	if (cancel_check)
+		return cancel_check_main(&so);
+	if (external > 0) {
+		if (expect_arg) {
+			unsigned n = split("--expect-faults", expect_arg, items);
+			for (unsigned i = 0; i < n; i++)
+				if (cell_point_by_name(items[i]) < 0)
+					bad_usage("--expect-faults: unknown fault point '%s'", items[i]);
+			items[n] = NULL;
+		}
+		return external_main(&so, external, wls, workloads_arg ? nwl : 0, expect_arg ? items : NULL);
+	}
+
+	/* The matrix (or the one cell being replayed). */
+	/* Each probability adds its cell plus at most three errno variants. */
+	size_t cap = (size_t)URT_FAULT_COUNT * nwl * nprob * 4, n = 0;
+	struct matrix_entry *m = calloc(cap ? cap : 1, sizeof(*m));
+	if (!m) {
+		fprintf(stderr, "urt-faults: out of memory\n");
+		return 1;
+	}
+	if (cell_arg) {
+		char err[200];
+		if (cell_parse(cell_arg, &m[0].spec, err, sizeof(err)) < 0)
+			bad_usage("%s", err);
+		n = 1;
+	} else {
+		for (int p = 0; p < URT_FAULT_COUNT; p++) {
+			if (!use_point[p])
+				continue;
+			for (unsigned w = 0; w < nwl; w++) {
+				for (unsigned k = 0; k < nprob; k++) {
+					m[n++].spec = (struct cell_spec){ (enum urt_fault_point)p, wls[w], probs[k], 1 };
+					if (probs[k] != 0.1)
+						continue;
+					for (size_t v = 0; v < sizeof(errno_variants) / sizeof(errno_variants[0]); v++)
+						if (errno_variants[v].point == (enum urt_fault_point)p)
+							m[n++].spec = (struct cell_spec){ (enum urt_fault_point)p, wls[w],
+											  probs[k], errno_variants[v].failnum };
+				}
+			}
+		}
+	}
+
+	struct report_meta meta = { .argc = argc, .argv = argv, .seed = so.seed, .scale = so.scale };
+	time_t t0 = time(NULL);
+	struct tm tm;
+	gmtime_r(&t0, &tm);
+	strftime(meta.started, sizeof(meta.started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char stamp[32];
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	const char *json = json_path(json_arg, stamp);
+
+	fiu_init(0);
+	printf("urt-faults: %zu cells, seed %" PRIu64 ", scale %g, watchdog %u s\n", n, so.seed, so.scale, so.watchdog);
+	for (size_t i = 0; i < n; i++) {
+		cell_replay(&m[i].spec, &so, m[i].replay, sizeof(m[i].replay));
+		int ret = cell_run(&m[i].spec, &so, &m[i].out);
+		if (ret < 0) {
+			m[i].out.status = CELL_FAIL;
+			snprintf(m[i].out.reason, sizeof(m[i].out.reason), "could not start the cell: %s",
+				 strerror(-ret));
+		}
+		print_cell(i, n, &m[i]);
+	}
+
+	struct report_totals t;
+	report_totals(m, n, &t);
+	if (table) {
+		printf("\n");
+		report_markdown(stdout, m, n);
+	}
+	int ret = report_json(json, &meta, m, n);
+	if (ret < 0)
+		fprintf(stderr, "urt-faults: writing %s: %s\n", json, strerror(-ret));
+	else
+		printf("\nmatrix JSON: %s\n", json);
+	if (t.failed || t.hangs) {
+		printf("\n%" PRIu64 " of %" PRIu64 " cells failed or hung; replay each with the command shown above.\n",
+		       t.failed + t.hangs, t.cells);
+	}
+	free(m);
+	return (t.failed || t.hangs || ret < 0) ? 1 : 0;
+}

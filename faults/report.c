@@ -1,0 +1,210 @@
+/*
+ * report.c - writes the matrix: JSON for the report script, Markdown for
+ * people and CI job summaries.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#ifndef URT_FAULTS_SOURCE_DIR
+#define URT_FAULTS_SOURCE_DIR "."
+#endif
+#ifndef URT_FAULTS_BUILD_TYPE
+#define URT_FAULTS_BUILD_TYPE "unknown"
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define BUILD_FLAVOUR URT_FAULTS_BUILD_TYPE "+asan"
+#else
+#define BUILD_FLAVOUR URT_FAULTS_BUILD_TYPE
+#endif
+
+static const char *const status_names[] = { "pass", "fail", "hang" };
+
+uint64_t report_retries(const struct cell_outcome *o)
+{
+	return o->r.stats.op_retries + o->r.stats.submit_retries;
+}
+
+void report_totals(const struct matrix_entry *e, size_t n, struct report_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < n; i++) {
+		const struct cell_outcome *o = &e[i].out;
+		t->cells++;
+		t->passed += o->status == CELL_PASS;
+		t->failed += o->status == CELL_FAIL;
+		t->hangs += o->status == CELL_HANG;
+		t->ops += o->r.ops;
+		t->faulted_ops += o->r.stats.ops_started;
+		t->bytes_verified += o->r.bytes_verified;
+		t->corrupted_bytes += o->r.corrupted_bytes;
+		t->lost_ops += o->r.lost_ops;
+		t->doubled_ops += o->r.doubled_ops;
+	}
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+/* `git describe` of the source tree, or "unknown" outside a checkout. */
+static void git_version(char *buf, size_t size)
+{
+	snprintf(buf, size, "unknown");
+	FILE *p = popen("git -C '" URT_FAULTS_SOURCE_DIR "' describe --always --dirty 2>/dev/null", "r");
+	if (!p)
+		return;
+	if (fgets(buf, (int)size, p))
+		buf[strcspn(buf, "\n")] = '\0';
+	if (pclose(p) != 0 || !buf[0])
+		snprintf(buf, size, "unknown");
+}
+
+static const char *flag_names(unsigned flags)
+{
+	if (flags & URT_DEFER_TASKRUN)
+		return "defer_taskrun";
+	if (flags & URT_COOP_TASKRUN)
+		return "coop_taskrun";
+	return "none";
+}
+
+static void write_cell(FILE *f, const struct matrix_entry *e)
+{
+	const struct cell_outcome *o = &e->out;
+	const struct wl_result *r = &o->r;
+	fprintf(f, "    {\"point\": ");
+	json_string(f, urt_fault_name(e->spec.point));
+	fprintf(f, ", \"workload\": ");
+	json_string(f, e->spec.wl->name);
+	fprintf(f, ", \"probability\": %g, \"failnum\": %d, \"seed\": %" PRIu64 ",\n", e->spec.prob, e->spec.failnum,
+		o->seed);
+	fprintf(f,
+		"     \"ops\": %" PRIu64 ", \"faulted_ops\": %" PRIu64 ", \"bytes_verified\": %" PRIu64
+		", \"corrupted_bytes\": %" PRIu64 ", \"lost_ops\": %" PRIu64 ", \"doubled_ops\": %" PRIu64 ",\n",
+		r->ops, r->stats.ops_started, r->bytes_verified, r->corrupted_bytes, r->lost_ops, r->doubled_ops);
+	fprintf(f, "     \"faults_injected\": {");
+	for (int p = 0; p < URT_FAULT_COUNT; p++) {
+		uint64_t n = r->stats.faults[p] + (p == URT_FAULT_ALLOC ? r->create_enomem : 0);
+		fprintf(f, "%s", p ? ", " : "");
+		json_string(f, urt_fault_name((enum urt_fault_point)p));
+		fprintf(f, ": %" PRIu64, n);
+	}
+	fprintf(f, "},\n");
+	fprintf(f,
+		"     \"retries\": %" PRIu64 ", \"errors_surfaced\": %" PRIu64 ", \"op_errors_injected\": %" PRIu64
+		", \"op_errors_delivered\": %" PRIu64 ", \"seconds\": %.6f,\n",
+		report_retries(o), r->stats.errors_surfaced, r->stats.faults[URT_FAULT_OP_ERROR], r->eio_seen,
+		o->seconds);
+	fprintf(f,
+		"     \"expect_errors\": %s, \"errors_seen\": %" PRIu64 ", \"workload_retries\": %" PRIu64
+		", \"op_retries\": %" PRIu64 ", \"submit_retries\": %" PRIu64 ", \"sq_full\": %" PRIu64
+		", \"cq_overflow_flushes\": %" PRIu64 ", \"enter_calls\": %" PRIu64 ", \"bytes_expected\": %" PRIu64
+		", \"submit_batch\": %u, \"ring_flags\": \"%s\",\n",
+		cell_expects_errors(&e->spec) ? "true" : "false", r->errors_seen, r->workload_retries,
+		r->stats.op_retries, r->stats.submit_retries, r->stats.sq_full, r->stats.cq_overflow_flushes,
+		r->stats.enter_calls, r->bytes_expected, r->submit_batch, flag_names(r->ring_flags));
+	fprintf(f, "     \"status\": \"%s\", \"reason\": ", status_names[o->status]);
+	if (o->status == CELL_PASS)
+		fprintf(f, "null");
+	else
+		json_string(f, o->reason);
+	fprintf(f, ", \"replay\": ");
+	json_string(f, e->replay);
+	fprintf(f, "}");
+}
+
+int report_json(const char *path, const struct report_meta *m, const struct matrix_entry *e, size_t n)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	struct utsname u;
+	if (uname(&u) != 0)
+		memset(&u, 0, sizeof(u));
+	char git[128];
+	git_version(git, sizeof(git));
+
+	fprintf(f, "{\"schema\": \"urt-faults/1\",\n \"meta\": {\"started\": ");
+	json_string(f, m->started);
+	fprintf(f, ", \"host\": ");
+	json_string(f, u.nodename);
+	fprintf(f, ", \"kernel\": ");
+	json_string(f, u.release);
+	fprintf(f, ", \"git\": ");
+	json_string(f, git);
+	fprintf(f, ", \"build\": ");
+	json_string(f, BUILD_FLAVOUR);
+	fprintf(f, ",\n  \"argv\": [");
+	for (int i = 0; i < m->argc; i++) {
+		fprintf(f, "%s", i ? ", " : "");
+		json_string(f, m->argv[i]);
+	}
+	fprintf(f, "], \"seed\": %" PRIu64 ", \"scale\": %g},\n \"cells\": [\n", m->seed, m->scale);
+	for (size_t i = 0; i < n; i++) {
+		write_cell(f, &e[i]);
+		fprintf(f, "%s\n", i + 1 < n ? "," : "");
+	}
+	struct report_totals t;
+	report_totals(e, n, &t);
+	fprintf(f,
+		" ],\n \"totals\": {\"cells\": %" PRIu64 ", \"passed\": %" PRIu64 ", \"failed\": %" PRIu64
+		", \"hangs\": %" PRIu64 ", \"ops\": %" PRIu64 ", \"faulted_ops\": %" PRIu64
+		", \"bytes_verified\": %" PRIu64 ", \"corrupted_bytes\": %" PRIu64 ", \"lost_ops\": %" PRIu64
+		", \"doubled_ops\": %" PRIu64 "}}\n",
+		t.cells, t.passed, t.failed, t.hangs, t.ops, t.faulted_ops, t.bytes_verified, t.corrupted_bytes,
+		t.lost_ops, t.doubled_ops);
+	if (ferror(f) | (fclose(f) != 0)) {
+		unlink(tmp);
+		return -EIO;
+	}
+	if (rename(tmp, path) != 0) {
+		int err = errno;
+		unlink(tmp);
+		return -err;
+	}
+	return 0;
+}
+
+void report_markdown(FILE *f, const struct matrix_entry *e, size_t n)
+{
+	fprintf(f, "| point | workload | p | failnum | ops | faulted ops | bytes verified | corrupt | lost | doubled "
+		   "| injected | retries | errors | s | status |\n");
+	fprintf(f, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct cell_outcome *o = &e[i].out;
+		fprintf(f,
+			"| %s | %s | %g | %d | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
+			" | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %.2f | %s |\n",
+			urt_fault_name(e[i].spec.point), e[i].spec.wl->name, e[i].spec.prob, e[i].spec.failnum,
+			o->r.ops, o->r.stats.ops_started, o->r.bytes_verified, o->r.corrupted_bytes, o->r.lost_ops,
+			o->r.doubled_ops, o->injected, report_retries(o), o->r.errors_seen, o->seconds,
+			status_names[o->status]);
+	}
+	struct report_totals t;
+	report_totals(e, n, &t);
+	fprintf(f,
+		"\n**Totals:** %" PRIu64 " cells, %" PRIu64 " passed, %" PRIu64 " failed, %" PRIu64
+		" hangs; %" PRIu64 " operations under faults (%" PRIu64 " workload operations), %" PRIu64
+		" bytes verified, %" PRIu64 " corrupted, %" PRIu64 " lost, %" PRIu64 " doubled.\n",
+		t.cells, t.passed, t.failed, t.hangs, t.faulted_ops, t.ops, t.bytes_verified, t.corrupted_bytes,
+		t.lost_ops, t.doubled_ops);
+}

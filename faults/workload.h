@@ -1,0 +1,155 @@
+/*
+ * workload.h - the verifying workloads the fault suite runs under injected
+ * faults, and the bookkeeping they share.
+ *
+ * A workload owns its runtime(s) and scratch files, runs its operations with
+ * whatever fault point the caller enabled, verifies every byte it moved, and
+ * fills a wl_result.  It never decides pass/fail on its own: cell.c judges
+ * the result, so every workload is checked by the same rules.
+ */
+#ifndef URT_FAULTS_WORKLOAD_H
+#define URT_FAULTS_WORKLOAD_H
+
+#include "urt.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct wl_params {
+	uint64_t seed;      /* the workload's PRNG and data pattern */
+	double scale;       /* size multiplier: 1 = full run */
+	/* The point fires on every call: operations must end in an error (no
+	 * hang, no corruption); the workload stops a worker at its first one. */
+	bool expect_errors;
+	/* Besides expect_errors, the one error the enabled point may legitimately
+	 * deliver (-EIO for urt/op/error, -ENOMEM for urt/alloc); the workload
+	 * repeats the operation.  0: no error may reach a caller. */
+	int retryable_error;
+	bool any_error_retryable; /* --external: points are chosen from outside */
+	const char *dir;          /* scratch files */
+};
+
+struct wl_result {
+	uint64_t ops;             /* logical operations completed (each id once) */
+	uint64_t bytes_expected;  /* bytes that had to verify for a clean run */
+	uint64_t bytes_verified;
+	uint64_t corrupted_bytes;
+	uint64_t lost_ops;
+	uint64_t doubled_ops;
+	uint64_t errors_seen;     /* error results observed by workload callers */
+	uint64_t eio_seen;        /* of which -EIO: every injected urt/op/error must show up here */
+	uint64_t workload_retries;/* operations the workload repeated after an allowed error */
+	uint64_t create_enomem;   /* urt_create refused (not in urt_stats: no runtime yet) */
+	uint64_t spawn_enomem;
+	int run_errors;           /* urt_run returned < 0 (e.g. -EDEADLK: a lost wake-up) */
+	unsigned submit_batch;    /* the configuration the seed chose */
+	unsigned ring_flags;
+	struct urt_stats stats;   /* summed over every runtime the workload created */
+	bool failed;
+	char reason[240];
+};
+
+/* One run of a workload: what it was asked to do and what it found.  The
+ * workload's tasks all see the same run through their argument. */
+struct wl_run {
+	const struct wl_params *p;
+	struct wl_result *r;
+	uint64_t prng;
+};
+
+typedef void (*wl_fn)(struct wl_run *run);
+
+struct wl_desc {
+	const char *name;
+	wl_fn fn;
+	bool writes;      /* issues writes/sends: urt/write/short can fire */
+	const char *what; /* one line for --help and the README */
+};
+
+extern const struct wl_desc wl_table[];
+extern const unsigned wl_count;
+const struct wl_desc *wl_find(const char *name);
+
+/* The workloads (one file per family). */
+void wl_copy(struct wl_run *run);
+void wl_randread(struct wl_run *run);
+void wl_randwrite(struct wl_run *run);
+void wl_pipe(struct wl_run *run);
+void wl_echo(struct wl_run *run);
+void wl_swarm(struct wl_run *run);
+
+/* ---- shared bookkeeping (wl_common.c) ---- */
+
+/* Marks the run failed with a reason (the first reason wins). */
+void wl_fail(struct wl_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* An operation returned err < 0.  Counts it and says whether to repeat the
+ * operation (true) or to stop this worker (false).  An error the enabled
+ * point cannot explain fails the run. */
+bool wl_error(struct wl_run *run, ssize_t err, const char *what);
+
+/* A runtime configuration drawn from the seed: the submit batch (when the
+ * SQ fills, how many SQEs a failing submit holds back) and the completion
+ * mode (plain, COOP_TASKRUN, DEFER_TASKRUN: who runs completions, when). */
+struct urt_config wl_seeded_config(struct wl_run *run);
+/* urt_create / urt_spawn, repeating -ENOMEM from urt/alloc; < 0 when the
+ * error must stand (counted as seen). */
+int wl_create(struct wl_run *run, struct urt **rt, const struct urt_config *cfg);
+int wl_spawn(struct wl_run *run, struct urt *rt, void (*fn)(void *), void *arg);
+/* urt_run; a negative return fails the run. */
+void wl_run_phase(struct wl_run *run, struct urt *rt);
+/* Adds the runtime's statistics to the result, checks that every operation
+ * it started was delivered exactly once, and destroys it. */
+void wl_destroy(struct wl_run *run, struct urt *rt);
+static inline void wl_run_and_destroy(struct wl_run *run, struct urt *rt)
+{
+	wl_run_phase(run, rt);
+	wl_destroy(run, rt);
+}
+
+/* A scratch file of size bytes in p->dir, already unlinked; filled with the
+ * pattern for seed when fill is true.  -1 (run failed) on error. */
+int wl_scratch_file(struct wl_run *run, uint64_t size, bool fill, uint64_t seed);
+/* Reads [off, off+len) with pread (outside the runtime) and checks it. */
+void wl_verify_file(struct wl_run *run, int fd, uint64_t off, uint64_t len, uint64_t seed);
+/* Set by cell.c's sabotage hook: wl_verify_file flips one byte once. */
+extern bool wl_sabotage_corrupt;
+/* Checks a buffer the workload received; counts verified and corrupted bytes. */
+void wl_check(struct wl_run *run, const void *buf, size_t len, uint64_t off, uint64_t seed, const char *what);
+
+/* Reads exactly len bytes of the pattern file fd at off into buf, checking
+ * what arrives: how 0 = single reads that may be short, 1 = urt_read_full,
+ * 2 = a future.  Allowed errors repeat the read.  0, or -1: stop the worker. */
+int wl_read_range(struct wl_run *run, int fd, char *buf, size_t len, uint64_t off, unsigned how);
+
+/* Completion accounting: every operation id must complete exactly once,
+ * successfully or with the error that ended it (a call that returned has
+ * completed; one that never returns is lost). */
+struct wl_ids {
+	uint8_t *started;
+	uint8_t *ok;    /* completed successfully: its data must verify */
+	uint32_t *done; /* times it completed */
+	size_t n;
+};
+int wl_ids_init(struct wl_run *run, struct wl_ids *ids, size_t n);
+static inline void wl_id_start(struct wl_ids *ids, size_t id)
+{
+	ids->started[id] = 1;
+}
+static inline void wl_id_done(struct wl_ids *ids, size_t id, bool ok)
+{
+	ids->done[id]++;
+	ids->ok[id] = ok;
+}
+/* Counts lost and doubled ids into the result and frees the arrays.  An id
+ * never started counts as lost unless the run expected errors (a worker
+ * stops at its first error and leaves the rest unstarted); in a clean run
+ * an id that ended in an error is a failure too. */
+void wl_ids_finish(struct wl_run *run, struct wl_ids *ids);
+
+/* Sizes scaled by p->scale, never below min. */
+uint64_t wl_scaled(const struct wl_run *run, uint64_t full, uint64_t min);
+
+#endif

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# ab.sh - did revision B get slower than revision A?  Builds both, runs them
+# interleaved, and lets compare.py give a verdict with statistics.
+#
+#   scripts/ab.sh [options] REV_A REV_B [urt-bench options]
+#   scripts/ab.sh [options] --hyperfine 'COMMAND' REV_A REV_B
+#
+# Each revision is checked out in its own detached git worktree under a temp
+# directory and built there (release, only the targets needed).  Then, round
+# after round, A runs and B runs (A B A B ...), so slow drifts of the machine
+# (another job starting, thermal state) land on both sides alike instead of
+# on whichever ran second.  The samples of each side are merged into A.json
+# and B.json and compared by scripts/compare.py: per configuration the
+# change of the median, a confidence interval and a Mann-Whitney U p-value;
+# a regression is a change beyond the threshold with p < 0.01.
+#
+# Options:
+#   --repeats N      rounds (default 6; below 5 no p-value can reach 0.01)
+#   --threshold PCT  noise threshold for compare.py (default 3)
+#   --out DIR        where A.json, B.json and report.md go
+#                    (default results/ab-<timestamp>; must not exist yet)
+#   --markdown       Markdown report (for CI job summaries)
+#   --keep           keep the worktrees and builds (printed at the end)
+#   --hyperfine CMD  time a whole command with hyperfine instead of urt-bench;
+#                    {build} in CMD is replaced by each revision's build dir,
+#                    e.g. '{build}/bench/urt-cp --qd 8 big.dat /tmp/copy'
+#   --targets LIST   CMake targets to build in --hyperfine mode (default: all)
+#   --runs K         hyperfine runs per round (default 3)
+# urt-bench options default to: --workload nop --backend urt,urt-futures --qd 1,32 --duration 0.3
+#
+# Exit status: 0 no regression, 1 regression, 2 bad input or a revision
+# that does not build.
+set -euo pipefail
+
+die() { echo "ab.sh: $*" >&2; exit 2; }
+
+script_dir=$(cd "$(dirname "$0")" && pwd)
+repo=$(git -C "$script_dir" rev-parse --show-toplevel 2>/dev/null) || die "not inside a git repository"
+py=/usr/bin/python3
+[ -x "$py" ] || py=$(command -v python3) || die "no python3"
+
+repeats=6 threshold=3 out="" markdown="" keep=0 hf_cmd="" targets="" runs=3
+need_value() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"; }
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--repeats) need_value "$@"; repeats=$2; shift 2 ;;
+	--threshold) need_value "$@"; threshold=$2; shift 2 ;;
+	--out) need_value "$@"; out=$2; shift 2 ;;
+	--markdown) markdown=--markdown; shift ;;
+	--keep) keep=1; shift ;;
+	--hyperfine) need_value "$@"; hf_cmd=$2; shift 2 ;;
+	--targets) need_value "$@"; targets=$2; shift 2 ;;
+	--runs) need_value "$@"; runs=$2; shift 2 ;;
+	-h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--) shift; break ;;
+	-*) die "unknown option '$1' (try --help)" ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 2 ] || die "expected REV_A REV_B (try --help)"
+rev_a=$1 rev_b=$2
+shift 2
+bench_args=("$@")
+for a in "${bench_args[@]}"; do
+	case "$a" in --json|--csv) die "ab.sh chooses $a itself; leave it out of the urt-bench options" ;; esac
+done
+[ ${#bench_args[@]} -gt 0 ] || bench_args=(--workload nop --backend urt,urt-futures --qd 1,32 --duration 0.3)
+
+[[ $repeats =~ ^[0-9]+$ ]] && [ "$repeats" -ge 1 ] && [ "$repeats" -le 1000 ] || die "--repeats must be an integer in 1..1000"
+[[ $runs =~ ^[0-9]+$ ]] && [ "$runs" -ge 1 ] && [ "$runs" -le 1000 ] || die "--runs must be an integer in 1..1000"
+[[ $threshold =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--threshold must be a non-negative number (percent)"
+if [ -n "$hf_cmd" ]; then
+	command -v hyperfine >/dev/null || die "--hyperfine needs hyperfine on PATH"
+	[[ $hf_cmd == *"{build}"* ]] || die "the --hyperfine command must use {build} to pick each revision's binary"
+	[ $# -eq 0 ] || die "urt-bench options make no sense with --hyperfine"
+fi
+commit_a=$(git -C "$repo" rev-parse --verify --quiet "$rev_a^{commit}") || die "unknown revision '$rev_a'"
+commit_b=$(git -C "$repo" rev-parse --verify --quiet "$rev_b^{commit}") || die "unknown revision '$rev_b'"
+[ -n "$out" ] || out=$repo/results/ab-$(date -u +%Y%m%d-%H%M%S)
+[ ! -e "$out" ] || die "$out already exists; choose another --out"
+[ "$repeats" -ge 5 ] || echo "ab.sh: warning: with $repeats rounds no p-value can reach 0.01: expect no verdict" >&2
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/urt-ab.XXXXXX")
+cleanup() {
+	if [ $keep = 1 ]; then
+		echo "ab.sh: kept worktrees and builds in $work (remove with: git worktree remove --force $work/src-a; git worktree remove --force $work/src-b)"
+		return
+	fi
+	for side in a b; do
+		[ -d "$work/src-$side" ] && git -C "$repo" worktree remove --force "$work/src-$side" >/dev/null 2>&1
+	done
+	git -C "$repo" worktree prune >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+build_side() {
+	local side=$1 commit=$2 src=$work/src-$1 build=$work/build-$1
+	echo "ab.sh: building $side = ${commit:0:12} in $build" >&2
+	git -C "$repo" worktree add --detach --quiet "$src" "$commit" || die "git worktree add failed for $commit"
+	cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DURT_BUILD_TESTS=OFF >"$work/cmake-$side.log" 2>&1 \
+		|| die "revision ${commit:0:12} does not configure (log: $work/cmake-$side.log; use --keep to keep it)"
+	local t=()
+	if [ -n "$hf_cmd" ]; then
+		[ -z "$targets" ] || t=(--target ${targets//,/ })
+	else
+		t=(--target urt-bench)
+	fi
+	cmake --build "$build" "${t[@]}" -j2 >"$work/build-$side.log" 2>&1 \
+		|| die "revision ${commit:0:12} does not build ${t[*]} (log: $work/build-$side.log; use --keep)"
+	if [ -z "$hf_cmd" ] && [ ! -x "$build/bench/urt-bench" ]; then
+		die "revision ${commit:0:12} has no bench/urt-bench"
+	fi
+}
+build_side a "$commit_a"
+build_side b "$commit_b"
+mkdir -p "$out"
+
+for ((i = 0; i < repeats; i++)); do
+	echo "ab.sh: round $((i + 1))/$repeats" >&2
+	if [ -n "$hf_cmd" ]; then
+		# Both commands in one hyperfine call per round; the rounds interleave.
+		hyperfine --style none --runs "$runs" --warmup 1 --export-json "$work/hf-$i.json" \
+			-n A "${hf_cmd//\{build\}/$work/build-a}" -n B "${hf_cmd//\{build\}/$work/build-b}" >/dev/null \
+			|| die "hyperfine failed in round $((i + 1)) (does the command work?)"
+	else
+		for side in a b; do
+			"$work/build-$side/bench/urt-bench" "${bench_args[@]}" --json "$work/$side-$i.json" --quiet \
+				>"$work/run-$side-$i.log" 2>&1 \
+				|| die "urt-bench of side $side failed in round $((i + 1)): $(tail -1 "$work/run-$side-$i.log")"
+		done
+	fi
+done
+
+# Merge the rounds: one file per side whose samples are all the rounds.
+"$py" - "$work" "$out" "$repeats" "${hf_cmd:+hyperfine}" "$commit_a" "$commit_b" "$rev_a" "$rev_b" "$hf_cmd" <<'EOF'
+import json, os, sys
+work, out, repeats, mode, ca, cb, ra, rb, command = sys.argv[1:10]
+repeats = int(repeats)
+for side, commit, rev in (("a", ca, ra), ("b", cb, rb)):
+    if mode == "hyperfine":
+        times = []
+        for i in range(repeats):
+            doc = json.load(open(os.path.join(work, f"hf-{i}.json")))
+            times += next(r["times"] for r in doc["results"] if r["command"] == side.upper())
+        merged = {"results": [{"command": command, "times": times, "mean": sum(times) / len(times)}],
+                  "ab": {"side": side.upper(), "rev": rev, "commit": commit}}
+    else:
+        merged = None
+        for i in range(repeats):
+            doc = json.load(open(os.path.join(work, f"{side}-{i}.json")))
+            per_round = 1 + max((r.get("repeat") or 0) for r in doc["results"]) if doc["results"] else 1
+            for r in doc["results"]:
+                r["repeat"] = i * per_round + (r.get("repeat") or 0)
+            if merged is None:
+                merged = doc
+                merged["meta"]["ab"] = {"side": side.upper(), "rev": rev, "commit": commit, "rounds": repeats}
+            else:
+                merged["results"] += doc["results"]
+    with open(os.path.join(out, f"{side.upper()}.json"), "w") as f:
+        json.dump(merged, f, indent=1)
+EOF
+
+echo "ab.sh: A = $rev_a (${commit_a:0:12}), B = $rev_b (${commit_b:0:12}), $repeats interleaved rounds" >&2
+set +e
+"$py" "$script_dir/compare.py" --threshold "$threshold" $markdown "$out/A.json" "$out/B.json" | tee "$out/report.md"
+status=${PIPESTATUS[0]}
+set -e
+echo "ab.sh: results in $out" >&2
+exit "$status"

@@ -1,0 +1,135 @@
+#!/bin/sh
+# Command-level comparisons with hyperfine, written as JSON for report.py.
+#
+#   1. urt-cp against cp and dd, copying the same file (default 64 MiB of
+#      random data, created in a temp dir and left in the page cache: all three
+#      read cached data, so the comparison is of the copy loops, not the disk).
+#      Each copy is checked with cmp afterwards: a wrong copy voids the timing.
+#   2. urt-bench against itself across options: submit batch 1 vs 8 on a
+#      fixed 2M nops (--ops, --warmup 0), so the option's effect is wall time.
+#
+# Usage: scripts/compare-commands.sh [--bin DIR] [--out DIR] [--size SIZE]
+#                                    [--runs N] [--qd N] [--bs SIZE]
+#   --bin DIR   where urt-cp and urt-bench are ($URT_BIN_DIR, else build/release/bench)
+#   --out DIR   where the JSON goes (default results/<UTC timestamp>/)
+#   --size      size of the file to copy, k/m/g suffixes (default 64m)
+#   --runs N    timed runs per command, after one warm-up run (default 10)
+#   --qd, --bs  urt-cp's queue depth and buffer size (default 32, 128k)
+#   $HYPERFINE  the hyperfine to run (default: hyperfine on PATH)
+#
+# Prints the path of each JSON file written, one per line, on stdout; notes
+# on stderr.  A missing hyperfine, urt-cp or urt-bench skips that comparison
+# with a note (exit 0).  Bad arguments: one line, exit 2.  Existing files are
+# never overwritten.
+set -eu
+
+prog=compare-commands.sh
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${URT_BIN_DIR:-$root/build/release/bench}
+out=""
+size=64m
+runs=10
+qd=32
+bs=128k
+hyperfine=${HYPERFINE:-hyperfine}
+
+die() { echo "$prog: $*" >&2; exit 2; }
+note() { echo "$prog: $*" >&2; }
+
+# "64m" -> 67108864; empty output for anything else.
+bytes_of() {
+    case "$1" in
+        *[!0-9kmgKMG]* | "" | [kmgKMG]*) return 0 ;;
+    esac
+    num=${1%[kmgKMG]}
+    case "$num" in *[!0-9]* | "") return 0 ;; esac
+    case "$1" in
+        *[kK]) echo $((num * 1024)) ;;
+        *[mM]) echo $((num * 1024 * 1024)) ;;
+        *[gG]) echo $((num * 1024 * 1024 * 1024)) ;;
+        *) echo "$num" ;;
+    esac
+}
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --bin|--out|--size|--runs|--qd|--bs)
+            [ $# -ge 2 ] || die "$1 needs a value"
+            case "$1" in
+                --bin) bin=$2 ;; --out) out=$2 ;; --size) size=$2 ;;
+                --runs) runs=$2 ;; --qd) qd=$2 ;; --bs) bs=$2 ;;
+            esac
+            shift 2 ;;
+        -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown argument '$1' (try --help)" ;;
+    esac
+done
+
+case "$runs" in ''|*[!0-9]*|0) die "--runs: expected a positive integer, got '$runs'" ;; esac
+case "$qd" in ''|*[!0-9]*|0) die "--qd: expected a positive integer, got '$qd'" ;; esac
+size_bytes=$(bytes_of "$size")
+if [ -z "$size_bytes" ] || [ "$size_bytes" -eq 0 ]; then
+    die "--size: expected a size like 64m, got '$size'"
+fi
+[ -n "$(bytes_of "$bs")" ] || die "--bs: expected a size like 128k, got '$bs'"
+[ -z "$out" ] && out="$root/results/$(date -u +%Y%m%dT%H%M%SZ)"
+[ -e "$out" ] && [ ! -d "$out" ] && die "--out $out: exists and is not a directory"
+
+if ! command -v "$hyperfine" >/dev/null 2>&1; then
+    note "skipped: hyperfine not found (apt-get install hyperfine)"
+    exit 0
+fi
+[ -d "$bin" ] || note "note: --bin $bin is not a directory; urt-cp and urt-bench will be missing"
+
+cp_json="$out/hyperfine_cp.json"
+bench_json="$out/hyperfine_bench_batch.json"
+for f in "$cp_json" "$bench_json"; do
+    [ -e "$f" ] && die "$f exists; not overwriting it (choose another --out)"
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/urt-compare.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+# Each copy goes to a file its own --prepare removed first (one --prepare per
+# command, in command order), so every run creates its destination like the
+# others and the last run's output is left for cmp.
+# The commands run with the binaries' directory first on PATH and the temp
+# dir as working directory, so the JSON shows short, readable commands.
+export PATH="$bin:$PATH"
+
+# ---- 1. urt-cp vs cp vs dd --------------------------------------------------
+if [ -x "$bin/urt-cp" ]; then
+    head -c "$size_bytes" /dev/urandom > "$tmp/src.bin"
+    ( cd "$tmp" && "$hyperfine" --warmup 1 --runs "$runs" --style basic \
+        --prepare 'rm -f dst-urt.bin' --prepare 'rm -f dst-cp.bin' --prepare 'rm -f dst-dd.bin' \
+        --export-json "$tmp/cp.json" \
+        "urt-cp --qd $qd --bs $bs src.bin dst-urt.bin" \
+        "cp src.bin dst-cp.bin" \
+        "dd if=src.bin of=dst-dd.bin bs=1M status=none" >&2 ) \
+        || { note "hyperfine failed on the copy comparison (see above)"; exit 1; }
+    for copy in dst-urt.bin dst-cp.bin dst-dd.bin; do
+        if ! cmp -s "$tmp/src.bin" "$tmp/$copy"; then
+            note "$copy differs from the source: the copy is wrong, so its timing is void (no JSON written)"
+            exit 1
+        fi
+    done
+    mkdir -p "$out" || die "--out $out: cannot create directory"
+    mv "$tmp/cp.json" "$cp_json"
+    echo "$cp_json"
+else
+    note "skipped urt-cp vs cp vs dd: $bin/urt-cp not found (build it, or pass --bin DIR)"
+fi
+
+# ---- 2. urt-bench against itself: submit batch 1 vs 8 -----------------------
+if [ -x "$bin/urt-bench" ]; then
+    ( cd "$tmp" && "$hyperfine" --warmup 1 --runs "$runs" --style basic \
+        --export-json "$tmp/bench.json" --parameter-list batch 1,8 \
+        "urt-bench --workload nop --backend urt --qd 32 --batch {batch} --ops 2000000 --warmup 0 --quiet" >&2 ) \
+        || { note "hyperfine failed on the urt-bench comparison (see above)"; exit 1; }
+    mkdir -p "$out" || die "--out $out: cannot create directory"
+    mv "$tmp/bench.json" "$bench_json"
+    echo "$bench_json"
+else
+    note "skipped urt-bench --batch 1 vs 8: $bin/urt-bench not found (build it, or pass --bin DIR)"
+fi

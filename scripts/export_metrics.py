@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""export_metrics.py - urt-bench/1 results in the formats existing dashboards read.
+
+    export_metrics.py --format bmf          RESULTS.json [-o OUT.json]
+    export_metrics.py --format gab-bigger   RESULTS.json [-o OUT.json]
+    export_metrics.py --format gab-smaller  RESULTS.json [-o OUT.json]
+
+bmf          Bencher Metric Format: {"<benchmark>": {"throughput": {...}, "latency": {...}}}
+             throughput = ops/s, latency = mean ns per operation; value is the
+             median over repeats, lower_value/upper_value the min and max.
+gab-bigger   github-action-benchmark tool "customBiggerIsBetter": one entry per
+             configuration, ops/s.
+gab-smaller  github-action-benchmark tool "customSmallerIsBetter": mean, p50 and
+             p99 latency in ns per configuration.
+
+A benchmark is named after its configuration, e.g. "nop/urt/qd32/batch32/cb1/bs4096/t1".
+Latencies a backend could not measure (null) are left out, never written as 0.
+Output goes to stdout, or to -o (written only once the whole input is valid).
+Exit status: 0, or 2 on bad input.
+"""
+import json
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare import CONFIG_KEYS, BadInput, OneLineParser, config_key, load_bench  # noqa: E402
+
+
+def bench_name(key):
+    d = dict(zip(CONFIG_KEYS, key))
+    return (f"{d['workload']}/{d['backend']}/qd{d['qd']}/batch{d['batch']}/cb{d['complete_batch']}"
+            f"/bs{d['bs']}/t{d['threads']}")
+
+
+def grouped(doc):
+    groups = {}
+    for r in doc["results"]:
+        groups.setdefault(config_key(r), []).append(r)
+    return groups
+
+
+def values(results, read):
+    out = []
+    for r in results:
+        v = read(r)
+        if v is not None:
+            out.append(float(v))
+    return out
+
+
+def lat(field):
+    return lambda r: (r.get("lat_ns") or {}).get(field)
+
+
+def measure(vals):
+    return {"value": statistics.median(vals), "lower_value": min(vals), "upper_value": max(vals)}
+
+
+def to_bmf(doc):
+    out = {}
+    for key, results in grouped(doc).items():
+        entry = {}
+        iops = values(results, lambda r: r.get("iops"))
+        if iops:
+            entry["throughput"] = measure(iops)
+        mean = values(results, lat("mean"))
+        if mean:
+            entry["latency"] = measure(mean)
+        if entry:
+            out[bench_name(key)] = entry
+    return out
+
+
+def extra(results):
+    n = len(results)
+    return f"{n} repeat{'s' if n != 1 else ''}; median shown"
+
+
+def to_gab_bigger(doc):
+    out = []
+    for key, results in grouped(doc).items():
+        iops = values(results, lambda r: r.get("iops"))
+        if iops:
+            item = {"name": bench_name(key), "unit": "ops/s", "value": statistics.median(iops),
+                    "extra": extra(results)}
+            if len(iops) > 1:
+                item["range"] = f"{min(iops):.0f} .. {max(iops):.0f}"
+            out.append(item)
+    return out
+
+
+def to_gab_smaller(doc):
+    out = []
+    for key, results in grouped(doc).items():
+        for field in ("mean", "p50", "p99"):
+            vals = values(results, lat(field))
+            if vals:
+                item = {"name": f"{bench_name(key)} latency {field}", "unit": "ns",
+                        "value": statistics.median(vals), "extra": extra(results)}
+                if len(vals) > 1:
+                    item["range"] = f"{min(vals):.0f} .. {max(vals):.0f}"
+                out.append(item)
+    return out
+
+
+FORMATS = {"bmf": to_bmf, "gab-bigger": to_gab_bigger, "gab-smaller": to_gab_smaller}
+
+
+def main(argv=None):
+    p = OneLineParser(description="Export urt-bench/1 results for Bencher or github-action-benchmark.")
+    p.add_argument("results", metavar="RESULTS.json")
+    p.add_argument("--format", required=True, choices=sorted(FORMATS))
+    p.add_argument("-o", "--output", help="write here instead of stdout")
+    try:
+        args = p.parse_args(sys.argv[1:] if argv is None else argv)
+        doc = load_bench(args.results)
+        if not doc["results"]:
+            raise BadInput(f"{args.results}: no results to export")
+        if args.output and os.path.abspath(args.output) == os.path.abspath(args.results):
+            raise BadInput("the output would overwrite the input")
+        if args.output and os.path.isdir(args.output):
+            raise BadInput(f"{args.output}: is a directory")
+        text = json.dumps(FORMATS[args.format](doc), indent=2) + "\n"
+        if args.output:
+            tmp = f"{args.output}.tmp.{os.getpid()}"
+            try:
+                with open(tmp, "w", encoding="utf-8") as f:
+                    f.write(text)
+                os.replace(tmp, args.output)
+            except OSError as e:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise BadInput(f"{args.output}: cannot write ({e.strerror})")
+        else:
+            sys.stdout.write(text)
+    except BadInput as e:
+        print(f"export_metrics.py: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+"""gate_ratios.py - the same-run ratio gate: urt against the bare liburing loop.
+
+    gate_ratios.py --bench BUILD/bench/urt-bench [--baseline FILE] [--rounds N]
+    gate_ratios.py --json ROUND1.json [ROUND2.json ...] [--baseline FILE]
+    gate_ratios.py --bench ... --update [--update-runs 3]
+
+Absolute ops/s move by tens of percent on a shared CI machine; the ratio of
+two backends measured seconds apart in the same process moves much less,
+because both see the same machine.  Each round is one urt-bench run over
+every backend a check needs (the arguments are in the baseline file).  The
+baseline also chooses:
+  metric     "iops", or "ops_per_cpu_s" (ops / (user + sys) of the bench
+             thread: time spent descheduled by other jobs does not count);
+  aggregate  "median" of the per-round ratios, or "best": each backend's best
+             round, since noise only ever slows a run down.
+When a check fails, the gate measures as many rounds again and decides on
+all of them ("confirm": false in the baseline turns that off): a real
+regression survives it, one bad stretch of machine load rarely does.
+A check passes when its ratio is at or above its floor: target - noise margin,
+or, while the runtime misses a target, an "accepted_floor" recorded with a
+"why"; the output then says TARGET MISSED and prints the reason.
+
+--update records what was observed (with --bench: over --update-runs gate
+runs) and moves each accepted floor to the lowest value seen minus the margin,
+dropping it when the target floor holds.  Targets and margins are decisions:
+edited by hand and reviewed in the diff.
+
+Exit status: 0 pass, 1 a ratio below its floor (or the bench failed), 2 bad input.
+"""
+import datetime
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare import BadInput, OneLineParser, load_bench, render_table  # noqa: E402
+
+SCHEMA = "urt-ratios-baseline/1"
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_BASELINE = os.path.join(REPO, "results", "baseline", "ratios.json")
+MATCH_KEYS = ("workload", "qd", "batch", "complete_batch", "bs", "threads")
+
+
+def ops_per_cpu_s(r):
+    """Operations per second of CPU time the benchmark thread really got.
+
+    On a shared machine a run loses wall time whenever it is descheduled;
+    CPU time does not count that, so this moves much less than ops/s while
+    being the same number on an idle machine for these single-thread loops."""
+    cpu = r.get("cpu") or {}
+    used = (cpu.get("user_s") or 0) + (cpu.get("sys_s") or 0)
+    if not used or r.get("ops") is None:
+        return None
+    return r["ops"] / used
+
+
+METRICS = {"iops": ("ops/s", lambda r: r["iops"]),
+           "ops_per_cpu_s": ("ops per CPU-second", ops_per_cpu_s)}
+
+
+def load_baseline(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such baseline")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise BadInput(f"{path}: unreadable baseline ({e})")
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        raise BadInput(f"{path}: not a {SCHEMA} file")
+    checks = doc.get("checks")
+    if not isinstance(checks, list) or not checks:
+        raise BadInput(f"{path}: 'checks' must be a non-empty list")
+    default_margin = doc.get("noise_margin", 0.0)
+    for i, c in enumerate(checks):
+        where = f"{path}: checks[{i}]"
+        if not isinstance(c, dict):
+            raise BadInput(f"{where} is not an object")
+        for k in ("name", "numerator", "denominator"):
+            if not isinstance(c.get(k), str) or not c[k]:
+                raise BadInput(f"{where}.{k} must be a non-empty string")
+        if not isinstance(c.get("match"), dict) or "workload" not in c["match"]:
+            raise BadInput(f"{where}.match must be an object naming at least the workload")
+        bad = [k for k in c["match"] if k not in MATCH_KEYS]
+        if bad:
+            raise BadInput(f"{where}.match has unknown key(s) {', '.join(bad)}")
+        for k in ("target",):
+            if not isinstance(c.get(k), (int, float)) or c[k] <= 0:
+                raise BadInput(f"{where}.{k} must be a positive number")
+        margin = c.get("noise_margin", default_margin)
+        if not isinstance(margin, (int, float)) or not 0 <= margin < c["target"]:
+            raise BadInput(f"{where}.noise_margin must be in [0, target)")
+    args = doc.get("bench_args", [])
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        raise BadInput(f"{path}: 'bench_args' must be a list of strings")
+    if not isinstance(doc.get("confirm", True), bool):
+        raise BadInput(f"{path}: 'confirm' must be true or false")
+    if doc.get("aggregate", "median") not in ("median", "best"):
+        raise BadInput(f"{path}: 'aggregate' must be median or best")
+    if doc.get("metric", "iops") not in METRICS:
+        raise BadInput(f"{path}: 'metric' must be one of {', '.join(METRICS)}")
+    for i, c in enumerate(checks):
+        acc = c.get("accepted_floor")
+        if acc is not None and (not isinstance(acc, (int, float)) or acc <= 0 or not c.get("why")):
+            raise BadInput(f"{path}: checks[{i}].accepted_floor must be a positive number with a 'why'")
+    rounds = doc.get("rounds", 3)
+    if not isinstance(rounds, int) or rounds < 1:
+        raise BadInput(f"{path}: 'rounds' must be a positive integer")
+    return doc
+
+
+def margin_of(doc, check):
+    return check.get("noise_margin", doc.get("noise_margin", 0.0))
+
+
+def matching(results, backend, match, read):
+    values = [read(r) for r in results
+              if r["backend"] == backend and all(r.get(k) == v for k, v in match.items())]
+    return [v for v in values if v is not None]
+
+
+def ratios_per_round(doc, rounds):
+    """{check name: (the gate's ratio, [ratio in round i])} from the loaded rounds.
+
+    aggregate "median": the median of the per-round ratios.
+    aggregate "best": the best round of the numerator over the best round of
+    the denominator.  Noise on a shared machine only ever slows a run down,
+    so each backend's fastest round is the closest to its undisturbed speed."""
+    out = {}
+    read = METRICS[doc.get("metric", "iops")][1]
+    for c in doc["checks"]:
+        values, nums, dens = [], [], []
+        for path, bench in rounds:
+            num = matching(bench["results"], c["numerator"], c["match"], read)
+            den = matching(bench["results"], c["denominator"], c["match"], read)
+            if not num or not den:
+                missing = c["numerator"] if not num else c["denominator"]
+                raise BadInput(f"{path}: no {missing} result matching {c['match']} for check {c['name']}")
+            if statistics.median(den) <= 0:
+                raise BadInput(f"{path}: {c['denominator']} measured 0 for check {c['name']}")
+            values.append(statistics.median(num) / statistics.median(den))
+            nums += num
+            dens += den
+        if doc.get("aggregate", "median") == "best":
+            out[c["name"]] = (max(nums) / max(dens), values)
+        else:
+            out[c["name"]] = (statistics.median(values), values)
+    return out
+
+
+def run_rounds(bench, doc, n, workdir, first=0):
+    """Runs urt-bench n times with the baseline's arguments; [(path, doc)]."""
+    rounds = []
+    for i in range(first, first + n):
+        path = os.path.join(workdir, f"round{i}.json")
+        cmd = [bench, *doc.get("bench_args", []), "--json", path, "--quiet"]
+        if i == 0:
+            print("command: " + " ".join(cmd))
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        if p.returncode != 0:
+            raise RuntimeError(f"urt-bench failed in round {i} (exit {p.returncode}): "
+                               + " | ".join(p.stderr.strip().splitlines()[-3:]))
+        rounds.append((path, load_bench(path)))
+    return rounds
+
+
+def report(doc, ratios, markdown):
+    rows, failed, missed = [], [], []
+    for c in doc["checks"]:
+        med, values = ratios[c["name"]]
+        margin = margin_of(doc, c)
+        accepted = c.get("accepted_floor")
+        floor = accepted if accepted is not None else c["target"] - margin
+        if med < floor:
+            verdict = "FAIL"
+            failed.append(f"{c['name']} ({med:.3f} < {floor:.3f})")
+        elif med >= c["target"]:
+            verdict = "pass (meets target)"
+        elif accepted is not None and med < c["target"] - margin:
+            verdict = f"pass at the accepted floor: TARGET MISSED by {(1 - med / c['target']) * 100:.0f} %"
+            missed.append(c)
+        else:
+            verdict = "pass (below target, within noise margin)"
+        rows.append([c["name"], f"{c['numerator']} / {c['denominator']}", f"{med:.3f}",
+                     f"{min(values):.3f} .. {max(values):.3f}", f"{c['target']:g}",
+                     f"{margin:g}", f"{floor:.3f}" + (" (accepted)" if accepted is not None else ""), verdict])
+    agg = "best of rounds" if doc.get("aggregate", "median") == "best" else "median of rounds"
+    header = ["check", "ratio", agg, "per-round range", "target", "margin", "floor", "verdict"]
+    print(render_table(header, rows, True))
+    print()
+    for c in missed:
+        print(f"target missed: {c['name']}: {c['why']}")
+    if failed:
+        print(f"verdict: FAIL: {len(failed)} of {len(rows)} ratios below their floor: {', '.join(failed)}")
+        return 1
+    print(f"verdict: PASS ({len(rows)} ratios at or above their floors)")
+    return 0
+
+
+def updated_baseline(doc, measurements, command):
+    """The baseline with what was observed, and accepted floors that follow it.
+
+    measurements: one {check: (gate value, per-round ratios)} per gate run.
+    A check whose lowest gate value clears target - margin loses its accepted
+    floor (the target holds); any other gets accepted_floor = lowest - margin,
+    so the gate keeps today's level and fails on a drop beyond the noise."""
+    doc = json.loads(json.dumps(doc))
+    observed = {}
+    for c in doc["checks"]:
+        values = [m[c["name"]][0] for m in measurements]
+        low, margin = min(values), margin_of(doc, c)
+        observed[c["name"]] = {"gate_values": [round(v, 4) for v in values], "lowest": round(low, 4)}
+        before = c.get("accepted_floor")
+        if low >= c["target"] - margin:
+            c.pop("accepted_floor", None)
+            c.pop("why", None)
+        else:
+            c["accepted_floor"] = math.floor(round((low - margin) * 100, 6)) / 100
+            c.setdefault("why", "target missed when the baseline was updated: say why here")
+        after = c.get("accepted_floor")
+        if before != after:
+            print(f"{c['name']}: accepted floor {before} -> {after}")
+    doc["observed"] = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "kernel": os.uname().release,
+        "command": command,
+        "gate_runs": len(measurements),
+        "ratios": observed,
+    }
+    return doc
+
+
+def write_json(path, doc):
+    tmp = f"{path}.tmp.{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def parse_args(argv):
+    p = OneLineParser(description="Same-run ratio gate: urt/raw ops/s against committed floors.")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--bench", help="urt-bench binary: run the baseline's sweep")
+    src.add_argument("--json", nargs="+", metavar="ROUND.json", help="already-run urt-bench/1 files, one per round")
+    p.add_argument("--baseline", default=DEFAULT_BASELINE, help="ratios baseline (default: %(default)s)")
+    p.add_argument("--rounds", type=int, help="urt-bench runs (default: the baseline's 'rounds')")
+    p.add_argument("--update", action="store_true",
+                   help="record observed ratios in the baseline and move accepted floors to them")
+    p.add_argument("--update-runs", type=int, default=3,
+                   help="with --update --bench: gate runs to take the lowest of (default 3)")
+    p.add_argument("--markdown", action="store_true", help="Markdown heading for CI job summaries")
+    args = p.parse_args(argv)
+    if not 1 <= args.update_runs <= 20:
+        raise BadInput(f"--update-runs must be in 1..20, got {args.update_runs}")
+    if args.rounds is not None and not 1 <= args.rounds <= 100:
+        raise BadInput(f"--rounds must be in 1..100, got {args.rounds}")
+    if args.bench and not (os.path.isfile(args.bench) and os.access(args.bench, os.X_OK)):
+        raise BadInput(f"{args.bench}: not an executable file (build the urt-bench target)")
+    return args
+
+
+def run(argv):
+    args = parse_args(argv)
+    doc = load_baseline(args.baseline)
+    h = "## " if args.markdown else ""
+    print(f"{h}Same-run ratio gate: urt against the bare liburing loop, measured side by side")
+    unit = METRICS[doc.get("metric", "iops")][0]
+    print(f"metric: {unit} of the numerator backend over the denominator backend, same urt-bench run")
+    print(f"baseline: {args.baseline}: floor = target (the bench issue's) - noise margin, "
+          "or an accepted floor recorded with its reason while a target is missed")
+    runs = args.update_runs if args.update and args.bench else 1
+    measurements = []
+    for run_index in range(runs):
+        if runs > 1:
+            print(f"\ngate run {run_index + 1}/{runs}")
+        with tempfile.TemporaryDirectory(prefix="urt-ratios-") as workdir:
+            if args.bench:
+                n = args.rounds or doc.get("rounds", 3)
+                how = ("each backend's best round" if doc.get("aggregate", "median") == "best"
+                       else "the median of the per-round ratios")
+                print(f"measured: {n} rounds of urt-bench (every backend in each); the ratio of {how}")
+                try:
+                    rounds = run_rounds(args.bench, doc, n, workdir)
+                except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+                    print(f"verdict: FAIL: {e}")
+                    return 1
+                command = " ".join([os.path.basename(args.bench), *doc.get("bench_args", [])])
+            else:
+                print(f"measured: {len(args.json)} result files given, one per round")
+                rounds = [(p, load_bench(p)) for p in args.json]
+                command = "files: " + " ".join(args.json)
+            measurements.append(ratios_per_round(doc, rounds))
+            print()
+            status = report(doc, measurements[-1], args.markdown)
+            if status and args.bench and not args.update and doc.get("confirm", True):
+                # One bad stretch of machine load can sink a whole measurement;
+                # a real regression survives twice the rounds, noise rarely does.
+                print(f"\nconfirming: {n} more rounds, then the verdict on all {2 * n} together")
+                try:
+                    rounds += run_rounds(args.bench, doc, n, workdir, first=n)
+                except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+                    print(f"verdict: FAIL: {e}")
+                    return 1
+                print()
+                status = report(doc, ratios_per_round(doc, rounds), args.markdown)
+    if args.update:
+        write_json(args.baseline, updated_baseline(doc, measurements, command))
+        print(f"baseline updated: {args.baseline}; review it with git diff")
+        return 0
+    return status
+
+
+def main():
+    try:
+        return run(sys.argv[1:])
+    except BadInput as e:
+        print(f"gate_ratios.py: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

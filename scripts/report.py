@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Build one performance report from urt-bench results (and optionally more).
+
+    scripts/report.py RESULTS.json [--faults FAULTS.json] [--hyperfine H.json ...]
+                      [--baseline BASE.json] --out DIR
+    scripts/report.py RUN_DIR        (a results/<timestamp>/ folder: reads its
+                      bench.json, faults.json and hyperfine_*.json, writes there)
+
+Writes DIR/report.html (self-contained: figures embedded, opens offline),
+DIR/report.md (for CI job summaries; links to DIR/figures/*.png) and the PNGs.
+Prints the path of report.html on stdout.  Bad input: one line, exit 2.
+"""
+
+import sys
+
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
+
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from urtplot.interpreter import ensure_matplotlib  # noqa: E402
+
+PROG = "report.py"
+
+
+def _fraction(text):
+    from urtplot.errors import InputError
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 100:
+        raise InputError(f"expected a percentage in (0, 100], got {text!r}")
+    return value / 100
+
+
+def _write_atomically(path, text):
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def main():
+    from urtplot.cli import OneLineArgumentParser, parse_qd_list
+    parser = OneLineArgumentParser(prog=PROG, description="Build report.html and report.md from urt-bench JSON.")
+    parser.add_argument("results", help="urt-bench/1 JSON file, or a run directory holding bench.json")
+    parser.add_argument("--faults", help="urt-faults/1 JSON file (fault matrix)")
+    parser.add_argument("--hyperfine", nargs="+", default=[], metavar="H.json",
+                        help="hyperfine --export-json files (scripts/compare-commands.sh writes them)")
+    parser.add_argument("--baseline", help="an earlier urt-bench/1 JSON file to compare with")
+    parser.add_argument("--out", help="output directory (created if missing; default: the run directory)")
+    parser.add_argument("--knee", default="95", help="knee threshold, percent of peak (default 95)")
+    parser.add_argument("--threshold", default="5",
+                        help="baseline changes flagged beyond this percentage (default 5)")
+    parser.add_argument("--cdf-qd", help="queue depths for the latency CDF (default: smallest and largest)")
+    parser.add_argument("--title", default="urt performance report")
+    args = parser.parse_args()
+
+    from urtplot import baseline, inputs, knee, model, outdir, sections
+    from urtplot.errors import InputError
+
+    run_dir = Path(args.results)
+    if run_dir.is_dir():
+        # A run folder as the default run writes it: pick up what is there.
+        args.results = str(run_dir / "bench.json")
+        if not Path(args.results).is_file():
+            raise InputError(f"{run_dir}: no bench.json in this run directory")
+        if args.faults is None and (run_dir / "faults.json").is_file():
+            args.faults = str(run_dir / "faults.json")
+        if not args.hyperfine:
+            args.hyperfine = [str(p) for p in sorted(run_dir.glob("hyperfine_*.json"))]
+        if args.out is None:
+            args.out = str(run_dir)
+    elif args.out is None:
+        raise InputError("--out DIR is required when RESULTS is a file")
+
+    # Read and check every input before writing anything.
+    bench = inputs.load_bench(args.results)
+    faults = (args.faults, inputs.load_faults(args.faults)) if args.faults else None
+    hyperfines = [(h, inputs.load_hyperfine(h)) for h in args.hyperfine]
+    base = inputs.load_bench(args.baseline) if args.baseline else None
+    try:
+        knee_fraction = _fraction(args.knee)
+        threshold = _fraction(args.threshold)
+    except InputError as err:
+        raise InputError(f"--knee/--threshold: {err}") from None
+    cdf_qds = None
+    if args.cdf_qd:
+        cdf_qds = parse_qd_list(args.cdf_qd)
+    out = outdir.prepare(args.out)
+
+    points, dropped = model.fold(bench["results"])
+    if not points:
+        raise InputError(f"{args.results}: results: no result with a throughput, nothing to report")
+
+    from urtplot import figures, figures_extra, render
+    from urtplot.figset import FigureSet
+    figs = FigureSet(out / "figures")
+    figures.draw_all(points, figs, cdf_qds)
+    if faults:
+        figures_extra.fault_matrix(faults[1], figs)
+    for path, doc in hyperfines:
+        figures_extra.hyperfine_comparison(doc, sections.hyperfine_name(path), figs)
+    comparison = None
+    if base:
+        base_points, _ = model.fold(base["results"])
+        comparison = baseline.compare(points, base_points, threshold)
+
+    body = [sections.environment(bench, args.results, faults),
+            sections.configuration(bench, points, dropped),
+            sections.headline(points),
+            *sections.figures(figs, points),
+            sections.knee_section(knee.find_knees(points, knee_fraction)),
+            sections.faults_section(faults, figs),
+            sections.hyperfine_section(hyperfines, figs),
+            sections.baseline_section(comparison, args.baseline)]
+    meta = bench.get("meta") or {}
+    subtitle = " · ".join(str(meta[k]) for k in ("host", "kernel", "git", "started") if meta.get(k))
+    html_path, md_path = out / "report.html", out / "report.md"
+    _write_atomically(html_path, render.to_html(args.title, subtitle, body))
+    _write_atomically(md_path, render.to_markdown(args.title, subtitle, body, out))
+    for skipped in figs.skipped:
+        sys.stderr.write(f"{PROG}: skipped '{skipped.title}': {skipped.reason}\n")
+    print(html_path)
+    return 0
+
+
+if __name__ == "__main__":
+    ensure_matplotlib(PROG)
+    from urtplot.cli import run
+    sys.exit(run(main, PROG))

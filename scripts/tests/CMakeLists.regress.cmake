@@ -1,0 +1,81 @@
+# Regression benchmarking in CI (scripts/REGRESSION.md): the tests of the
+# tools (label scripts) and the two gates plus the proof that the
+# instruction gate trips (label gate).  Included by scripts/CMakeLists.txt.
+
+# The system interpreter first: that is where Debian's pytest lives; a pyenv
+# python3 earlier on PATH may lack it.
+find_program(URT_REGRESS_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(NOT URT_REGRESS_PYTHON)
+  find_program(URT_REGRESS_PYTHON NAMES python3)
+endif()
+set(_regress_dir ${CMAKE_CURRENT_LIST_DIR})
+set(_regress_scripts ${CMAKE_CURRENT_LIST_DIR}/..)
+
+if(URT_REGRESS_PYTHON)
+  execute_process(COMMAND ${URT_REGRESS_PYTHON} -c "import pytest"
+                  RESULT_VARIABLE _regress_no_pytest OUTPUT_QUIET ERROR_QUIET)
+endif()
+
+# One ctest test per pytest file, so a failure names the tool.
+foreach(_t compare compare_ab export_metrics gate_ratios gate_instructions)
+  if(NOT EXISTS ${_regress_dir}/test_${_t}.py)
+    continue()
+  endif()
+  if(URT_REGRESS_PYTHON AND _regress_no_pytest EQUAL 0)
+    add_test(NAME regress-${_t}
+             COMMAND ${URT_REGRESS_PYTHON} -m pytest -q -p no:cacheprovider ${_regress_dir}/test_${_t}.py)
+  else()
+    add_test(NAME regress-${_t} COMMAND sh -c "echo 'SKIP: no python3 with pytest'; exit 77")
+  endif()
+  set_tests_properties(regress-${_t} PROPERTIES LABELS scripts TIMEOUT 180 SKIP_RETURN_CODE 77
+                       ENVIRONMENT PYTHONDONTWRITEBYTECODE=1)
+endforeach()
+
+# The gates measure the build they run in.  Sanitizers change every count
+# and every ratio, so such builds get no gate tests at all.
+string(TOUPPER "${CMAKE_BUILD_TYPE}" _regress_bt)
+string(FIND "${CMAKE_C_FLAGS} ${CMAKE_C_FLAGS_${_regress_bt}} ${CMAKE_EXE_LINKER_FLAGS}" "-fsanitize"
+       _regress_sanitized)
+if(URT_REGRESS_PYTHON AND _regress_sanitized EQUAL -1)
+  # What makes instruction counts comparable; the baseline records it and
+  # the gate skips (77) in a tree configured differently (Debug, ucontext...).
+  set(_regress_build_config
+      "${CMAKE_BUILD_TYPE} context=${URT_CONTEXT} faults=${URT_FAULT_POINTS} cflags=${CMAKE_C_FLAGS}")
+  set(_regress_baseline ${CMAKE_SOURCE_DIR}/results/baseline)
+
+  if(TARGET urt-micro)
+    add_test(NAME gate-instructions
+             COMMAND ${URT_REGRESS_PYTHON} ${_regress_scripts}/gate_instructions.py
+                     --micro $<TARGET_FILE:urt-micro>
+                     --baseline ${_regress_baseline}/instructions.json
+                     --build-config "${_regress_build_config}"
+                     --compiler "${CMAKE_C_COMPILER_ID} ${CMAKE_C_COMPILER_VERSION}")
+    set_tests_properties(gate-instructions PROPERTIES LABELS gate TIMEOUT 120 SKIP_RETURN_CODE 77)
+    # The same arguments for scripts/update-baseline.sh, one per line.
+    file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/regress/gate-instructions.args CONTENT
+"--micro
+$<TARGET_FILE:urt-micro>
+--build-config
+${_regress_build_config}
+--compiler
+${CMAKE_C_COMPILER_ID} ${CMAKE_C_COMPILER_VERSION}
+")
+
+    # Builds urt-micro again with URT_DEBUG_SLOWDOWN and checks the gate fails.
+    add_test(NAME gate-instructions-trips
+             COMMAND ${URT_REGRESS_PYTHON} ${_regress_dir}/test_gate_slowdown.py)
+    set_tests_properties(gate-instructions-trips PROPERTIES LABELS gate TIMEOUT 600 SKIP_RETURN_CODE 77
+      ENVIRONMENT "URT_SOURCE_DIR=${CMAKE_SOURCE_DIR};URT_SLOW_BUILD_DIR=${CMAKE_BINARY_DIR}/regress-slowdown;URT_MICRO=$<TARGET_FILE:urt-micro>;URT_BASELINE=${_regress_baseline}/instructions.json;URT_BUILD_TYPE=${CMAKE_BUILD_TYPE};URT_C_COMPILER=${CMAKE_C_COMPILER};URT_C_FLAGS=${CMAKE_C_FLAGS};URT_CONTEXT=${URT_CONTEXT};URT_FAULT_POINTS=${URT_FAULT_POINTS};CMAKE_COMMAND=${CMAKE_COMMAND}")
+  endif()
+
+  if(TARGET urt-bench)
+    add_test(NAME gate-ratios
+             COMMAND ${URT_REGRESS_PYTHON} ${_regress_scripts}/gate_ratios.py
+                     --bench $<TARGET_FILE:urt-bench> --baseline ${_regress_baseline}/ratios.json)
+    # Alone on the machine: a ratio measured next to other tests is noisier.
+    set_tests_properties(gate-ratios PROPERTIES LABELS gate TIMEOUT 180 RUN_SERIAL TRUE)
+    file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/regress/gate-ratios.args CONTENT "--bench
+$<TARGET_FILE:urt-bench>
+")
+  endif()
+endif()

@@ -1,0 +1,182 @@
+"""compare.py: flags a known regression, stays quiet on noise, rejects bad input."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "fixtures_regress"))
+sys.path.insert(0, os.path.dirname(HERE))
+import compare  # noqa: E402
+import synth  # noqa: E402
+
+COMPARE = os.path.join(os.path.dirname(HERE), "compare.py")
+NOP = ("urt", "nop", 32, 32)
+READ = ("urt", "randread", 32, 1)
+
+
+def run(*args):
+    p = subprocess.run([sys.executable, COMPARE, *map(str, args)], capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_known_ten_percent_regression_is_flagged(tmp_path):
+    base = synth.bench_file(tmp_path / "a.json", {NOP: synth.samples(1, 1e6, 0.02, 10),
+                                                  READ: synth.samples(2, 5e5, 0.02, 10)})
+    new = synth.bench_file(tmp_path / "b.json", {NOP: synth.samples(3, 0.9e6, 0.02, 10),
+                                                 READ: synth.samples(4, 5e5, 0.02, 10)})
+    rc, out, err = run(base, new)
+    assert rc == 1, out + err
+    regressed = [l for l in out.splitlines() if "REGRESSION" in l and "verdict" not in l]
+    assert len(regressed) == 1 and "urt nop qd32" in regressed[0], out
+    assert "verdict: REGRESSION in 1 of 2" in out
+    # the change is reported near -10 %
+    row = compare.compare_groups(*[compare.load_samples(p, "iops")[0] for p in (base, new)],
+                                 True, 0.03, 0.01)[0]
+    assert -0.13 < row["change"] < -0.07 and row["p"] < 0.01
+    lo, hi = row["ci"][1] - 1, row["ci"][2] - 1
+    assert lo < -0.07 and hi < -0.05, row  # the CI excludes "no change" and brackets -10 %
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_same_distribution_is_not_flagged(tmp_path, seed):
+    base = synth.bench_file(tmp_path / "a.json", {NOP: synth.samples(100 + seed, 1e6, 0.03, 8)})
+    new = synth.bench_file(tmp_path / "b.json", {NOP: synth.samples(200 + seed, 1e6, 0.03, 8)})
+    rc, out, err = run(base, new)
+    assert rc == 0, out + err
+    assert "REGRESSION" not in out
+    assert "verdict: no regression" in out
+
+
+def test_improvement_is_not_a_regression(tmp_path):
+    base = synth.bench_file(tmp_path / "a.json", {NOP: synth.samples(5, 1e6, 0.02, 8)})
+    new = synth.bench_file(tmp_path / "b.json", {NOP: synth.samples(6, 1.1e6, 0.02, 8)})
+    rc, out, _ = run(base, new)
+    assert rc == 0 and "improvement" in out, out
+
+
+def test_small_significant_change_is_within_threshold(tmp_path):
+    base = synth.bench_file(tmp_path / "a.json", {NOP: synth.samples(7, 1e6, 0.002, 10)})
+    new = synth.bench_file(tmp_path / "b.json", {NOP: synth.samples(8, 0.985e6, 0.002, 10)})
+    rc, out, _ = run(base, new)
+    assert rc == 0 and "significant, within threshold" in out, out
+    rc, out, _ = run(base, new, "--threshold", "1")  # a tighter threshold catches it
+    assert rc == 1 and "REGRESSION" in out, out
+
+
+def test_without_repeats_plain_ratio_table(tmp_path):
+    base = synth.bench_file(tmp_path / "a.json", {NOP: [1e6]})
+    new = synth.bench_file(tmp_path / "b.json", {NOP: [0.8e6]})
+    rc, out, _ = run(base, new)
+    assert rc == 0, out
+    assert "no statistics" in out and "-20.00 %" in out and "REGRESSION" not in out
+
+
+def test_latency_metric_direction(tmp_path):
+    # lower iops means higher latency in the synthetic data: a regression either way
+    base = synth.bench_file(tmp_path / "a.json", {NOP: synth.samples(9, 1e6, 0.01, 8)})
+    new = synth.bench_file(tmp_path / "b.json", {NOP: synth.samples(10, 0.85e6, 0.01, 8)})
+    rc, out, _ = run(base, new, "--metric", "lat_p99")
+    assert rc == 1 and "lower is better" in out, out
+
+
+def test_markdown_output(tmp_path):
+    base = synth.bench_file(tmp_path / "a.json", {NOP: synth.samples(1, 1e6, 0.02, 6)})
+    new = synth.bench_file(tmp_path / "b.json", {NOP: synth.samples(3, 0.9e6, 0.02, 6)})
+    rc, out, _ = run(base, new, "--markdown")
+    assert rc == 1
+    assert "| configuration | n |" in out and "|---|" in out and out.startswith("## ")
+
+
+def test_hyperfine_files(tmp_path):
+    base = synth.hyperfine_file(tmp_path / "a.json", "urt-cp big", synth.samples(11, 1.0, 0.01, 8))
+    new = synth.hyperfine_file(tmp_path / "b.json", "urt-cp big (B)", synth.samples(12, 1.1, 0.01, 8))
+    rc, out, _ = run(base, new)  # different names, same count: paired by position
+    assert rc == 1 and "time per run" in out and "REGRESSION" in out, out
+    same = synth.hyperfine_file(tmp_path / "c.json", "urt-cp big", synth.samples(13, 1.0, 0.01, 8))
+    rc, out, _ = run(base, same)
+    assert rc == 0, out
+
+
+def test_mann_whitney_exact_and_normal():
+    u, p, method = compare.mann_whitney([1, 2, 3, 4, 5], [6, 7, 8, 9, 10])
+    assert (u, method) == (0, "exact") and abs(p - 2 / 252) < 1e-12
+    _, p, method = compare.mann_whitney([1, 2, 3], [1, 2, 3])
+    assert method == "normal" and p == 1.0  # ties force the approximation; identical samples
+    assert sum(compare.u_distribution(6, 4)) == 210
+    assert compare.min_p_value(4, 4) > 0.01 > compare.min_p_value(5, 5)
+
+
+BAD_CASES = {
+    "missing": None,
+    "not_json": "{ this is not json",
+    "wrong_schema": json.dumps({"schema": "other/1", "results": []}),
+    "results_not_list": json.dumps({"schema": "urt-bench/1", "results": {}}),
+    "missing_key": json.dumps({"schema": "urt-bench/1", "results": [{"backend": "urt"}]}),
+    "bad_qd": json.dumps(synth.doc([dict(synth.result(1e6, 0), qd="32")])),
+    "negative_iops": json.dumps(synth.doc([synth.result(-5.0, 0)])),
+    "empty": json.dumps(synth.doc([])),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_bad_input_exits_2(tmp_path, case):
+    good = synth.bench_file(tmp_path / "good.json", {NOP: [1e6, 1.1e6]})
+    bad = tmp_path / "bad.json"
+    if BAD_CASES[case] is not None:
+        bad.write_text(BAD_CASES[case])
+    before = bad.read_bytes() if bad.exists() else None
+    rc, out, err = run(good, bad)
+    assert rc == 2, out + err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("compare.py: "), err
+    assert out == ""
+    assert (bad.read_bytes() if bad.exists() else None) == before  # input untouched
+
+
+@pytest.mark.parametrize("args", [["--threshold", "-1"], ["--alpha", "2"], ["--metric", "nope"],
+                                  ["--bogus"], []])
+def test_bad_options_exit_2(tmp_path, args):
+    good = synth.bench_file(tmp_path / "good.json", {NOP: [1e6, 1.1e6]})
+    files = [good, good] if args else [good]  # [] -> a missing positional argument
+    rc, _, err = run(*args, *files)
+    assert rc == 2 and len(err.strip().splitlines()) == 1, err
+
+
+def test_mixed_formats_rejected(tmp_path):
+    bench = synth.bench_file(tmp_path / "a.json", {NOP: [1e6, 1.1e6]})
+    hf = synth.hyperfine_file(tmp_path / "b.json", "x", [1.0, 1.1])
+    rc, _, err = run(bench, hf)
+    assert rc == 2 and "hyperfine" in err
+
+
+def test_ci_agrees_with_the_exact_test():
+    # Every B below every A: U = 0, exact p = 2/252 < 0.01, so the 99 % CI
+    # must exclude "no change"; one overlap more and both must not.
+    a = [100, 101, 102, 103, 104]
+    b = [90, 91, 92, 93, 94]
+    _, p, _ = compare.mann_whitney(a, b)
+    _, lo, hi = compare.hodges_lehmann(a, b, 0.99)
+    assert p < 0.01 and hi < 1
+    b2 = [90, 91, 92, 93, 100.5]
+    _, p2, _ = compare.mann_whitney(a, b2)
+    _, lo2, hi2 = compare.hodges_lehmann(a, b2, 0.99)
+    assert p2 > 0.01 and hi2 > 1
+
+
+def test_configurations_on_one_side_only_and_null_values(tmp_path):
+    base = synth.bench_file(tmp_path / "a.json", {NOP: synth.samples(1, 1e6, 0.02, 6),
+                                                  READ: synth.samples(2, 5e5, 0.02, 6)})
+    new_doc = json.loads(open(synth.bench_file(tmp_path / "b.json", {NOP: synth.samples(3, 1e6, 0.02, 6),
+                                                                     ("raw", "nop", 32, 32): [2e6, 2e6]})).read())
+    skipped = synth.result(1.0, 0, backend="fio")
+    skipped["iops"] = None  # a backend that could not run records null, not 0
+    new_doc["results"].append(skipped)
+    new = tmp_path / "b.json"
+    new.write_text(json.dumps(new_doc))
+    rc, out, err = run(base, new)
+    assert rc == 0, out + err
+    assert "only in BASE" in [l for l in out.splitlines() if "urt randread" in l][0]
+    assert "only in NEW" in [l for l in out.splitlines() if l.startswith("raw nop")][0]
+    assert "no data" in [l for l in out.splitlines() if l.startswith("fio nop")][0]

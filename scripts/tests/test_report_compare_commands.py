@@ -1,0 +1,110 @@
+"""compare-commands.sh: hyperfine JSON that report.py ingests; wrong copies void
+the timing; missing tools skip with a note; bad arguments exit 2.
+
+urt-cp and urt-bench are stood in for by tiny scripts (a cp wrapper and a no-op),
+so this tests the script's mechanics, never the runtime's speed.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parent.parent
+COMPARE = SCRIPTS / "compare-commands.sh"
+
+sys.path.insert(0, str(SCRIPTS))
+sys.dont_write_bytecode = True
+from urtplot import inputs  # noqa: E402
+
+needs_hyperfine = pytest.mark.skipif(shutil.which("hyperfine") is None, reason="hyperfine not installed")
+
+
+def fake_bin(tmp_path, copy_body='exec cp "$src" "$dst"'):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "urt-cp").write_text(
+        "#!/bin/sh\n# stand-in for urt-cp: the last two arguments are SRC DST\n"
+        'for a; do src=$dst; dst=$a; done\n' + copy_body + "\n")
+    (bin_dir / "urt-bench").write_text("#!/bin/sh\nexit 0\n")
+    for f in bin_dir.iterdir():
+        f.chmod(0o755)
+    return bin_dir
+
+
+def run(*args, env=None):
+    return subprocess.run(["sh", str(COMPARE), *map(str, args)], capture_output=True, text=True, timeout=240,
+                          env=dict(os.environ, **(env or {})))
+
+
+@needs_hyperfine
+def test_writes_hyperfine_json_the_report_reads(tmp_path):
+    out = tmp_path / "out"
+    proc = run("--bin", fake_bin(tmp_path), "--out", out, "--size", "256k", "--runs", "2")
+    assert proc.returncode == 0, proc.stderr
+    written = proc.stdout.split()
+    assert written == [str(out / "hyperfine_cp.json"), str(out / "hyperfine_bench_batch.json")]
+    cp = inputs.load_hyperfine(out / "hyperfine_cp.json")
+    commands = [r["command"] for r in cp["results"]]
+    assert [c.split()[0] for c in commands] == ["urt-cp", "cp", "dd"]
+    assert all(len(r["times"]) == 2 for r in cp["results"])
+    bench = inputs.load_hyperfine(out / "hyperfine_bench_batch.json")
+    assert [r["parameters"]["batch"] for r in bench["results"]] == ["1", "8"]
+    report = subprocess.run([sys.executable, str(SCRIPTS / "report.py"),
+                             str(Path(__file__).parent / "fixtures" / "bench_one.json"),
+                             "--hyperfine", *written, "--out", str(tmp_path / "report")],
+                            capture_output=True, text=True, timeout=300)
+    assert report.returncode == 0, report.stderr
+    assert "urt-cp --qd 32 --bs 128k src.bin dst-urt.bin" in (tmp_path / "report" / "report.md").read_text()
+    # The temp dir with the source file is gone.
+    assert not any(Path(os.environ.get("TMPDIR", "/tmp")).glob("urt-compare.*/src.bin"))
+
+
+@needs_hyperfine
+def test_a_wrong_copy_voids_the_timing(tmp_path):
+    bin_dir = fake_bin(tmp_path, copy_body='head -c 1000 "$src" > "$dst"')
+    out = tmp_path / "out"
+    proc = run("--bin", bin_dir, "--out", out, "--size", "64k", "--runs", "2")
+    assert proc.returncode == 1
+    assert "differs from the source" in proc.stderr
+    assert not (out / "hyperfine_cp.json").exists()
+
+
+@needs_hyperfine
+def test_existing_results_are_not_overwritten(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "hyperfine_cp.json").write_text("mine")
+    proc = run("--bin", fake_bin(tmp_path), "--out", out, "--size", "64k", "--runs", "2")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert (out / "hyperfine_cp.json").read_text() == "mine"
+
+
+def test_missing_hyperfine_skips_with_a_note(tmp_path):
+    out = tmp_path / "out"
+    proc = run("--bin", fake_bin(tmp_path), "--out", out, env={"HYPERFINE": str(tmp_path / "no-hyperfine")})
+    assert proc.returncode == 0
+    assert "skipped: hyperfine not found" in proc.stderr and proc.stdout == ""
+    assert not out.exists()
+
+
+@needs_hyperfine
+def test_missing_binaries_skip_each_comparison_with_a_note(tmp_path):
+    out = tmp_path / "out"
+    proc = run("--bin", tmp_path / "empty", "--out", out)
+    assert proc.returncode == 0
+    assert "skipped urt-cp vs cp vs dd" in proc.stderr and "skipped urt-bench" in proc.stderr
+    assert proc.stdout == "" and not out.exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--runs", "0"], "--runs"), (["--size", "12x"], "--size"), (["--qd", "-1"], "--qd"),
+    (["--bs", "k"], "--bs"), (["--frobnicate"], "unknown argument"), (["--out"], "needs a value"),
+])
+def test_bad_arguments_one_line_exit_2(tmp_path, args, message):
+    proc = run(*args)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and message in proc.stderr, proc.stderr
