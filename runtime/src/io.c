@@ -11,21 +11,29 @@
  * larger requests are legitimately short. */
 #define URT__MAX_RW 0x7ffff000u
 
+static void init_op(struct urt__op *op, uint8_t opcode, int fd, void *addr, size_t len, off_t off)
+{
+	op->opcode = opcode;
+	op->flags = off == -1 ? URT__OP_STREAM : 0;
+	op->retries = 0;
+	op->cancel_pending = 0;
+	op->waiter = NULL;
+	op->fd = fd;
+	op->addr = addr;
+	op->len = len > URT__MAX_RW ? URT__MAX_RW : (uint32_t)len;
+	op->off = (uint64_t)off; /* -1 tells io_uring: use the file position */
+	op->op_flags = 0;
+	op->buf_index = 0;
+	op->addr2 = 0;
+}
+
+/* A future's record comes from the pool: it outlives the call that made it. */
 static struct urt__op *new_op(struct urt *rt, uint8_t opcode, int fd, void *addr, size_t len, off_t off)
 {
 	struct urt__op *op = urt__op_alloc(rt);
 	if (URT__UNLIKELY(!op))
 		return NULL;
-	op->opcode = opcode;
-	op->fd = fd;
-	op->addr = addr;
-	op->len = len > URT__MAX_RW ? URT__MAX_RW : (uint32_t)len;
-	op->off = (uint64_t)off; /* -1 tells io_uring: use the file position */
-	if (off == -1)
-		op->flags |= URT__OP_STREAM;
-	op->op_flags = 0;
-	op->buf_index = 0;
-	op->addr2 = 0;
+	init_op(op, opcode, fd, addr, len, off);
 	return op;
 }
 
@@ -34,7 +42,11 @@ static bool op_ready(const struct urt__op *op)
 	return op->state == URT__OP_DONE && op->cancel_pending == 0;
 }
 
-/* Starts op, suspends until it is done, returns its result and frees it. */
+/* Starts op, suspends until it is done and returns its result.  The
+ * blocking calls keep their record on the task's own stack: the task cannot
+ * leave the call before the completion (and any cancel's) has been reaped,
+ * and urt_destroy drains the ring before it unmaps a stack, so the record
+ * outlives every reference the kernel holds.  No allocation, no -ENOMEM. */
 static ssize_t run_op(struct urt *rt, struct urt__op *op)
 {
 	urt__op_start(rt, op);
@@ -43,9 +55,7 @@ static ssize_t run_op(struct urt *rt, struct urt__op *op)
 		op->waiter = self;
 		urt__suspend();
 	}
-	ssize_t res = op->res;
-	urt__op_free(rt, op);
-	return res;
+	return op->res;
 }
 
 /* The runtime of the calling task; the I/O calls work only inside one. */
@@ -55,13 +65,12 @@ static ssize_t run_op(struct urt *rt, struct urt__op *op)
 		return -EPERM;                 \
 	struct urt *rt = self_->rt
 
-#define SIMPLE_OP(opcode, fd, addr, len, off)                              \
-	do {                                                               \
-		TASK_RT_OR_RETURN(rt);                                     \
-		struct urt__op *op = new_op(rt, opcode, fd, addr, len, off); \
-		if (URT__UNLIKELY(!op))                                    \
-			return -ENOMEM;                                    \
-		return run_op(rt, op);                                     \
+#define SIMPLE_OP(opcode, fd, addr, len, off)                  \
+	do {                                                   \
+		TASK_RT_OR_RETURN(rt);                         \
+		struct urt__op op;                             \
+		init_op(&op, opcode, fd, addr, len, off);      \
+		return run_op(rt, &op);                        \
 	} while (0)
 
 ssize_t urt_read(int fd, void *buf, size_t len, off_t off)
@@ -104,14 +113,14 @@ ssize_t urt_writev(int fd, const struct iovec *iov, int iovcnt, off_t off)
 }
 
 /* Calls that need one more argument than SIMPLE_OP carries. */
-#define OP_WITH(opcode, fd, addr, len, off, extra)                         \
-	do {                                                               \
-		TASK_RT_OR_RETURN(rt);                                     \
-		struct urt__op *op = new_op(rt, opcode, fd, addr, len, off); \
-		if (URT__UNLIKELY(!op))                                    \
-			return -ENOMEM;                                    \
-		extra;                                                     \
-		return run_op(rt, op);                                     \
+#define OP_WITH(opcode, fd, addr, len, off, extra)             \
+	do {                                                   \
+		TASK_RT_OR_RETURN(rt);                         \
+		struct urt__op op_;                            \
+		struct urt__op *op = &op_;                     \
+		init_op(op, opcode, fd, addr, len, off);       \
+		extra;                                         \
+		return run_op(rt, op);                         \
 	} while (0)
 
 int urt_openat(int dirfd, const char *path, int flags, mode_t mode)
@@ -152,12 +161,11 @@ ssize_t urt_write_fixed(int fd, const void *buf, size_t len, off_t off, int buf_
 int urt_sleep(uint64_t ns)
 {
 	TASK_RT_OR_RETURN(rt);
-	struct urt__op *op = new_op(rt, IORING_OP_TIMEOUT, -1, NULL, 0, 0);
-	if (URT__UNLIKELY(!op))
-		return -ENOMEM;
-	op->ts.tv_sec = (long long)(ns / 1000000000u);
-	op->ts.tv_nsec = (long long)(ns % 1000000000u);
-	int res = (int)run_op(rt, op);
+	struct urt__op op;
+	init_op(&op, IORING_OP_TIMEOUT, -1, NULL, 0, 0);
+	op.ts.tv_sec = (long long)(ns / 1000000000u);
+	op.ts.tv_nsec = (long long)(ns % 1000000000u);
+	int res = (int)run_op(rt, &op);
 	return res == -ETIME ? 0 : res; /* -ETIME is how a timeout says it expired */
 }
 

@@ -48,10 +48,6 @@ struct urt__op *urt__op_alloc(struct urt *rt)
 		return NULL;
 	struct urt__op *op = rt->free_ops;
 	rt->free_ops = op->next;
-	op->flags = 0;
-	op->retries = 0;
-	op->cancel_pending = 0;
-	op->waiter = NULL;
 	return op;
 }
 
@@ -463,6 +459,11 @@ int urt__reactor_poll(struct urt *rt, bool may_block)
 	unsigned wait = 0;
 	if (may_block)
 		wait = rt->wait_nr < rt->inflight ? rt->wait_nr : rt->inflight;
+	/* Completions may already be waiting (NOPs and cached reads finish
+	 * inside the submit that a full batch triggered): then an enter that
+	 * blocks for them is a wasted system call. */
+	if (wait && io_uring_cq_ready(&rt->ring) >= wait)
+		wait = 0;
 	int ret = submit(rt, wait);
 	if (ret < 0)
 		return ret;
