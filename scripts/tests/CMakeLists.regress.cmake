@@ -1,4 +1,4 @@
-# Regression benchmarking in CI (scripts/REGRESSION.md): the tests of the
+# Regression benchmarking in CI (README.md, "Regression benchmarking in CI"): the tests of the
 # tools (label scripts) and the two gates plus the proof that the
 # instruction gate trips (label gate).  Included by scripts/CMakeLists.txt.
 
