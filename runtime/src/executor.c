@@ -14,17 +14,6 @@
 URT__TLS struct urt__task *urt__self;
 URT__TLS struct urt *urt__rt;
 
-static void runq_push(struct urt *rt, struct urt__task *t)
-{
-	t->next = NULL;
-	if (rt->runq_tail)
-		rt->runq_tail->next = t;
-	else
-		rt->runq_head = t;
-	rt->runq_tail = t;
-	rt->runq_len++;
-}
-
 static struct urt__task *runq_pop(struct urt *rt)
 {
 	struct urt__task *t = rt->runq_head;
@@ -33,16 +22,6 @@ static struct urt__task *runq_pop(struct urt *rt)
 		rt->runq_tail = NULL;
 	rt->runq_len--;
 	return t;
-}
-
-void urt__wake(struct urt *rt, struct urt__task *t)
-{
-	/* A task may be woken by several completions (await_any); only the
-	 * first one queues it. */
-	if (t && t->state == URT__TASK_BLOCKED) {
-		t->state = URT__TASK_RUNNABLE;
-		runq_push(rt, t);
-	}
 }
 
 /*
@@ -143,7 +122,7 @@ int urt_spawn(struct urt *rt, void (*fn)(void *), void *arg)
 	t->asan_fake_stack = NULL;
 	urt__ctx_make(&t->ctx, t->stack_lo, t->stack_size, task_main, t);
 	t->state = URT__TASK_RUNNABLE;
-	runq_push(rt, t);
+	urt__runq_push(rt, t);
 	t->live_prev = NULL;
 	t->live_next = rt->live_list;
 	if (rt->live_list)
@@ -167,7 +146,7 @@ void urt_yield(void)
 	if (!t)
 		return;
 	t->state = URT__TASK_RUNNABLE;
-	runq_push(t->rt, t);
+	urt__runq_push(t->rt, t);
 	switch_away(t->rt, t);
 }
 

@@ -123,7 +123,28 @@ extern URT__TLS struct urt *urt__rt;
 
 /* executor.c */
 URT__HIDDEN void urt__suspend(void);
-URT__HIDDEN void urt__wake(struct urt *rt, struct urt__task *t);
+
+/* Inline: the reactor wakes a task on every completion. */
+static inline void urt__runq_push(struct urt *rt, struct urt__task *t)
+{
+	t->next = NULL;
+	if (rt->runq_tail)
+		rt->runq_tail->next = t;
+	else
+		rt->runq_head = t;
+	rt->runq_tail = t;
+	rt->runq_len++;
+}
+
+static inline void urt__wake(struct urt *rt, struct urt__task *t)
+{
+	/* A task may be woken by several completions (await_any); only the
+	 * first one queues it. */
+	if (t && t->state == URT__TASK_BLOCKED) {
+		t->state = URT__TASK_RUNNABLE;
+		urt__runq_push(rt, t);
+	}
+}
 URT__HIDDEN void urt__tasks_free_all(struct urt *rt);
 
 /* stack.c */

@@ -70,7 +70,8 @@ void urt__ops_free_all(struct urt *rt)
 
 /* ---- completion ---- */
 
-static void complete(struct urt *rt, struct urt__op *op, int res)
+/* Inlined into the completion path: one call per operation saved. */
+static inline __attribute__((always_inline)) void complete(struct urt *rt, struct urt__op *op, int res)
 {
 	op->res = res;
 	op->state = URT__OP_DONE;
@@ -108,7 +109,7 @@ static void mark_filled(const struct urt__op *op, size_t n)
 	}
 }
 
-static void dispatch(struct urt *rt, uint64_t user_data, int res)
+static inline void dispatch(struct urt *rt, uint64_t user_data, int res)
 {
 	rt->inflight--;
 	if (user_data & URT__TAG_CANCEL) {
@@ -118,7 +119,7 @@ static void dispatch(struct urt *rt, uint64_t user_data, int res)
 		return;
 	}
 	struct urt__op *op = (struct urt__op *)(uintptr_t)user_data;
-	if ((res == -EAGAIN || res == -EINTR) && !(op->flags & URT__OP_CANCELLED) &&
+	if (URT__UNLIKELY(res < 0) && (res == -EAGAIN || res == -EINTR) && !(op->flags & URT__OP_CANCELLED) &&
 	    op->retries < URT__MAX_RETRIES) {
 		op->retries++;
 		rt->stats.op_retries++;
@@ -286,10 +287,12 @@ static struct io_uring_sqe *get_sqe(struct urt *rt)
 	}
 }
 
-static void prep(struct urt *rt, struct io_uring_sqe *sqe, struct urt__op *op)
+/* faults: the caller is on the slow path, where the fault points that
+ * change an operation's length may fire. */
+static inline void prep(struct urt *rt, struct io_uring_sqe *sqe, struct urt__op *op, bool faults)
 {
 	uint32_t len = op->len;
-	if (URT__UNLIKELY(urt__faults_armed)) {
+	if (faults) {
 		switch (op->opcode) {
 		case IORING_OP_READ:
 		case IORING_OP_READ_FIXED:
@@ -365,10 +368,19 @@ static void prep(struct urt *rt, struct io_uring_sqe *sqe, struct urt__op *op)
 	io_uring_sqe_set_data(sqe, op);
 }
 
-/* Puts op on the SQ (or completes it at once when a fault says so). */
-static void queue_op(struct urt *rt, struct urt__op *op)
+static void queued(struct urt *rt)
 {
-	if (URT__UNLIKELY(op->flags & URT__OP_CANCELLED)) {
+	rt->inflight++;
+	rt->sq_pending++;
+	if (rt->submit_batch && rt->sq_pending >= rt->submit_batch)
+		submit(rt, 0);
+}
+
+/* The slow path of queue_op: cancelled before it was (re)queued, fault
+ * points armed, or the SQ full. */
+static __attribute__((noinline)) void queue_op_slow(struct urt *rt, struct urt__op *op)
+{
+	if (op->flags & URT__OP_CANCELLED) {
 		complete(rt, op, -ECANCELED);
 		return;
 	}
@@ -384,15 +396,24 @@ static void queue_op(struct urt *rt, struct urt__op *op)
 		rt->stats.op_retries++;
 	}
 	struct io_uring_sqe *sqe = get_sqe(rt);
-	if (URT__UNLIKELY(!sqe)) {
+	if (!sqe) {
 		complete(rt, op, rt->fatal ? rt->fatal : -EBUSY);
 		return;
 	}
-	prep(rt, sqe, op);
-	rt->inflight++;
-	rt->sq_pending++;
-	if (rt->submit_batch && rt->sq_pending >= rt->submit_batch)
-		submit(rt, 0);
+	prep(rt, sqe, op, true);
+	queued(rt);
+}
+
+/* Puts op on the SQ (or completes it at once when a fault says so). */
+static inline void queue_op(struct urt *rt, struct urt__op *op)
+{
+	struct io_uring_sqe *sqe;
+	if (URT__UNLIKELY(urt__faults_armed || (op->flags & URT__OP_CANCELLED)) || URT__UNLIKELY(!(sqe = sqe_fast(rt)))) {
+		queue_op_slow(rt, op);
+		return;
+	}
+	prep(rt, sqe, op, false);
+	queued(rt);
 }
 
 void urt__op_start(struct urt *rt, struct urt__op *op)
