@@ -114,6 +114,10 @@ URT_API int urt_future_done(const struct urt_future *f);
 /* Suspends until one of the n futures has completed; returns its index.
  * Releases nothing: await the returned one (and the others later). */
 URT_API int urt_await_any(struct urt_future *const *fs, unsigned n);
+/* Awaits all n futures, storing each result in results[i] (results may be
+ * NULL), and releases them all.  Returns 0, or -EINVAL for bad arguments
+ * (then nothing is awaited). */
+URT_API int urt_await_all(struct urt_future *const *fs, unsigned n, ssize_t *results);
 
 /* ---------------------------------------------------------------------------
  * Registered resources.  Call before or during urt_run, from the owning thread.

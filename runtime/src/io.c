@@ -274,6 +274,25 @@ int urt_await_any(struct urt_future *const *fs, unsigned n)
 	}
 }
 
+int urt_await_all(struct urt_future *const *fs, unsigned n, ssize_t *results)
+{
+	if (!fs || n > INT_MAX)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		if (!fs[i])
+			return -EINVAL;
+	if (!urt__self)
+		return -EPERM;
+	/* In order: a later future that completes first simply waits; each
+	 * urt_await suspends at most until its own completion. */
+	for (unsigned i = 0; i < n; i++) {
+		ssize_t r = urt_await(fs[i]);
+		if (results)
+			results[i] = r;
+	}
+	return 0;
+}
+
 int urt_cancel(struct urt_future *f)
 {
 	if (!f)

@@ -39,6 +39,17 @@ static void task(void *arg)
 			left--;
 		}
 	}
+	/* await_all: reads of distinct blocks, every result in place */
+	ssize_t res[N];
+	for (int i = 0; i < N; i++)
+		CHECK_EQ(urt_read_async(&f[i], fd, bufs[i], BS, (off_t)i * BS), 0);
+	CHECK_EQ(urt_await_all(f, N, res), 0);
+	for (int i = 0; i < N; i++) {
+		CHECK_EQ(res[i], BS);
+		CHECK_EQ(bufs[i][7], (unsigned char)(i + 7));
+	}
+	CHECK_EQ(urt_await_all(NULL, 1, res), -EINVAL);
+
 	/* nop futures, awaited in reverse order */
 	for (int i = 0; i < N; i++)
 		CHECK_EQ(urt_nop_async(&f[i]), 0);
