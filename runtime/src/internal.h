@@ -167,9 +167,13 @@ extern int urt__faults_armed;
 URT__HIDDEN int urt__fault_fire(struct urt *rt, enum urt_fault_point p, int default_errno);
 URT__HIDDEN void urt__faults_arm_from_env(void);
 #ifdef URT_FAULT_POINTS
+/* Whether any fault point may fire: the hot path tests this once per
+ * operation and takes the slow path, where the points live, when set. */
+#define URT__ARMED() URT__UNLIKELY(urt__faults_armed)
 /* 0 when the point does not fire; else the errno to inject (positive). */
-#define URT__FAULT(rt, p, err) (URT__UNLIKELY(urt__faults_armed) ? urt__fault_fire(rt, p, err) : 0)
+#define URT__FAULT(rt, p, err) (URT__ARMED() ? urt__fault_fire(rt, p, err) : 0)
 #else
+#define URT__ARMED() 0
 #define URT__FAULT(rt, p, err) 0
 #endif
 /* A cheap PRNG for fault lengths; seeded from FIU_PRNG_SEED for repeatable runs. */

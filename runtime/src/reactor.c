@@ -408,12 +408,23 @@ static __attribute__((noinline)) void queue_op_slow(struct urt *rt, struct urt__
 static inline void queue_op(struct urt *rt, struct urt__op *op)
 {
 	struct io_uring_sqe *sqe;
-	if (URT__UNLIKELY(urt__faults_armed || (op->flags & URT__OP_CANCELLED)) || URT__UNLIKELY(!(sqe = sqe_fast(rt)))) {
+	if (URT__ARMED() || URT__UNLIKELY(op->flags & URT__OP_CANCELLED) || URT__UNLIKELY(!(sqe = sqe_fast(rt)))) {
 		queue_op_slow(rt, op);
 		return;
 	}
 	prep(rt, sqe, op, false);
 	queued(rt);
+}
+
+/* The slow start: an injected operation error completes it at once. */
+static __attribute__((noinline)) void op_start_slow(struct urt *rt, struct urt__op *op)
+{
+	int err = URT__FAULT(rt, URT_FAULT_OP_ERROR, EIO);
+	if (err) {
+		complete(rt, op, -err);
+		return;
+	}
+	queue_op_slow(rt, op);
 }
 
 void urt__op_start(struct urt *rt, struct urt__op *op)
@@ -425,12 +436,14 @@ void urt__op_start(struct urt *rt, struct urt__op *op)
 #endif
 	op->state = URT__OP_INFLIGHT;
 	rt->stats.ops_started++;
-	int err = URT__FAULT(rt, URT_FAULT_OP_ERROR, EIO);
-	if (URT__UNLIKELY(err)) {
-		complete(rt, op, -err);
+	/* One test of the fault flag per operation; a new op is never cancelled. */
+	struct io_uring_sqe *sqe;
+	if (URT__ARMED() || URT__UNLIKELY(!(sqe = sqe_fast(rt)))) {
+		op_start_slow(rt, op);
 		return;
 	}
-	queue_op(rt, op);
+	prep(rt, sqe, op, false);
+	queued(rt);
 }
 
 int urt__op_cancel(struct urt *rt, struct urt__op *op)
