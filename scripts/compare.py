@@ -71,6 +71,19 @@ def load_json(path):
         raise BadInput(f"{path}: not valid JSON ({e.msg} at line {e.lineno})")
 
 
+def load_schema_doc(path, schema, missing_hint=""):
+    """A JSON object whose "schema" must be `schema` (the gates' baselines)."""
+    try:
+        doc = load_json(path)
+    except BadInput as e:
+        if missing_hint and str(e).endswith("no such file"):
+            raise BadInput(f"{path}: no such file ({missing_hint})")
+        raise
+    if not isinstance(doc, dict) or doc.get("schema") != schema:
+        raise BadInput(f"{path}: not a {schema} file")
+    return doc
+
+
 def is_number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 

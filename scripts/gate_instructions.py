@@ -33,7 +33,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import BadInput, OneLineParser, render_table  # noqa: E402
+from compare import BadInput, OneLineParser, load_schema_doc, render_table  # noqa: E402
 
 SCHEMA = "urt-instructions-baseline/1"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -58,15 +58,7 @@ def git_describe():
 
 
 def load_baseline(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except FileNotFoundError:
-        raise BadInput(f"{path}: no such baseline (create it with scripts/update-baseline.sh)")
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise BadInput(f"{path}: unreadable baseline ({e})")
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        raise BadInput(f"{path}: not a {SCHEMA} file")
+    doc = load_schema_doc(path, SCHEMA, "create it with scripts/update-baseline.sh")
     metrics = doc.get("metrics")
     if not isinstance(metrics, dict) or not metrics:
         raise BadInput(f"{path}: 'metrics' must be a non-empty object")

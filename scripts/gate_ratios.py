@@ -38,7 +38,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import BadInput, OneLineParser, load_bench, render_table  # noqa: E402
+from compare import BadInput, OneLineParser, load_bench, load_schema_doc, render_table  # noqa: E402
 
 SCHEMA = "urt-ratios-baseline/1"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -64,15 +64,7 @@ METRICS = {"iops": ("ops/s", lambda r: r["iops"]),
 
 
 def load_baseline(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except FileNotFoundError:
-        raise BadInput(f"{path}: no such baseline")
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise BadInput(f"{path}: unreadable baseline ({e})")
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        raise BadInput(f"{path}: not a {SCHEMA} file")
+    doc = load_schema_doc(path, SCHEMA)
     checks = doc.get("checks")
     if not isinstance(checks, list) or not checks:
         raise BadInput(f"{path}: 'checks' must be a non-empty list")
