@@ -36,4 +36,46 @@
 		exit(77);                                 \
 	} while (0)
 
+/*
+ * check_create - urt_create for tests, with the ring options of the option
+ * matrix laid over the test's own: URT_TEST_RING is a comma-separated list of
+ * sqpoll, coop, defer, batch=N, wait=N, entries=N (ctest runs every test
+ * under each combination).  A test whose own config sets a field keeps it
+ * unless the matrix names that field.  Returns urt_create's result.
+ */
+#include <urt.h>
+
+static inline int check_create(struct urt **rt, const struct urt_config *base)
+{
+	struct urt_config c;
+	memset(&c, 0, sizeof c);
+	if (base)
+		c = *base;
+	const char *env = getenv("URT_TEST_RING");
+	if (env && *env) {
+		char buf[256];
+		snprintf(buf, sizeof buf, "%s", env);
+		for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			unsigned long v = 0;
+			if (!strcmp(tok, "sqpoll"))
+				c.flags |= URT_SQPOLL;
+			else if (!strcmp(tok, "coop"))
+				c.flags |= URT_COOP_TASKRUN;
+			else if (!strcmp(tok, "defer"))
+				c.flags |= URT_DEFER_TASKRUN;
+			else if (sscanf(tok, "batch=%lu", &v) == 1)
+				c.submit_batch = (unsigned)v;
+			else if (sscanf(tok, "wait=%lu", &v) == 1)
+				c.wait_nr = (unsigned)v;
+			else if (sscanf(tok, "entries=%lu", &v) == 1)
+				c.entries = (unsigned)v;
+			else {
+				fprintf(stderr, "URT_TEST_RING: unknown option '%s'\n", tok);
+				exit(2);
+			}
+		}
+	}
+	return urt_create(rt, &c);
+}
+
 #endif
