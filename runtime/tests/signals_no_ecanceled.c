@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define RUNS 10   /* fresh processes: io-wq workers are per process */
+#define RUNS 30   /* fresh processes: io-wq workers are per process */
 #define TASKS 8   /* fsyncs in flight at once: several workers to create */
 #define WRITES 8
 
@@ -89,6 +89,7 @@ static int child(void)
 	pthread_join(th, NULL);
 	printf("signals: %d SIGALRM, %d SIGINT; op retries %llu; failures %d\n", (int)alarms, (int)ints,
 	       (unsigned long long)s.op_retries, failures);
+	fflush(stdout); /* the caller leaves with _exit */
 	return failures ? 1 : 0;
 }
 
