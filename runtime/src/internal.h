@@ -124,6 +124,7 @@ struct urt {
 	unsigned fixed_len;
 	uint64_t prng;
 	uint32_t next_task_id;
+	bool op_timeouts_used; /* a task has set an op timeout: op starts take the slow path */
 	uint64_t fault_calls[URT_FAULT_COUNT]; /* identity of points with no operation (urt/submit) */
 
 	struct urt_stats stats;

@@ -145,7 +145,7 @@ static bool retryable(int res)
  * error, a link timeout, a fault that cuts its result. */
 static __attribute__((noinline)) void finish_slow(struct urt *rt, struct urt__op *op, int res)
 {
-	if (op->ltimeout_pending) {
+	if ((op->flags & URT__OP_LINKED) && op->ltimeout_pending) {
 		/* Whether a -ECANCELED means "timed out" is known only from the
 		 * link timeout's CQE, which may come second: hold the result. */
 		op->res = res;
@@ -300,8 +300,6 @@ static int go_fatal(struct urt *rt, int err)
  * Returns 0, or the fatal error. */
 static int submit(struct urt *rt, unsigned wait, bool window)
 {
-	if (URT__UNLIKELY(rt->fatal))
-		return go_fatal(rt, rt->fatal);
 	for (unsigned tries = 0;; tries++) {
 		int ret;
 		int fault = URT__FAULT(rt, URT_FAULT_SUBMIT, EAGAIN);
@@ -588,6 +586,7 @@ static __attribute__((noinline)) void op_start_slow(struct urt *rt, struct urt__
 {
 	op->task_id = self->id;
 	op->seq = self->op_seq++;
+	op->ltimeout_pending = 0; /* read only while URT__OP_LINKED is set */
 	if (self->op_timeout_ns) {
 		op->flags |= URT__OP_LINKED;
 		op->link_ts.tv_sec = (long long)(self->op_timeout_ns / 1000000000u);
@@ -609,14 +608,12 @@ void urt__op_start(struct urt *rt, struct urt__op *op)
 		;
 #endif
 	op->state = URT__OP_INFLIGHT;
-	op->ltimeout_pending = 0;
 	rt->stats.ops_started++;
-	/* One test of the fault flag and one of the task's timeout per
-	 * operation; a new op is never cancelled.  Only tasks start ops. */
-	struct urt__task *self = urt__self;
+	/* One test of the fault flag and one of "some task set a timeout" per
+	 * operation; a new op is never cancelled. */
 	struct io_uring_sqe *sqe;
-	if (URT__ARMED() || URT__UNLIKELY(self->op_timeout_ns) || URT__UNLIKELY(!(sqe = sqe_fast(rt)))) {
-		op_start_slow(rt, op, self);
+	if (URT__ARMED() || URT__UNLIKELY(rt->op_timeouts_used) || URT__UNLIKELY(!(sqe = sqe_fast(rt)))) {
+		op_start_slow(rt, op, urt__self); /* only tasks start operations */
 		return;
 	}
 	prep(rt, sqe, op, false);
@@ -657,6 +654,8 @@ int urt_set_op_timeout(uint64_t ns)
 		return -EPERM;
 	uint64_t prev = self->op_timeout_ns;
 	self->op_timeout_ns = ns;
+	if (ns)
+		self->rt->op_timeouts_used = true; /* from now on every op start looks */
 	return prev > INT_MAX ? INT_MAX : (int)prev;
 }
 
