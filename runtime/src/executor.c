@@ -142,7 +142,9 @@ int urt_spawn(struct urt *rt, void (*fn)(void *), void *arg)
 	 * task of this runtime, that is always the case) may touch it. */
 	if (!(urt__self && urt__self->rt == rt) && rt->owner_tid != urt__tid())
 		return -EPERM;
+	int saved = errno; /* a fault point may make a libc call */
 	struct urt__task *t = urt__task_alloc(rt);
+	errno = saved;
 	if (!t)
 		return -ENOMEM;
 	task_start(rt, t, fn, arg);

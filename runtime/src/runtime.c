@@ -194,8 +194,10 @@ int urt_register_files(struct urt *rt, const int *fds, unsigned n)
 		if (fds[i] > max)
 			max = fds[i];
 	}
-	/* The table is indexed by fd number: max + 1 entries (max < INT_MAX,
-	 * so this cannot wrap; an absurd fd makes malloc fail, -ENOMEM). */
+	/* The table is indexed by fd number: max + 1 entries (an absurd fd
+	 * makes malloc fail: -ENOMEM). */
+	if ((size_t)max >= SIZE_MAX / sizeof(int))
+		return -ENOMEM; /* 32-bit: the table would not fit */
 	int saved = errno;
 	int *index = malloc(((size_t)max + 1) * sizeof(int));
 	if (!index) {
