@@ -245,6 +245,8 @@ int urt_run_once(struct urt *rt)
 	int ret = enter_loop(rt);
 	if (ret < 0)
 		return ret;
+	if (rt->embed_evfd)
+		urt__embed_drain(rt);
 	if (rt->live_tasks > 0)
 		ret = turn(rt, false);
 	leave_loop(rt);

@@ -110,6 +110,7 @@ struct urt {
 	int *fixed_index;           /* fd -> registered file index, -1 = none */
 	unsigned fixed_len;
 	uint64_t prng;
+	int embed_evfd; /* eventfd behind urt_backend_fd (DEFER_TASKRUN), 0 = none */
 
 	struct urt_stats stats;
 };
@@ -161,6 +162,10 @@ URT__HIDDEN int urt__reactor_poll(struct urt *rt, bool may_block);
 URT__HIDDEN struct urt__op *urt__op_alloc(struct urt *rt);
 URT__HIDDEN void urt__op_free(struct urt *rt, struct urt__op *op);
 URT__HIDDEN void urt__ops_free_all(struct urt *rt);
+
+/* embed.c */
+URT__HIDDEN void urt__embed_drain(struct urt *rt);
+URT__HIDDEN void urt__embed_free(struct urt *rt);
 
 /* faults.c: a point costs one predictable branch while disarmed. */
 extern int urt__faults_armed;

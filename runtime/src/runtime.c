@@ -65,6 +65,7 @@ void urt_destroy(struct urt *rt)
 			rt->inflight);
 		return;
 	}
+	urt__embed_free(rt);
 	urt__tasks_free_all(rt);
 	urt__ops_free_all(rt);
 	free(rt->fixed_index);
