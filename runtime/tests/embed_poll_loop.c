@@ -86,7 +86,11 @@ static void embed_once(unsigned flags, const char *name)
 	 * spurious wake-ups at most: a loop that polls on a guess or spins
 	 * would run hundreds of turns in 500 ms. */
 	CHECK(turns <= 16);
-	CHECK(cpu < 5.0);
+	/* Under Valgrind every instruction costs ~50x: the turn count above
+	 * is the spin check there; the CPU bound holds for native runs. */
+	const char *preload = getenv("LD_PRELOAD");
+	if (!(preload && strstr(preload, "vgpreload")))
+		CHECK(cpu < 5.0);
 	CHECK_EQ(urt_backend_timeout(rt), -1);
 	urt_destroy(rt);
 	close(pipefd[0]);
