@@ -72,6 +72,12 @@ struct urt_future; /* one I/O operation in flight */
 #define URT_COOP_TASKRUN   (1u << 1) /* no IPI to run completions: we reap on our own schedule */
 #define URT_DEFER_TASKRUN  (1u << 2) /* SINGLE_ISSUER + DEFER_TASKRUN: completions run only when we wait */
 #define URT_IOPOLL         (1u << 3) /* busy-poll completions (O_DIRECT on a polled device only) */
+/* URT_IOPOLL: the kernel completes only operations it can poll for: O_DIRECT
+ * reads and writes on a block device (or file) whose driver has poll queues,
+ * and NOPs.  Everything else fails with what the kernel says: -EOPNOTSUPP for
+ * reads and writes on files, pipes and sockets it cannot poll, -EINVAL for
+ * fsync and timeouts.  urt_sleep needs a timeout, so on an IOPOLL runtime it
+ * returns -EOPNOTSUPP at once without asking the kernel. */
 
 struct urt_config {        /* all-zero means defaults */
 	unsigned entries;      /* SQ entries, default 256 */
@@ -130,6 +136,26 @@ URT_API int urt_run(struct urt *rt);
  * completed, without blocking.  Returns the number of live tasks, or
  * urt_run's errors (except -EDEADLK). */
 URT_API int urt_run_once(struct urt *rt);
+
+/* Embedding urt_run_once in another event loop (poll, epoll, libuv...):
+ *
+ *	while (urt_run_once(rt) > 0) {
+ *		struct pollfd p = { urt_backend_fd(rt), POLLIN, 0 };
+ *		poll(&p, 1, urt_backend_timeout(rt));
+ *	}
+ *
+ * urt_backend_fd: a file descriptor that polls readable when urt_run_once
+ * has completions to deliver (the ring's fd, or with URT_DEFER_TASKRUN an
+ * eventfd registered with the ring on the first call; do not read, write or
+ * close it; urt_destroy closes it).
+ * urt_backend_timeout: 0 when urt_run_once has work now (runnable tasks,
+ * completions ready, SQEs to submit), else -1: every timer of the runtime
+ * (urt_sleep, operation timeouts) is a kernel timeout whose completion makes
+ * the fd readable, so there is never a user-space deadline to wait for.
+ * Both return -EINVAL for a NULL or destroyed runtime.  Call them from the
+ * thread that runs the runtime, between calls to urt_run_once. */
+URT_API int urt_backend_fd(struct urt *rt);
+URT_API int urt_backend_timeout(const struct urt *rt);
 
 /* The runtime the calling thread is running (inside urt_run), or NULL. */
 URT_API struct urt *urt_current(void);

@@ -382,6 +382,8 @@ int urt_run_once(struct urt *rt)
 		return ret;
 	int saved = errno;
 	remote_take(rt);
+	if (rt->embed_evfd)
+		urt__embed_drain(rt);
 	if (rt->live_tasks > 0)
 		ret = turn(rt, false);
 	leave_loop(rt);

@@ -147,6 +147,7 @@ struct urt {
 	uint32_t next_task_id;
 	bool op_timeouts_used; /* a task has set an op timeout: op starts take the slow path */
 	uint64_t fault_calls[URT_FAULT_COUNT]; /* identity of points with no operation (urt/submit) */
+	int embed_evfd; /* eventfd behind urt_backend_fd (DEFER_TASKRUN), 0 = none */
 
 	struct urt_stats stats;
 };
@@ -213,6 +214,10 @@ URT__HIDDEN void urt__op_free(struct urt *rt, struct urt__op *op);
 URT__HIDDEN void urt__ops_free_all(struct urt *rt);
 URT__HIDDEN struct urt_future *urt__op_handle(const struct urt__op *op);
 URT__HIDDEN struct urt__op *urt__op_lookup(const struct urt *rt, const struct urt_future *f);
+
+/* embed.c */
+URT__HIDDEN void urt__embed_drain(struct urt *rt);
+URT__HIDDEN void urt__embed_free(struct urt *rt);
 
 /* faults.c: a point costs one predictable branch while disarmed. */
 extern int urt__faults_armed;

@@ -204,6 +204,8 @@ ssize_t urt_write_fixed(int fd, const void *buf, size_t len, off_t off, int buf_
 int urt_sleep(uint64_t ns)
 {
 	TASK_RT_OR_RETURN(rt);
+	if (rt->flags & URT_IOPOLL)
+		return -EOPNOTSUPP; /* an IOPOLL ring refuses timeouts (-EINVAL): say what is meant */
 	struct urt__op op;
 	init_op(&op, IORING_OP_TIMEOUT, -1, NULL, 0, 0);
 	op.ts.tv_sec = (long long)(ns / 1000000000u);

@@ -146,6 +146,7 @@ void urt_destroy(struct urt *rt)
 			rt->inflight);
 		goto out;
 	}
+	urt__embed_free(rt);
 	free_memory(rt);
 out:
 	errno = saved;
