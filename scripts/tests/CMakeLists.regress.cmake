@@ -17,7 +17,8 @@ if(URT_REGRESS_PYTHON)
 endif()
 
 # One ctest test per pytest file, so a failure names the tool.
-foreach(_t compare compare_ab export_metrics gate_ratios gate_instructions)
+# main_sh runs scripts/main.sh --quick against this build (URT_BUILD_DIR).
+foreach(_t compare compare_ab export_metrics gate_ratios gate_instructions main_sh ab_sh update_baseline)
   if(NOT EXISTS ${_regress_dir}/test_${_t}.py)
     continue()
   endif()
@@ -28,7 +29,7 @@ foreach(_t compare compare_ab export_metrics gate_ratios gate_instructions)
     add_test(NAME regress-${_t} COMMAND sh -c "echo 'SKIP: no python3 with pytest'; exit 77")
   endif()
   set_tests_properties(regress-${_t} PROPERTIES LABELS scripts TIMEOUT 180 SKIP_RETURN_CODE 77
-                       ENVIRONMENT PYTHONDONTWRITEBYTECODE=1)
+                       ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;URT_BUILD_DIR=${CMAKE_BINARY_DIR}")
 endforeach()
 
 # The gates measure the build they run in.  Sanitizers change every count
