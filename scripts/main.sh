@@ -76,6 +76,9 @@ mkdir "$out" || die "--out $out: cannot create it"
 # and everything it started (urt-bench, fio, hyperfine, fault cells) at once.
 child=""
 finished=0
+# The handler may run inside a redirected stage (its log): fd 9 is the real
+# stderr, so "interrupted" reaches the user.
+exec 9>&2
 on_signal() {
 	trap '' INT TERM
 	if [ -n "$child" ]; then
@@ -84,12 +87,12 @@ on_signal() {
 	fi
 	# An unfinished run folder must not pass for a finished run.
 	[ $finished = 1 ] || rm -rf "$out"
-	echo "$prog: interrupted" >&2
+	echo "$prog: interrupted" >&9
 	exit 130
 }
 trap on_signal INT TERM
 stage() {
-	setsid "$@" &
+	setsid "$@" 9>&- &
 	child=$!
 	local status=0
 	wait "$child" || status=$?
