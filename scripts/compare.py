@@ -47,8 +47,15 @@ BENCH_METRICS = {
 }
 
 
-class BadInput(Exception):
-    """Input the user must fix: reported as one line, exit status 2."""
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from urtplot.errors import InputError  # noqa: E402  (standard library only)
+
+
+class BadInput(InputError):
+    """Input the user must fix: reported as one line, exit status 2.
+
+    The regression tools' name for urtplot's InputError, so the shared CLI
+    helpers (urtplot/cli.py) raise what every tool already catches."""
 
 
 class OneLineParser(argparse.ArgumentParser):
