@@ -99,6 +99,8 @@ if ! command -v "$hyperfine" >/dev/null 2>&1; then
     exit 77
 fi
 [ -d "$bin" ] || note "note: --bin $bin is not a directory; urt-cp and urt-bench will be missing"
+# The commands run in the temp dir: a relative --bin must not go with them.
+[ ! -d "$bin" ] || bin=$(cd "$bin" && pwd)
 if [ ! -x "$bin/urt-cp" ] && [ ! -x "$bin/urt-bench" ]; then
     note "skipped urt-cp vs cp vs dd and urt-bench --batch 1 vs 8: neither $bin/urt-cp nor $bin/urt-bench found (build them, or pass --bin DIR)"
     exit 77
