@@ -300,4 +300,5 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from urtplot.cli import exit_on_interrupt
+    sys.exit(exit_on_interrupt(main, "gate_instructions.py"))

@@ -268,3 +268,36 @@ def test_a_real_drop_fails_after_confirmation(tmp_path):
 def test_confirmation_can_be_turned_off(tmp_path):
     rc, out, n = run_fake_bench(tmp_path, [0.5, 0.5, 0.5, 0.9, 0.9, 0.9], confirm=False)
     assert rc == 1 and n == 3 and "confirming" not in out
+
+
+def test_interrupt_stops_the_bench_and_exits_130(tmp_path):
+    import signal
+    import time
+    pid_file = tmp_path / "bench.pid"
+    bench = tmp_path / "urt-bench"
+    bench.write_text(f"#!/bin/sh\necho $$ > {pid_file}.tmp && mv {pid_file}.tmp {pid_file}\nexec sleep 60\n")
+    bench.chmod(0o755)
+    path = baseline(tmp_path)
+    tmp = tmp_path / "t"
+    tmp.mkdir()
+    proc = subprocess.Popen([sys.executable, GATE, "--baseline", str(path), "--bench", str(bench)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, TMPDIR=str(tmp)))
+    try:
+        for _ in range(200):
+            if pid_file.exists():
+                break
+            time.sleep(0.05)
+        assert pid_file.exists(), "the stand-in urt-bench never started"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, out + err
+    assert err.strip().splitlines()[-1] == "gate_ratios.py: interrupted" and "Traceback" not in err, err
+    assert "verdict" not in out  # no pass or fail said about a run that did not finish
+    bench_pid = int(pid_file.read_text())
+    assert not os.path.exists(f"/proc/{bench_pid}") or \
+        open(f"/proc/{bench_pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"
+    assert list(tmp.iterdir()) == []  # the rounds' temp dir is gone

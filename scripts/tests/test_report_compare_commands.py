@@ -183,3 +183,15 @@ def alive(pid):
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+@needs_hyperfine
+def test_a_relative_bin_works(tmp_path):
+    # The commands run in a temp dir; a relative --bin used to leave them
+    # unable to find urt-cp (hyperfine: exit 127).
+    fake_bin(tmp_path)
+    out = tmp_path / "out"
+    proc = subprocess.run(["sh", str(COMPARE), "--bin", "bin", "--out", "out", "--size", "64k", "--runs", "2",
+                           "--bench-ops", "10"], capture_output=True, text=True, timeout=240, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "hyperfine_cp.json").is_file() and (out / "hyperfine_bench_batch.json").is_file()

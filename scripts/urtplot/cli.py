@@ -73,3 +73,25 @@ def write_file_atomically(path, text, option="-o"):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise InputError(f"{option} {path}: cannot write ({err.strerror})") from None
+
+
+def exit_on_interrupt(main, prog):
+    """Run main(); SIGINT or SIGTERM: one 'interrupted' line and status 130.
+
+    SIGTERM is turned into KeyboardInterrupt, so both unwind the same way:
+    subprocess.run kills the child it waits for, temporary directories are
+    removed by their context managers, and files are only ever renamed into
+    place once complete, so nothing half-written is left behind."""
+    import signal
+
+    def to_interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, to_interrupt)
+    try:
+        return main()
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        sys.stderr.write(f"{prog}: interrupted\n")
+        return 130
