@@ -117,7 +117,7 @@ if [ $quick = 1 ]; then
 	stage "$build/bench/urt-bench" --workload nop --backend urt,raw --qd 1,8 --duration 0.05 \
 		--warmup 0 --quiet --json "$out/bench.json" --csv "$out/bench.csv" || status=$?
 else
-	echo "(about a minute)"
+	echo "(about a minute on an idle 2-core VM, more under load)"
 	stage env URT_BENCH="$build/bench/urt-bench" bench/default-sweep.sh "$out" || status=$?
 fi
 if [ $status = 0 ]; then
