@@ -28,8 +28,16 @@
 #   --runs K         hyperfine runs per round (default 3)
 # urt-bench options default to: --workload nop --backend urt,urt-futures --qd 1,32 --duration 0.3
 #
-# Exit status: 0 no regression, 1 regression, 2 bad input or a revision
-# that does not build.
+# Everything is checked before the first build: the options, the revisions,
+# --out (created at once; it must not exist, and is removed again if the run
+# does not finish), and the urt-bench options (parsed by this tree's urt-bench,
+# $URT_BENCH or build/release/bench/urt-bench, when there is one, and always
+# by revision A's before revision B is built).
+#
+# Exit status: 0 no regression, 1 regression, 2 bad input, a revision that
+# does not build, a benchmark that fails, or a comparison that judged nothing
+# (too few rounds); 130 interrupted (SIGINT/SIGTERM: the running build or
+# benchmark is stopped, the worktrees and --out are removed).
 set -euo pipefail
 
 die() { echo "ab.sh: $*" >&2; exit 2; }
@@ -51,7 +59,7 @@ while [ $# -gt 0 ]; do
 	--hyperfine) need_value "$@"; hf_cmd=$2; shift 2 ;;
 	--targets) need_value "$@"; targets=$2; shift 2 ;;
 	--runs) need_value "$@"; runs=$2; shift 2 ;;
-	-h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) die "unknown option '$1' (try --help)" ;;
 	*) break ;;
@@ -76,12 +84,30 @@ if [ -n "$hf_cmd" ]; then
 fi
 commit_a=$(git -C "$repo" rev-parse --verify --quiet "$rev_a^{commit}") || die "unknown revision '$rev_a'"
 commit_b=$(git -C "$repo" rev-parse --verify --quiet "$rev_b^{commit}") || die "unknown revision '$rev_b'"
+# urt-bench options: the tree's own urt-bench parses them (stopping at --help,
+# so nothing runs), long before two builds would reveal a typo.
+check_bench_args() {
+	local bench=$1 err
+	[ -z "$hf_cmd" ] || return 0
+	err=$("$bench" "${bench_args[@]}" --help 2>&1 >/dev/null) ||
+		die "bad urt-bench options (checked with $bench): $(printf '%s' "$err" | tail -n 1)"
+}
+here_bench=${URT_BENCH:-$repo/build/release/bench/urt-bench}
+if [ -z "$hf_cmd" ] && [ -x "$here_bench" ]; then
+	check_bench_args "$here_bench"
+fi
 [ -n "$out" ] || out=$repo/results/ab-$(date -u +%Y%m%d-%H%M%S)
 [ ! -e "$out" ] || die "$out already exists; choose another --out"
+mkdir -p "$out" 2>/dev/null || die "--out $out: cannot create it"
+made_out=$out finished=0
+{ : >"$out/.probe" && rm -f "$out/.probe"; } 2>/dev/null || { rmdir "$out"; die "--out $out: not writable"; }
 [ "$repeats" -ge 5 ] || echo "ab.sh: warning: with $repeats rounds no p-value can reach 0.01: expect no verdict" >&2
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/urt-ab.XXXXXX")
+child=""
 cleanup() {
+	# A run that did not finish leaves no --out that looks like a result.
+	[ $finished = 1 ] || rm -rf "$made_out"
 	if [ $keep = 1 ]; then
 		echo "ab.sh: kept worktrees and builds in $work (remove with: git worktree remove --force $work/src-a; git worktree remove --force $work/src-b)"
 		return
@@ -93,13 +119,35 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# The handler may run inside a redirected call (a build's log): fd 9 is the
+# real stderr, so "interrupted" reaches the user.
+exec 9>&2
+# Builds and benchmarks run in their own session (run_child), so an
+# interrupt stops them and whatever they started, not just this script.
+on_signal() {
+	trap '' INT TERM
+	if [ -n "$child" ]; then
+		kill -s TERM -- "-$child" 2>/dev/null || true
+		wait "$child" 2>/dev/null || true
+	fi
+	echo "ab.sh: interrupted" >&9
+	exit 130
+}
+trap on_signal INT TERM
+run_child() {
+	setsid "$@" 9>&- &
+	child=$!
+	local rc=0
+	wait "$child" || rc=$?
+	child=""
+	return $rc
+}
 
 build_side() {
 	local side=$1 commit=$2 src=$work/src-$1 build=$work/build-$1
 	echo "ab.sh: building $side = ${commit:0:12} in $build" >&2
 	git -C "$repo" worktree add --detach --quiet "$src" "$commit" || die "git worktree add failed for $commit"
-	cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DURT_BUILD_TESTS=OFF >"$work/cmake-$side.log" 2>&1 \
+	run_child cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DURT_BUILD_TESTS=OFF >"$work/cmake-$side.log" 2>&1 \
 		|| die "revision ${commit:0:12} does not configure (log: $work/cmake-$side.log; use --keep to keep it)"
 	local t=()
 	if [ -n "$hf_cmd" ]; then
@@ -107,26 +155,28 @@ build_side() {
 	else
 		t=(--target urt-bench)
 	fi
-	cmake --build "$build" "${t[@]}" -j2 >"$work/build-$side.log" 2>&1 \
+	run_child cmake --build "$build" "${t[@]}" -j2 >"$work/build-$side.log" 2>&1 \
 		|| die "revision ${commit:0:12} does not build ${t[*]} (log: $work/build-$side.log; use --keep)"
 	if [ -z "$hf_cmd" ] && [ ! -x "$build/bench/urt-bench" ]; then
 		die "revision ${commit:0:12} has no bench/urt-bench"
 	fi
 }
 build_side a "$commit_a"
+# Revision A's urt-bench may take other options than this tree's: check with
+# it too, before spending a second build.
+[ -n "$hf_cmd" ] || check_bench_args "$work/build-a/bench/urt-bench"
 build_side b "$commit_b"
-mkdir -p "$out"
 
 for ((i = 0; i < repeats; i++)); do
 	echo "ab.sh: round $((i + 1))/$repeats" >&2
 	if [ -n "$hf_cmd" ]; then
 		# Both commands in one hyperfine call per round; the rounds interleave.
-		hyperfine --style none --runs "$runs" --warmup 1 --export-json "$work/hf-$i.json" \
+		run_child hyperfine --style none --runs "$runs" --warmup 1 --export-json "$work/hf-$i.json" \
 			-n A "${hf_cmd//\{build\}/$work/build-a}" -n B "${hf_cmd//\{build\}/$work/build-b}" >/dev/null \
 			|| die "hyperfine failed in round $((i + 1)) (does the command work?)"
 	else
 		for side in a b; do
-			"$work/build-$side/bench/urt-bench" "${bench_args[@]}" --json "$work/$side-$i.json" --quiet \
+			run_child "$work/build-$side/bench/urt-bench" "${bench_args[@]}" --json "$work/$side-$i.json" --quiet \
 				>"$work/run-$side-$i.log" 2>&1 \
 				|| die "urt-bench of side $side failed in round $((i + 1)): $(tail -1 "$work/run-$side-$i.log")"
 		done
@@ -167,5 +217,6 @@ set +e
 "$py" "$script_dir/compare.py" --threshold "$threshold" $markdown "$out/A.json" "$out/B.json" | tee "$out/report.md"
 status=${PIPESTATUS[0]}
 set -e
+finished=1
 echo "ab.sh: results in $out" >&2
 exit "$status"

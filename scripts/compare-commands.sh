@@ -9,18 +9,23 @@
 #      fixed 2M nops (--ops, --warmup 0), so the option's effect is wall time.
 #
 # Usage: scripts/compare-commands.sh [--bin DIR] [--out DIR] [--size SIZE]
-#                                    [--runs N] [--qd N] [--bs SIZE]
+#                                    [--runs N] [--qd N] [--bs SIZE] [--bench-ops N]
 #   --bin DIR   where urt-cp and urt-bench are ($URT_BIN_DIR, else build/release/bench)
 #   --out DIR   where the JSON goes (default results/<UTC timestamp>/)
 #   --size      size of the file to copy, k/m/g suffixes (default 64m)
 #   --runs N    timed runs per command, after one warm-up run (default 10)
 #   --qd, --bs  urt-cp's queue depth and buffer size (default 32, 128k)
+#   --bench-ops N  nops per urt-bench run in comparison 2 (default 2000000)
 #   $HYPERFINE  the hyperfine to run (default: hyperfine on PATH)
 #
 # Prints the path of each JSON file written, one per line, on stdout; notes
-# on stderr.  A missing hyperfine, urt-cp or urt-bench skips that comparison
-# with a note (exit 0).  Bad arguments: one line, exit 2.  Existing files are
-# never overwritten.
+# on stderr.  A missing urt-cp or urt-bench skips that comparison with a
+# note.  Exit status: 0 what could run ran and every copy was right; 1 a
+# copy was wrong or hyperfine failed; 2 bad arguments (one line, checked
+# before anything runs, including an --out that cannot be created);
+# 77 nothing could run (no hyperfine, or neither binary), with the reason;
+# 130 interrupted: hyperfine and its commands are stopped, the temp dir and
+# any JSON this run wrote are removed.  Existing files are never overwritten.
 set -eu
 
 prog=compare-commands.sh
@@ -29,6 +34,7 @@ bin=${URT_BIN_DIR:-$root/build/release/bench}
 out=""
 size=64m
 runs=10
+bench_ops=2000000
 qd=32
 bs=128k
 hyperfine=${HYPERFINE:-hyperfine}
@@ -53,20 +59,22 @@ bytes_of() {
 
 while [ $# -gt 0 ]; do
     case "$1" in
-        --bin|--out|--size|--runs|--qd|--bs)
+        --bin|--out|--size|--runs|--qd|--bs|--bench-ops)
             [ $# -ge 2 ] || die "$1 needs a value"
             case "$1" in
                 --bin) bin=$2 ;; --out) out=$2 ;; --size) size=$2 ;;
                 --runs) runs=$2 ;; --qd) qd=$2 ;; --bs) bs=$2 ;;
+                --bench-ops) bench_ops=$2 ;;
             esac
             shift 2 ;;
-        -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument '$1' (try --help)" ;;
     esac
 done
 
 case "$runs" in ''|*[!0-9]*|0) die "--runs: expected a positive integer, got '$runs'" ;; esac
 case "$qd" in ''|*[!0-9]*|0) die "--qd: expected a positive integer, got '$qd'" ;; esac
+case "$bench_ops" in ''|*[!0-9]*|0) die "--bench-ops: expected a positive integer, got '$bench_ops'" ;; esac
 size_bytes=$(bytes_of "$size")
 if [ -z "$size_bytes" ] || [ "$size_bytes" -eq 0 ]; then
     die "--size: expected a size like 64m, got '$size'"
@@ -74,12 +82,11 @@ fi
 [ -n "$(bytes_of "$bs")" ] || die "--bs: expected a size like 128k, got '$bs'"
 [ -z "$out" ] && out="$root/results/$(date -u +%Y%m%dT%H%M%SZ)"
 [ -e "$out" ] && [ ! -d "$out" ] && die "--out $out: exists and is not a directory"
-
-if ! command -v "$hyperfine" >/dev/null 2>&1; then
-    note "skipped: hyperfine not found (apt-get install hyperfine)"
-    exit 0
-fi
-[ -d "$bin" ] || note "note: --bin $bin is not a directory; urt-cp and urt-bench will be missing"
+# The folder is created only when there is a result to put in it, but
+# whether it can be must be known before minutes of timing, not after.
+probe=$out
+while [ ! -e "$probe" ]; do probe=$(dirname "$probe"); done
+[ -d "$probe" ] && [ -w "$probe" ] || die "--out $out: cannot create it ($probe is not a writable directory)"
 
 cp_json="$out/hyperfine_cp.json"
 bench_json="$out/hyperfine_bench_batch.json"
@@ -87,9 +94,48 @@ for f in "$cp_json" "$bench_json"; do
     [ -e "$f" ] && die "$f exists; not overwriting it (choose another --out)"
 done
 
+if ! command -v "$hyperfine" >/dev/null 2>&1; then
+    note "skipped: hyperfine not found (apt-get install hyperfine)"
+    exit 77
+fi
+[ -d "$bin" ] || note "note: --bin $bin is not a directory; urt-cp and urt-bench will be missing"
+# The commands run in the temp dir: a relative --bin must not go with them.
+[ ! -d "$bin" ] || bin=$(cd "$bin" && pwd)
+if [ ! -x "$bin/urt-cp" ] && [ ! -x "$bin/urt-bench" ]; then
+    note "skipped urt-cp vs cp vs dd and urt-bench --batch 1 vs 8: neither $bin/urt-cp nor $bin/urt-bench found (build them, or pass --bin DIR)"
+    exit 77
+fi
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/urt-compare.XXXXXX")
+written=""
+child=""
+made_out=""
+[ -d "$out" ] || made_out=1
 trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+# hyperfine runs in its own session, so an interrupt stops it and the command
+# it is timing together; the JSON this run already wrote goes too, so an
+# interrupted run leaves nothing that looks like a finished one.
+on_signal() {
+    trap '' INT TERM
+    if [ -n "$child" ]; then
+        kill -s TERM -- "-$child" 2>/dev/null || true
+        wait "$child" 2>/dev/null || true
+    fi
+    for f in $written; do rm -f "$f"; done
+    [ -z "$made_out" ] || rmdir "$out" 2>/dev/null || true
+    echo "$prog: interrupted" >&2
+    exit 130
+}
+trap on_signal INT TERM
+# in_tmp CMD...: run CMD in the temp dir, in its own session, until it ends.
+in_tmp() {
+    ( cd "$tmp" && exec setsid "$@" ) >&2 &
+    child=$!
+    rc=0
+    wait "$child" || rc=$?
+    child=""
+    return $rc
+}
 
 # Each copy goes to a file its own --prepare removed first (one --prepare per
 # command, in command order), so every run creates its destination like the
@@ -101,12 +147,12 @@ export PATH="$bin:$PATH"
 # ---- 1. urt-cp vs cp vs dd --------------------------------------------------
 if [ -x "$bin/urt-cp" ]; then
     head -c "$size_bytes" /dev/urandom > "$tmp/src.bin"
-    ( cd "$tmp" && "$hyperfine" --warmup 1 --runs "$runs" --style basic \
+    in_tmp "$hyperfine" --warmup 1 --runs "$runs" --style basic \
         --prepare 'rm -f dst-urt.bin' --prepare 'rm -f dst-cp.bin' --prepare 'rm -f dst-dd.bin' \
         --export-json "$tmp/cp.json" \
         "urt-cp --qd $qd --bs $bs src.bin dst-urt.bin" \
         "cp src.bin dst-cp.bin" \
-        "dd if=src.bin of=dst-dd.bin bs=1M status=none" >&2 ) \
+        "dd if=src.bin of=dst-dd.bin bs=1M status=none" \
         || { note "hyperfine failed on the copy comparison (see above)"; exit 1; }
     for copy in dst-urt.bin dst-cp.bin dst-dd.bin; do
         if ! cmp -s "$tmp/src.bin" "$tmp/$copy"; then
@@ -115,6 +161,7 @@ if [ -x "$bin/urt-cp" ]; then
         fi
     done
     mkdir -p "$out" || die "--out $out: cannot create directory"
+    written="$cp_json"
     mv "$tmp/cp.json" "$cp_json"
     echo "$cp_json"
 else
@@ -123,11 +170,12 @@ fi
 
 # ---- 2. urt-bench against itself: submit batch 1 vs 8 -----------------------
 if [ -x "$bin/urt-bench" ]; then
-    ( cd "$tmp" && "$hyperfine" --warmup 1 --runs "$runs" --style basic \
+    in_tmp "$hyperfine" --warmup 1 --runs "$runs" --style basic \
         --export-json "$tmp/bench.json" --parameter-list batch 1,8 \
-        "urt-bench --workload nop --backend urt --qd 32 --batch {batch} --ops 2000000 --warmup 0 --quiet" >&2 ) \
+        "urt-bench --workload nop --backend urt --qd 32 --batch {batch} --ops $bench_ops --warmup 0 --quiet" \
         || { note "hyperfine failed on the urt-bench comparison (see above)"; exit 1; }
     mkdir -p "$out" || die "--out $out: cannot create directory"
+    written="$written $bench_json"
     mv "$tmp/bench.json" "$bench_json"
     echo "$bench_json"
 else

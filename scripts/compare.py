@@ -16,8 +16,14 @@ With at least 2 samples on each side a configuration gets:
 It is a REGRESSION when it got worse by more than the threshold (default 3 %)
 and p < alpha (default 0.01).  With fewer samples only a plain ratio table is
 printed, flagged "no statistics", and nothing is called a regression.
+Configurations in only one file, or with too few samples on a side for the
+test to ever reach p < alpha (fewer than 5 at the default alpha), are not judged; their counts are printed.  "no regression" speaks only of the
+judged configurations, and a comparison that judged none exits 2.  A result
+that ran (iops not null) but lacks the metric (e.g. no lat_ns for --metric
+lat_p99) is bad input, not a dropped sample.
 
-Exit status: 0 no regression, 1 regression, 2 bad input.
+Exit status: 0 no regression among the judged configurations, 1 regression,
+2 bad input or nothing judged.
 Standard library only.
 """
 import argparse
@@ -41,8 +47,15 @@ BENCH_METRICS = {
 }
 
 
-class BadInput(Exception):
-    """Input the user must fix: reported as one line, exit status 2."""
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from urtplot.errors import InputError  # noqa: E402  (standard library only)
+
+
+class BadInput(InputError):
+    """Input the user must fix: reported as one line, exit status 2.
+
+    The regression tools' name for urtplot's InputError, so the shared CLI
+    helpers (urtplot/cli.py) raise what every tool already catches."""
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -134,14 +147,32 @@ def config_name(key):
 
 
 def bench_samples(doc, path, metric):
-    """{config key: [value per repeat]}, in first-seen order; nulls skipped."""
+    """{config key: [value per repeat]}, in first-seen order.
+
+    A result whose iops is null did not run (a backend that is unavailable):
+    it contributes no sample.  A result that ran but lacks the metric is bad
+    input: dropping its sample would silently move the median."""
     read, _, _ = BENCH_METRICS[metric]
     groups = {}
     for i, r in enumerate(doc["results"]):
-        v = read(r)
         groups.setdefault(config_key(r), [])
-        if v is None:
+        if r.get("iops") is None:
             continue
+        if metric.startswith("lat_"):
+            lat = r.get("lat_ns", "missing")
+            field = metric[len("lat_"):]
+            if lat is None:
+                continue  # a backend that cannot time operations records null (never 0)
+            if not isinstance(lat, dict) or field not in lat:
+                what = "has no 'lat_ns'" if lat == "missing" else (
+                    "has a 'lat_ns' that is not an object" if not isinstance(lat, dict)
+                    else f"has no lat_ns.{field}")
+                raise BadInput(f"{path}: results[{i}] ({config_name(config_key(r))}, repeat "
+                               f"{r['repeat']}) {what}: cannot compare {metric}")
+        v = read(r)
+        if v is None:
+            raise BadInput(f"{path}: results[{i}] ({config_name(config_key(r))}, repeat "
+                           f"{r['repeat']}) has no {metric} value")
         if not is_number(v) or v < 0:
             raise BadInput(f"{path}: results[{i}] has a bad {metric} value {v!r}")
         groups[config_key(r)].append(float(v))
@@ -391,16 +422,30 @@ def report(rows, args, unit, bigger_is_better, name_of_key, kind):
         table.append(cells)
     out.append(render_table(header, table, args.markdown))
     regressions = [r for r in rows if r["verdict"] == "REGRESSION"]
+    # With n samples a side the exact test cannot go below 2 / C(2n, n): with
+    # 2 repeats that is 0.33, so such a configuration can never be called a
+    # regression and counts as not judged, like one without statistics.
+    judged = [r for r in rows if r.get("stats") and r["min_p"] < args.alpha]
+    unmatched = sum(1 for r in rows if r["verdict"] in ("only in BASE", "only in NEW"))
+    too_few = sum(1 for r in rows if r.get("stats") is False or (r.get("stats") and r["min_p"] >= args.alpha))
+    no_data = sum(1 for r in rows if r["verdict"] == "no data")
     out.append("")
+    out.append(f"judged: {len(judged)} of {len(rows)} configurations; not judged: {unmatched} only in one "
+               f"file, {too_few} with too few samples for p < {args.alpha:g}, {no_data} with no data")
+    bold = "**" if args.markdown else ""
     if regressions:
         names = ", ".join(f"{name_of_key(r['key'])} ({fmt_pct(r['change'])})" for r in regressions)
-        out.append(f"{'**' if args.markdown else ''}verdict: REGRESSION in {len(regressions)} of "
-                   f"{len(rows)} configurations: {names}{'**' if args.markdown else ''}")
-    elif any_stats:
-        out.append(f"verdict: no regression ({len(rows)} configurations)")
+        out.append(f"{bold}verdict: REGRESSION in {len(regressions)} of "
+                   f"{len(judged)} judged configurations: {names}{bold}")
+        status = 1
+    elif judged:
+        out.append(f"verdict: no regression ({len(judged)} configurations judged)")
+        status = 0
     else:
-        out.append(f"verdict: no statistics, no verdict ({len(rows)} configurations)")
-    return "\n".join(out), bool(regressions)
+        out.append(f"{bold}verdict: nothing judged: none of the {len(rows)} configurations has enough "
+                   f"samples in both files to reach p < {args.alpha:g} (run with --repeat N, N >= 5){bold}")
+        status = 2
+    return "\n".join(out), status
 
 
 def parse_args(argv):
@@ -440,9 +485,12 @@ def main(argv=None):
         print(f"compare.py: {e}", file=sys.stderr)
         return 2
     rows = compare_groups(base, new, bigger, args.threshold, args.alpha)
-    text, regressed = report(rows, args, unit, bigger, name_of_key, kind)
+    text, status = report(rows, args, unit, bigger, name_of_key, kind)
     print(text)
-    return 1 if regressed else 0
+    if status == 2:
+        print(f"compare.py: nothing judged: none of {len(rows)} configurations has enough samples "
+              f"in both files to reach p < {args.alpha:g}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ gab-smaller  github-action-benchmark tool "customSmallerIsBetter": mean, p50 and
 
 A benchmark is named after its configuration, e.g. "nop/urt/qd32/batch32/cb1/bs4096/t1".
 Latencies a backend could not measure (null) are left out, never written as 0.
-Output goes to stdout, or to -o (written only once the whole input is valid).
-Exit status: 0, or 2 on bad input.
+Output goes to stdout, or to -o (checked before the input is read, written
+only once the whole input is valid; an existing file is refused unless --force).
+Exit status: 0, or 2 on bad input or when no result has a value to export.
 """
 import json
 import os
@@ -25,6 +26,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compare import CONFIG_KEYS, BadInput, OneLineParser, config_key, load_bench  # noqa: E402
+from urtplot.cli import check_output_file, write_file_atomically  # noqa: E402
+from urtplot.errors import InputError  # noqa: E402
 
 
 def bench_name(key):
@@ -112,29 +115,23 @@ def main(argv=None):
     p.add_argument("results", metavar="RESULTS.json")
     p.add_argument("--format", required=True, choices=sorted(FORMATS))
     p.add_argument("-o", "--output", help="write here instead of stdout")
+    p.add_argument("--force", action="store_true", help="overwrite an existing -o file")
     try:
         args = p.parse_args(sys.argv[1:] if argv is None else argv)
+        if args.output:
+            check_output_file(args.output, args.force, inputs=(args.results,))
         doc = load_bench(args.results)
         if not doc["results"]:
             raise BadInput(f"{args.results}: no results to export")
-        if args.output and os.path.abspath(args.output) == os.path.abspath(args.results):
-            raise BadInput("the output would overwrite the input")
-        if args.output and os.path.isdir(args.output):
-            raise BadInput(f"{args.output}: is a directory")
-        text = json.dumps(FORMATS[args.format](doc), indent=2) + "\n"
+        exported = FORMATS[args.format](doc)
+        if not exported:
+            raise BadInput(f"{args.results}: no result has a value for --format {args.format}; nothing exported")
+        text = json.dumps(exported, indent=2) + "\n"
         if args.output:
-            tmp = f"{args.output}.tmp.{os.getpid()}"
-            try:
-                with open(tmp, "w", encoding="utf-8") as f:
-                    f.write(text)
-                os.replace(tmp, args.output)
-            except OSError as e:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise BadInput(f"{args.output}: cannot write ({e.strerror})")
+            write_file_atomically(args.output, text)
         else:
             sys.stdout.write(text)
-    except BadInput as e:
+    except InputError as e:
         print(f"export_metrics.py: {e}", file=sys.stderr)
         return 2
     return 0

@@ -76,10 +76,27 @@ def load_baseline(path):
 
 
 def list_cases(micro):
-    out = subprocess.run([micro, "--list"], capture_output=True, text=True, timeout=30)
-    if out.returncode != 0:
-        raise BadInput(f"{micro} --list failed: {out.stderr.strip()}")
-    return out.stdout.split()
+    """The case names, after checking that `micro` is urt-micro at all.
+
+    Any program answers --list somehow (/bin/true with nothing, exit 0); a
+    gate that then found every case missing would blame the runtime.  So the
+    binary must introduce itself ("usage: urt-micro" from --help) and list at
+    least one case."""
+    try:
+        helped = subprocess.run([micro, "--help"], capture_output=True, text=True, timeout=30)
+        listed = subprocess.run([micro, "--list"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as e:
+        raise BadInput(f"{micro}: cannot run it: {e}")
+    except UnicodeDecodeError:
+        raise BadInput(f"{micro}: this is not urt-micro (it prints binary output)")
+    if helped.returncode != 0 or not helped.stdout.startswith("usage: urt-micro"):
+        raise BadInput(f"{micro}: this is not urt-micro (its --help does not start with 'usage: urt-micro')")
+    if listed.returncode != 0:
+        raise BadInput(f"{micro} --list failed: {listed.stderr.strip()}")
+    cases = listed.stdout.split()
+    if not cases or not all(re.fullmatch(r"[a-z0-9][a-z0-9_-]*", c) for c in cases):
+        raise BadInput(f"{micro}: --list gave no case names: this is not a working urt-micro")
+    return cases
 
 
 def count_instructions(valgrind, micro, case, ops, workdir):
@@ -205,6 +222,7 @@ def run(argv):
         doc = load_baseline(args.baseline)
     elif not os.path.isdir(os.path.dirname(os.path.abspath(args.baseline))):
         raise BadInput(f"{args.baseline}: its directory does not exist")
+    all_cases = list_cases(args.micro)  # bad input (2) before any skip (77)
     valgrind = shutil.which(args.valgrind)
     if not valgrind:
         print(f"SKIP: {args.valgrind} not found; the instruction gate needs valgrind")
@@ -215,7 +233,6 @@ def run(argv):
         print(f"SKIP: the baseline was recorded from a build configured as [{recorded['build_config']}], "
               f"this one is [{args.build_config}]: counts are not comparable")
         return SKIP
-    all_cases = list_cases(args.micro)
     cases = all_cases
     if args.cases:
         cases = [c for c in args.cases.split(",") if c]
@@ -283,4 +300,5 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from urtplot.cli import exit_on_interrupt
+    sys.exit(exit_on_interrupt(main, "gate_instructions.py"))

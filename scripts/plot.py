@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Draw the urt-bench figures (PNG) from an urt-bench/1 results file.
 
-    scripts/plot.py RESULTS.json --out DIR [--cdf-qd 1,16]
+    scripts/plot.py RESULTS.json --out DIR [--cdf-qd 1,16] [--force]
 
 Writes one PNG per figure kind and workload into DIR and lists them on stdout;
 figures the data cannot support (one queue depth, no histograms, no raw) are
 listed on stderr as skipped, with the reason.  Bad input: one line, exit 2.
+A DIR that is not empty is refused (exit 2) unless --force.
 """
 
 import sys
@@ -26,12 +27,13 @@ def main():
     parser.add_argument("results", help="urt-bench/1 JSON file")
     parser.add_argument("--out", required=True, help="directory for the PNG files (created if missing)")
     parser.add_argument("--cdf-qd", help="queue depths for the latency CDF (default: smallest and largest)")
+    parser.add_argument("--force", action="store_true", help="write into a folder that is not empty")
     args = parser.parse_args()
 
     from urtplot import inputs, model, outdir
     doc = inputs.load_bench(args.results)
     cdf_qds = parse_qd_list(args.cdf_qd) if args.cdf_qd else None
-    out = outdir.prepare(args.out)
+    out = outdir.prepare(args.out, force=args.force)
     points, dropped = model.fold(doc["results"])
 
     from urtplot import figures

@@ -2,13 +2,17 @@
 """Build one performance report from urt-bench results (and optionally more).
 
     scripts/report.py RESULTS.json [--faults FAULTS.json] [--hyperfine H.json ...]
-                      [--baseline BASE.json] --out DIR
+                      [--baseline BASE.json] --out DIR [--force]
     scripts/report.py RUN_DIR        (a results/<timestamp>/ folder: reads its
                       bench.json, faults.json and hyperfine_*.json, writes there)
 
 Writes DIR/report.html (self-contained: figures embedded, opens offline),
 DIR/report.md (for CI job summaries; links to DIR/figures/*.png) and the PNGs.
 Prints the path of report.html on stdout.  Bad input: one line, exit 2.
+Every input and the output folder are checked before anything is written; an
+existing report.html, report.md or figures/ in DIR is refused unless --force.
+--stages FILE (main.sh's stage verdicts, "stage<TAB>verdict<TAB>detail" per
+line) and --run-verdict TEXT put the run's verdict at the top of the report.
 """
 
 import sys
@@ -34,6 +38,27 @@ def _fraction(text):
     return value / 100
 
 
+def _read_stages(path):
+    from urtplot.errors import InputError
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"--stages {path}: cannot read: {getattr(err, 'strerror', None) or err}") from None
+    rows = [(line.split("\t") + ["", ""])[:3] for line in lines if line.strip()]
+    if not rows:
+        raise InputError(f"--stages {path}: empty")
+    return rows
+
+
+def _stages_section(rows, verdict):
+    """What main.sh's stages said, first, so a failed stage is never buried."""
+    from urtplot.blocks import Para, Section, Table
+    section = Section("run-verdict", "Run verdict")
+    if verdict:
+        section.add(Para(verdict))
+    return section.add(Table(["stage", "verdict", "detail"], [list(r) for r in rows]))
+
+
 def _write_atomically(path, text):
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -54,6 +79,9 @@ def main():
                         help="baseline changes flagged beyond this percentage (default 5)")
     parser.add_argument("--cdf-qd", help="queue depths for the latency CDF (default: smallest and largest)")
     parser.add_argument("--title", default="urt performance report")
+    parser.add_argument("--force", action="store_true", help="overwrite an earlier report in DIR")
+    parser.add_argument("--stages", help="stage verdicts to show first (scripts/main.sh writes them)")
+    parser.add_argument("--run-verdict", help="the run's overall verdict, shown with --stages")
     args = parser.parse_args()
 
     from urtplot import baseline, inputs, knee, model, outdir, sections
@@ -87,7 +115,8 @@ def main():
     cdf_qds = None
     if args.cdf_qd:
         cdf_qds = parse_qd_list(args.cdf_qd)
-    out = outdir.prepare(args.out)
+    stages = _read_stages(args.stages) if args.stages else None
+    out = outdir.prepare(args.out, force=args.force, outputs=("report.html", "report.md", "figures"))
 
     points, dropped = model.fold(bench["results"])
     if not points:
@@ -106,7 +135,8 @@ def main():
         base_points, _ = model.fold(base["results"])
         comparison = baseline.compare(points, base_points, threshold)
 
-    body = [sections.environment(bench, args.results, faults),
+    body = ([_stages_section(stages, args.run_verdict)] if stages else []) + [
+            sections.environment(bench, args.results, faults),
             sections.configuration(bench, points, dropped),
             sections.headline(points),
             *sections.figures(figs, points),

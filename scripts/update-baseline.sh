@@ -6,7 +6,9 @@
 # --instructions  re-measure results/baseline/instructions.json (urt-micro under
 #                 callgrind; keeps every tolerance already in the file)
 # --ratios        record the ratios observed now in results/baseline/ratios.json
-#                 (targets and noise margins are decisions: edit them by hand)
+#                 ("observed" only: targets, noise margins and accepted floors
+#                 are decisions, edited by hand with the reason; it refuses,
+#                 exit 1, when a ratio is below its floor)
 # Neither flag: both.  BUILD_DIR (default build/release) must be a configured
 # release tree of this checkout; the needed targets are built here.
 # The diff of results/baseline/ is the reviewable record: commit it with the
@@ -21,7 +23,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--instructions) do_instr=1 ;;
 	--ratios) do_ratios=1 ;;
-	-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option '$arg' (try --help)" ;;
 	*) [ -z "$build" ] || die "more than one BUILD_DIR given"; build=$arg ;;
 	esac

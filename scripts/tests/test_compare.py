@@ -69,9 +69,51 @@ def test_small_significant_change_is_within_threshold(tmp_path):
 def test_without_repeats_plain_ratio_table(tmp_path):
     base = synth.bench_file(tmp_path / "a.json", {NOP: [1e6]})
     new = synth.bench_file(tmp_path / "b.json", {NOP: [0.8e6]})
-    rc, out, _ = run(base, new)
-    assert rc == 0, out
+    rc, out, err = run(base, new)
+    assert rc == 2, out  # nothing was judged: not a pass
     assert "no statistics" in out and "-20.00 %" in out and "REGRESSION" not in out
+    assert "verdict: nothing judged" in out and "nothing judged" in err
+    assert "no regression" not in out
+
+
+def test_two_sample_files_judge_nothing(tmp_path):
+    # The default sweep's --repeat 2: the exact test cannot go below p = 0.33,
+    # so no configuration is judged, and the unmatched ones are counted.
+    base = synth.bench_file(tmp_path / "a.json", {NOP: [1e6, 1.1e6], READ: [5e5, 5.1e5],
+                                                  ("raw", "nop", 1, 1): [3e6, 3e6]})
+    new = synth.bench_file(tmp_path / "b.json", {NOP: [1e6, 1.1e6], READ: [5e5, 5.1e5],
+                                                 ("psync", "nop", 1, 1): [3e6, 3e6]})
+    rc, out, err = run(base, new)
+    assert rc == 2, out + err
+    assert "no regression" not in out
+    assert "judged: 0 of 4 configurations; not judged: 2 only in one file, 2 with too few samples" in out
+    assert err.strip().startswith("compare.py: nothing judged") and len(err.strip().splitlines()) == 1
+
+
+def test_self_compare_is_exactly_zero(tmp_path):
+    path = synth.bench_file(tmp_path / "a.json", {NOP: synth.samples(1, 1e6, 0.05, 6),
+                                                  READ: synth.samples(2, 5e5, 0.05, 6)})
+    for metric in ("iops", "lat_p99", "lat_mean"):
+        rc, out, err = run(path, path, "--metric", metric)
+        assert rc == 0, out + err
+        rows = [l for l in out.splitlines() if l.startswith("urt ")]
+        assert len(rows) == 2 and all("+0.00 %" in l for l in rows), out
+        assert "verdict: no regression (2 configurations judged)" in out
+
+
+def test_result_without_lat_ns_is_bad_input(tmp_path):
+    path = synth.bench_file(tmp_path / "a.json", {NOP: synth.samples(1, 1e6, 0.05, 6)})
+    doc = json.loads(open(path).read())
+    del doc["results"][3]["lat_ns"]
+    broken = tmp_path / "b.json"
+    broken.write_text(json.dumps(doc))
+    rc, out, err = run(path, broken, "--metric", "lat_p99")
+    assert rc == 2 and out == "", out
+    assert "b.json: results[3]" in err and "lat_ns" in err and len(err.strip().splitlines()) == 1
+    doc["results"][3]["lat_ns"] = {"mean": 1.0}  # an object without the percentile asked for
+    broken.write_text(json.dumps(doc))
+    rc, _, err = run(path, broken, "--metric", "lat_p99")
+    assert rc == 2 and "results[3]" in err and "lat_ns.p99" in err, err
 
 
 def test_latency_metric_direction(tmp_path):
@@ -180,3 +222,5 @@ def test_configurations_on_one_side_only_and_null_values(tmp_path):
     assert "only in BASE" in [l for l in out.splitlines() if "urt randread" in l][0]
     assert "only in NEW" in [l for l in out.splitlines() if l.startswith("raw nop")][0]
     assert "no data" in [l for l in out.splitlines() if l.startswith("fio nop")][0]
+    assert "judged: 1 of 4 configurations; not judged: 2 only in one file" in out and "1 with no data" in out
+    assert "verdict: no regression (1 configurations judged)" in out

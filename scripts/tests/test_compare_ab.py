@@ -60,3 +60,71 @@ def test_real_ab_run_hyperfine_mode(tmp_path):
     assert "time per run" in (out / "report.md").read_text()
     assert "round 3/3" in err and "warning: with 3 rounds" in err
     assert worktrees() == before  # the temporary worktrees are gone
+
+
+def fake_bench(tmp_path):
+    """Parses like urt-bench: a bad --qd is one line on stderr and exit 2."""
+    path = tmp_path / "urt-bench"
+    path.write_text("#!/bin/sh\nfor a; do case $a in x) echo \"urt-bench: --qd: 'x' is not an integer\" >&2; "
+                    "exit 2;; esac; done\necho usage; exit 0\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def run_env(*args, env, timeout=60):
+    p = subprocess.run(["bash", AB, *args], capture_output=True, text=True, timeout=timeout,
+                       env=dict(os.environ, **env))
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_bad_urt_bench_option_fails_before_building(tmp_path):
+    before = worktrees()
+    rc, out, err = run_env("--out", str(tmp_path / "ab"), "HEAD", "HEAD", "--qd", "x",
+                           env={"URT_BENCH": fake_bench(tmp_path)})
+    assert rc == 2, out + err
+    assert "bad urt-bench options" in err and "'x' is not an integer" in err and "building" not in err, err
+    assert len(err.strip().splitlines()) == 1
+    assert worktrees() == before and not (tmp_path / "ab").exists()
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "proc"])
+def test_unwritable_out_fails_before_building(tmp_path, where):
+    (tmp_path / "file").write_text("x")
+    out = str(tmp_path / "file" / "ab") if where == "under-a-file" else "/proc/urt-ab-test"
+    before = worktrees()
+    rc, _, err = run_env("--out", out, "HEAD", "HEAD", env={"URT_BENCH": fake_bench(tmp_path)})
+    assert rc == 2 and "--out" in err and "building" not in err, err
+    assert len(err.strip().splitlines()) == 1 and worktrees() == before
+
+
+@pytest.mark.skipif(not shutil.which("cmake") or not shutil.which("setsid"), reason="needs cmake and setsid")
+def test_interrupt_stops_the_build_and_cleans_up(tmp_path):
+    import signal
+    tmp = tmp_path / "t"
+    tmp.mkdir()
+    out = tmp_path / "ab"
+    before = worktrees()
+    proc = subprocess.Popen(["bash", AB, "--out", str(out), "HEAD", "HEAD"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, TMPDIR=str(tmp), URT_BENCH=fake_bench(tmp_path)))
+    try:
+        line = proc.stderr.readline()  # "ab.sh: building a = ..." once the build has started
+        assert "building a" in line, line
+        import time
+        time.sleep(1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "ab.sh: interrupted", err
+    assert worktrees() == before and not out.exists() and list(tmp.iterdir()) == []
+    # nothing it started (cmake, make, cc) still runs in its work dir
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                cmdline = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+            except OSError:
+                continue
+            assert str(tmp) not in cmdline, cmdline

@@ -65,8 +65,8 @@ def test_null_latency_is_left_out(tmp_path):
     assert rc == 0
     entry = json.loads(out)["nop/psync/qd32/batch32/cb1/bs4096/t1"]
     assert "latency" not in entry and entry["throughput"]["value"] == 5e5
-    rc, out, _ = run("--format", "gab-smaller", path)
-    assert rc == 0 and json.loads(out) == []
+    rc, out, err = run("--format", "gab-smaller", path)
+    assert rc == 2 and out == "" and "nothing exported" in err  # an empty export is not a success
 
 
 def test_output_file(results, tmp_path):
@@ -87,9 +87,27 @@ def test_bad_file_does_not_clobber_output(tmp_path):
     bad.write_text('{"schema": "urt-bench/1", "results": [{"backend": "urt"}]}')
     out = tmp_path / "keep.json"
     out.write_text("precious")
-    rc, _, err = run("--format", "bmf", bad, "-o", out)
+    rc, _, err = run("--format", "bmf", bad, "-o", out, "--force")
     assert rc == 2 and "lacks" in err
     assert out.read_text() == "precious"
+
+
+def test_existing_output_is_refused_unless_force(results, tmp_path):
+    out = tmp_path / "bmf.json"
+    out.write_text("precious")
+    rc, stdout, err = run("--format", "bmf", results, "-o", out)
+    assert rc == 2 and "exists; refusing to overwrite" in err and len(err.strip().splitlines()) == 1
+    assert out.read_text() == "precious"
+    rc, _, err = run("--format", "bmf", results, "-o", out, "--force")
+    assert rc == 0 and json.loads(out.read_text()), err
+
+
+@pytest.mark.parametrize("where", ["missing-folder", "under-a-file"])
+def test_unwritable_output_is_refused_before_reading(tmp_path, where):
+    (tmp_path / "f").write_text("x")
+    out = tmp_path / ("nope" if where == "missing-folder" else "f") / "bmf.json"
+    rc, _, err = run("--format", "bmf", tmp_path / "missing-input.json", "-o", out)
+    assert rc == 2 and "-o" in err and "missing-input" not in err, err  # the output is checked first
 
 
 def test_refuses_to_overwrite_input(results):

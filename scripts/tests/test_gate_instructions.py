@@ -16,6 +16,7 @@ GATE = os.path.join(os.path.dirname(HERE), "gate_instructions.py")
 
 FAKE_MICRO = """#!/bin/sh
 if [ "$1" = --list ]; then printf 'nop-urt-qd1\\nyield\\n'; exit 0; fi
+if [ "$1" = --help ]; then echo 'usage: urt-micro CASE OPS   (OPS 1..10)'; exit 0; fi
 exit 0
 """
 
@@ -153,3 +154,16 @@ def test_bad_input_exits_2(tmp_path, tools, case):
     rc, out, err = run(tools, base, {"nop-urt-qd1": 500, "yield": 1}, *args)
     assert rc == 2 and len(err.strip().splitlines()) == 1 and err.startswith("gate_instructions.py: "), err
     assert (open(base).read() if os.path.exists(base) else None) == before
+
+
+@pytest.mark.parametrize("impostor", ["/bin/true", "/bin/echo", "lists-nothing"])
+def test_a_binary_that_is_not_urt_micro_exits_2_with_one_line(tmp_path, tools, impostor):
+    """/bin/true answered --list with nothing and the gate said '8 of 8 metrics regressed'."""
+    if impostor == "lists-nothing":  # introduces itself, but has no case
+        impostor = write_exe(tmp_path / "empty-micro", "#!/bin/sh\n[ \"$1\" = --help ] && "
+                             "echo 'usage: urt-micro CASE OPS'\nexit 0\n")
+    base = baseline(tmp_path, {"nop-urt-qd1": {"instructions_per_op": 500}, "yield": {"instructions_per_op": 50}})
+    rc, out, err = run((impostor, tools[1]), base, {"nop-urt-qd1": 500, "yield": 1})
+    assert rc == 2, out + err
+    assert len(err.strip().splitlines()) == 1 and "not" in err and "urt-micro" in err, err
+    assert "regressed" not in out and "MISSING" not in out

@@ -150,3 +150,13 @@ def test_find_python_says_what_to_install_when_nothing_fits():
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "apt-get install python3-matplotlib" in proc.stderr
+
+
+def test_a_folder_that_is_not_empty_is_refused_without_force(tmp_path):
+    (tmp_path / "cdf_randread.png").write_bytes(b"an earlier figure")
+    proc = run(FIXTURES / "bench_one.json", "--out", tmp_path)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "not empty" in proc.stderr, proc.stderr
+    assert (tmp_path / "cdf_randread.png").read_bytes() == b"an earlier figure"
+    proc = run(FIXTURES / "bench_one.json", "--out", tmp_path, "--force")
+    assert proc.returncode == 0, proc.stderr
+    png_size(tmp_path / "cdf_randread.png")

@@ -223,3 +223,35 @@ def test_merged_sweeps_list_every_command(tmp_path):
     assert proc.returncode == 0, proc.stderr
     md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "Commands:\n\n```\nurt-bench --workload nop\nurt-bench --workload seqread\n```" in md
+
+
+def test_a_run_directory_with_a_corrupt_bench_json_exits_2(tmp_path):
+    (tmp_path / "bench.json").write_text('{"schema": "urt-bench/1", "results": [')
+    proc = run(tmp_path)
+    assert proc.returncode == 2 and proc.stdout == "", proc.stderr
+    assert proc.stderr.count("\n") == 1 and "bench.json" in proc.stderr and "not valid JSON" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bench.json"]
+
+
+def test_an_earlier_report_is_not_overwritten_without_force(tmp_path):
+    (tmp_path / "report.md").write_text("an earlier report")
+    proc = run(FIXTURES / "bench_one.json", "--out", tmp_path)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "already holds report.md" in proc.stderr and "--force" in proc.stderr
+    assert (tmp_path / "report.md").read_text() == "an earlier report"
+    assert not (tmp_path / "report.html").exists() and not (tmp_path / "figures").exists()
+    proc = run(FIXTURES / "bench_one.json", "--out", tmp_path, "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "report.md").read_text() != "an earlier report"
+
+
+def test_stage_verdicts_come_first(tmp_path):
+    stages = write(tmp_path, "stages.tsv", "bench\tpass\tok\nfaults\tFAIL\t3 of 4 cells failed\n")
+    proc = run(FIXTURES / "bench_one.json", "--out", tmp_path / "out", "--stages", stages,
+               "--run-verdict", "FAIL: faults")
+    assert proc.returncode == 0, proc.stderr
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert md.index("## Run verdict") < md.index("## Environment")
+    assert "FAIL: faults" in md and "| faults | FAIL | 3 of 4 cells failed |" in md
+    proc = run(FIXTURES / "bench_one.json", "--out", tmp_path / "out2", "--stages", tmp_path / "none.tsv")
+    assert proc.returncode == 2 and "--stages" in proc.stderr and not (tmp_path / "out2").exists()
