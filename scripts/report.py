@@ -54,6 +54,8 @@ def main():
                         help="baseline changes flagged beyond this percentage (default 5)")
     parser.add_argument("--cdf-qd", help="queue depths for the latency CDF (default: smallest and largest)")
     parser.add_argument("--title", default="urt performance report")
+    parser.add_argument("--history", metavar="DB", help="results store (scripts/urtperf.sh history add): "
+                        "adds a History section with trends and change points")
     args = parser.parse_args()
 
     from urtplot import baseline, inputs, knee, model, outdir, sections
@@ -87,6 +89,10 @@ def main():
     cdf_qds = None
     if args.cdf_qd:
         cdf_qds = parse_qd_list(args.cdf_qd)
+    history = None
+    if args.history:
+        from urtplot import history_section
+        history = history_section.load(args.history)
     out = outdir.prepare(args.out)
 
     points, dropped = model.fold(bench["results"])
@@ -114,6 +120,8 @@ def main():
             sections.faults_section(faults, figs),
             sections.hyperfine_section(hyperfines, figs),
             sections.baseline_section(comparison, args.baseline)]
+    if history:
+        body.append(history_section.section(history, figs))
     meta = bench.get("meta") or {}
     subtitle = " · ".join(str(meta[k]) for k in ("host", "kernel", "git", "started") if meta.get(k))
     html_path, md_path = out / "report.html", out / "report.md"
