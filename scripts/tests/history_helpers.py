@@ -23,10 +23,10 @@ def urtperf(*args, timeout=120):
     return p.returncode, p.stdout, p.stderr
 
 
-def run_folder(path, git="0000000", with_gates=True):
+def run_folder(path, git="0000000", with_gates=True, bench="bench_sweep.json"):
     """A run folder as scripts/main.sh writes it, from the committed fixtures."""
     os.makedirs(path, exist_ok=True)
-    bench = json.load(open(os.path.join(FIXTURES, "bench_sweep.json"), encoding="utf-8"))
+    bench = json.load(open(os.path.join(FIXTURES, bench), encoding="utf-8"))
     bench["meta"]["git"] = git
     with open(os.path.join(path, "bench.json"), "w", encoding="utf-8") as f:
         json.dump(bench, f)
