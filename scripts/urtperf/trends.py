@@ -95,7 +95,7 @@ def figure(metric, series_list, max_panels=6, change_points=None, title=None):
         ax.set_xticklabels([c[:7] for c, _ in shown], rotation=45, ha="right", fontsize=7)
         ax.set_xlabel("commit", fontsize=8)
     unit = series_list[0].unit if series_list else ""
-    label = LABELS.get(metric, metric) + (f" [{unit}]" if unit and unit not in LABELS.get(metric, "") else "")
+    label = LABELS.get(metric) or (metric + (f" [{unit}]" if unit else ""))  # LABELS carry their units
     fig.suptitle(title or f"{label} over commits (line: median of a run's repeats; band: their min..max)",
                  fontsize=11)
     handles = [plt.Line2D([], [], color=colour[h], linewidth=3, label=h) for h in hosts]
