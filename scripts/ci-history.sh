@@ -22,6 +22,11 @@
 #    the work tree and its .git are not touched.
 # Or a PostgreSQL server shared by the runners: --db postgresql://...
 #
+# Instructions per operation get into the history when the run folder holds
+# the instruction gate's measurement; before this script:
+#   scripts/gate_instructions.py --micro build/release/bench/micro/urt-micro \
+#       --baseline RUN_DIR/instructions.json --update
+#
 # Where things go:
 #   OUT/history_*.png           trend figures (default OUT: RUN_DIR/history/, the first RUN_DIR)
 #   OUT/change-points.md        `urtperf history detect --markdown` output
@@ -40,7 +45,7 @@ top=$(dirname "$here")
 db=$top/results/history.sqlite
 branch="" remote=origin push=0 last=10 out="" db_given=0
 
-usage() { sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; }
 bad() { echo "ci-history.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in

@@ -86,11 +86,11 @@ def cmd_add(args):
     from urtperf import ingest
     runs = [ingest.read_run(folder, host=args.host) for folder in args.run_dirs]  # all checked first
     with _open(args.db, create=True) as store:
-        for folder, (run, rows) in zip(args.run_dirs, runs):
-            run_id, added = store.add_run(run, rows)
+        for folder, (one, rows) in zip(args.run_dirs, runs):
+            run_id, added = store.add_run(one, rows)
             if added:
-                print(f"{folder}: added run {run_id}: {len(rows)} results from {', '.join(run['files'])} "
-                      f"(commit {run['git'] or '?'}, host {run['host']})")
+                print(f"{folder}: added run {run_id}: {len(rows)} results from {', '.join(one['files'])} "
+                      f"(commit {one['git'] or '?'}, host {one['host']})")
             else:
                 print(f"{folder}: already in the store as run {run_id} (same content): nothing added")
     return 0
@@ -281,10 +281,9 @@ def parser():
 
 def main():
     args = parser().parse_args()
-    try:
-        import numpy  # noqa: F401
-    except ImportError:
-        raise InputError("numpy is not available to this python3: apt-get install python3-numpy") from None
+    import importlib.util
+    if importlib.util.find_spec("numpy") is None:
+        raise InputError("numpy is not available to this python3: apt-get install python3-numpy")
     return args.func(args)
 
 
