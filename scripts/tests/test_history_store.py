@@ -187,6 +187,21 @@ def test_help_and_bad_arguments():
         assert len(err.strip().splitlines()) == 1, (args, err)
 
 
+def test_synth_and_validate_commands(tmp_path):
+    db = tmp_path / "s.sqlite"
+    rc, out, err = urtperf("history", "synth", "--db", db, "--results", "800")
+    assert rc == 0 and "800 results" in out, err
+    assert counts(str(db)) == (2, 800)
+    before = db.read_bytes()
+    rc, out, err = urtperf("history", "synth", "--db", db, "--results", "800")  # never into an existing store
+    assert rc == 2 and "--force" in err and db.read_bytes() == before
+    rc, out, err = urtperf("history", "validate", "--trials", "2", "--sizes", "10")
+    assert rc == 0, err
+    assert out.splitlines()[-1].split()[0] == "10"  # one row: points per side, then three rates
+    rc, out, err = urtperf("history", "validate", "--sizes", "ten")
+    assert rc == 2 and len(err.splitlines()) == 1
+
+
 def test_wrapper_finds_an_interpreter():
     import subprocess
     p = subprocess.run([os.path.join(REPO, "scripts", "urtperf.sh"), "history", "-h"], capture_output=True,
