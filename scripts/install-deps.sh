@@ -3,7 +3,8 @@
 # for apt-get; without it, says what to install and fails.
 set -eu
 packages="build-essential cmake pkg-config liburing-dev libfiu-dev fiu-utils valgrind \
-python3 python3-matplotlib python3-pytest hyperfine fio \
+python3 python3-matplotlib python3-pytest python3-numpy hyperfine fio \
+postgresql python3-psycopg2 \
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 missing=""
 for p in $packages; do

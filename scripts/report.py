@@ -82,6 +82,8 @@ def main():
     parser.add_argument("--force", action="store_true", help="overwrite an earlier report in DIR")
     parser.add_argument("--stages", help="stage verdicts to show first (scripts/main.sh writes them)")
     parser.add_argument("--run-verdict", help="the run's overall verdict, shown with --stages")
+    parser.add_argument("--history", metavar="DB", help="results store (scripts/urtperf.sh history add): "
+                        "adds a History section with trends and change points")
     args = parser.parse_args()
 
     from urtplot import baseline, inputs, knee, model, outdir, sections
@@ -116,6 +118,10 @@ def main():
     if args.cdf_qd:
         cdf_qds = parse_qd_list(args.cdf_qd)
     stages = _read_stages(args.stages) if args.stages else None
+    history = None
+    if args.history:
+        from urtplot import history_section
+        history = history_section.load(args.history)
     out = outdir.prepare(args.out, force=args.force, outputs=("report.html", "report.md", "figures"))
 
     points, dropped = model.fold(bench["results"])
@@ -144,6 +150,8 @@ def main():
             sections.faults_section(faults, figs),
             sections.hyperfine_section(hyperfines, figs),
             sections.baseline_section(comparison, args.baseline)]
+    if history:
+        body.append(history_section.section(history, figs))
     meta = bench.get("meta") or {}
     subtitle = " · ".join(str(meta[k]) for k in ("host", "kernel", "git", "started") if meta.get(k))
     html_path, md_path = out / "report.html", out / "report.md"
