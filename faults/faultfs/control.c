@@ -1,8 +1,9 @@
 /*
  * control.c - /.faultfs inside the mount, the way to steer a running
  * daemon with nothing but file I/O:
- *   rules  read: the rules in force; write: new rules, applied at close
- *          (a bad line fails the write, or the close, with EINVAL)
+ *   rules  read: the rules in force; write: new rules, applied at the
+ *          last close (a bad line fails the write, or close, with EINVAL,
+ *          and nothing of that text is applied)
  *   log    read: counts per rule, then the recent events (log.c)
  *   ctl    write commands, one per line: crash, sync, clear, mark TEXT
  */
@@ -170,8 +171,7 @@ int ffs_ctl_write(struct ffs_handle *h, const char *buf, size_t size, off_t off)
 		nl[1] = saved;
 		if (ret < 0) {
 			ffs_log("rules write refused: %s", err);
-			h->len -= size; /* the bad write did not happen */
-			h->buf[h->len] = '\0';
+			h->refused = true; /* the close must not apply a truncated text either */
 			return -EINVAL;
 		}
 		ffs_rules_free(&r);
@@ -179,14 +179,32 @@ int ffs_ctl_write(struct ffs_handle *h, const char *buf, size_t size, off_t off)
 	return (int)size;
 }
 
+/* close(2) of any copy of the fd (a shell's `>` dups and closes one before
+ * writing): a bad rules text fails it, but rules apply only at release. */
 int ffs_ctl_flush(struct ffs_handle *h)
 {
 	if (!h->writable)
 		return 0;
 	if (h->ctl == FFS_CTL_CMD)
 		return run_commands(h, true);
+	if (h->refused)
+		return -EINVAL;
 	if (!h->dirty)
 		return 0;
-	h->dirty = false;
-	return ffs_set_rules(h->buf, "/.faultfs/rules");
+	struct ffs_rules r;
+	char err[256];
+	if (ffs_rules_parse(h->buf, &r, err, sizeof(err)) < 0) {
+		ffs_log("rules refused at close: %s", err);
+		h->refused = true;
+		return -EINVAL;
+	}
+	ffs_rules_free(&r);
+	return 0;
+}
+
+/* The last close: the written rules take effect. */
+void ffs_ctl_release(struct ffs_handle *h)
+{
+	if (h->ctl == FFS_CTL_RULES && h->writable && h->dirty && !h->refused)
+		ffs_set_rules(h->buf, "/.faultfs/rules");
 }

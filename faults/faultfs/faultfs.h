@@ -89,8 +89,8 @@ int ffs_lazy_sync_all(void);
 uint64_t ffs_lazy_crash(void);
 /* The file's size as the program sees it (backing size or unsynced end). */
 off_t ffs_lazy_size(dev_t dev, ino_t ino, off_t backing_size);
-/* A truncate reached the backing file: unsynced data beyond size goes. */
-void ffs_lazy_truncate(dev_t dev, ino_t ino, off_t size);
+/* Truncates fd's file to size: held data beyond it goes; growth is held. */
+int ffs_lazy_truncate(int fd, off_t size);
 void ffs_lazy_stats(uint64_t *files, uint64_t *bytes);
 
 /* control.c: the /.faultfs directory. */
@@ -101,6 +101,7 @@ int ffs_ctl_open(enum ffs_ctl kind, int flags, struct ffs_handle *h);
 int ffs_ctl_read(struct ffs_handle *h, char *buf, size_t size, off_t off);
 int ffs_ctl_write(struct ffs_handle *h, const char *buf, size_t size, off_t off);
 int ffs_ctl_flush(struct ffs_handle *h);
+void ffs_ctl_release(struct ffs_handle *h);
 /* Replaces the rules; 0, or -EINVAL with the reason logged. */
 int ffs_set_rules(const char *text, const char *source);
 
@@ -110,6 +111,7 @@ struct ffs_handle {
 	enum ffs_ctl ctl;
 	bool writable;
 	bool dirty; /* a control file was written: apply it at flush */
+	bool refused; /* a bad rules line was written: nothing of it is applied */
 	char *buf;
 	size_t len, cap;
 };

@@ -9,8 +9,8 @@
  * over the backing file's bytes in order.  Each file keeps a dup of the
  * first fd written through, so it can be synced after the program closed
  * it (close is not a sync point) and its inode cannot be reused meanwhile.
- * Metadata (create, unlink, rename, truncate) reaches the backing store at
- * once: only file data is lazy.
+ * Metadata (create, unlink, rename, a shrinking truncate) reaches the
+ * backing store at once: only file data and growth are lazy.
  */
 #include "faultfs.h"
 
@@ -68,25 +68,37 @@ static void forget(struct held **link)
 	free(h);
 }
 
+/* The held state of fd's file, created when asked; NULL with *err set. */
+static struct held *get(int fd, const struct stat *st, int *err)
+{
+	struct held *h = find(st->st_dev, st->st_ino, NULL);
+	if (h)
+		return h;
+	if (!(h = calloc(1, sizeof(*h)))) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if ((h->fd = dup(fd)) < 0) {
+		*err = -errno;
+		free(h);
+		return NULL;
+	}
+	h->dev = st->st_dev;
+	h->ino = st->st_ino;
+	h->next = files;
+	files = h;
+	return h;
+}
+
 int ffs_lazy_write(int fd, const char *buf, size_t len, off_t off)
 {
 	struct stat st;
+	int err = 0;
 	if (fstat(fd, &st) != 0)
 		return -errno;
-	struct held *h = find(st.st_dev, st.st_ino, NULL);
-	if (!h) {
-		if (!(h = calloc(1, sizeof(*h))))
-			return -ENOMEM;
-		if ((h->fd = dup(fd)) < 0) {
-			int err = -errno;
-			free(h);
-			return err;
-		}
-		h->dev = st.st_dev;
-		h->ino = st.st_ino;
-		h->next = files;
-		files = h;
-	}
+	struct held *h = get(fd, &st, &err);
+	if (!h)
+		return err;
 	struct extent *e = malloc(sizeof(*e) + len);
 	if (!e)
 		return -ENOMEM;
@@ -160,6 +172,12 @@ static int flush(struct held **link)
 				return -errno; /* kept: a later sync may succeed */
 			done += (uint64_t)w;
 		}
+	/* A size set by an extending truncate is held too (see ffs_lazy_truncate). */
+	struct stat st;
+	if (fstat(h->fd, &st) != 0)
+		return -errno;
+	if ((uint64_t)st.st_size < h->end && ftruncate(h->fd, (off_t)h->end) != 0)
+		return -errno;
 	int ret = fdatasync(h->fd) != 0 ? -errno : 0;
 	if (ret == 0)
 		forget(link);
@@ -205,11 +223,23 @@ off_t ffs_lazy_size(dev_t dev, ino_t ino, off_t backing_size)
 	return h && (off_t)h->end > backing_size ? (off_t)h->end : backing_size;
 }
 
-void ffs_lazy_truncate(dev_t dev, ino_t ino, off_t size)
+int ffs_lazy_truncate(int fd, off_t size)
 {
-	struct held *h = find(dev, ino, NULL);
+	struct stat st;
+	int err = 0;
+	if (fstat(fd, &st) != 0)
+		return -errno;
+	/* Shrinking reaches the backing file at once (metadata); growing is held
+	 * like data: a crash must not leave a file longer than what was synced
+	 * (the kernel grows a file back to its cached size after an extending
+	 * write fails, and that size counts unsynced data). */
+	if (size < st.st_size && ftruncate(fd, size) != 0)
+		return -errno;
+	struct held *h = size > st.st_size ? get(fd, &st, &err) : find(st.st_dev, st.st_ino, NULL);
+	if (err)
+		return err;
 	if (!h)
-		return;
+		return 0;
 	uint64_t s = (uint64_t)size;
 	h->end = 0;
 	h->tail = NULL;
@@ -230,6 +260,9 @@ void ffs_lazy_truncate(dev_t dev, ino_t ino, off_t size)
 		h->tail = e;
 		p = &e->next;
 	}
+	if (size > st.st_size)
+		h->end = s;
+	return 0;
 }
 
 void ffs_lazy_stats(uint64_t *nfiles, uint64_t *bytes)

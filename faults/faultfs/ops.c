@@ -211,10 +211,7 @@ static int ffs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	int fd = fi && handle(fi)->fd >= 0 ? handle(fi)->fd : openat(ffs_g.backing_fd, rel(path), O_WRONLY);
 	if (fd < 0)
 		return -errno;
-	int ret = ftruncate(fd, size) ? -errno : 0;
-	struct stat st;
-	if (ret == 0 && ffs_g.lazy && fstat(fd, &st) == 0)
-		ffs_lazy_truncate(st.st_dev, st.st_ino, size);
+	int ret = ffs_g.lazy ? ffs_lazy_truncate(fd, size) : ftruncate(fd, size) ? -errno : 0;
 	if (!(fi && handle(fi)->fd >= 0))
 		close(fd);
 	return ret;
@@ -240,9 +237,10 @@ static int open_file(const char *path, int flags, mode_t mode, struct fuse_file_
 		h->fd = -1;
 		if (ret == 0 && (h->fd = openat(ffs_g.backing_fd, rel(path), flags & ~O_APPEND, mode)) < 0)
 			ret = -errno;
-		struct stat st;
-		if (ret == 0 && ffs_g.lazy && (flags & O_TRUNC) && fstat(h->fd, &st) == 0)
-			ffs_lazy_truncate(st.st_dev, st.st_ino, 0);
+		if (ret == 0 && ffs_g.lazy && (flags & O_TRUNC))
+			ret = ffs_lazy_truncate(h->fd, 0); /* held data of the old contents goes too */
+		if (ret < 0 && h->fd >= 0)
+			close(h->fd);
 	}
 	if (ret < 0) {
 		free(h->buf);
@@ -304,6 +302,8 @@ static int ffs_flush(const char *path, struct fuse_file_info *fi)
 static int ffs_release(const char *path, struct fuse_file_info *fi)
 {
 	struct ffs_handle *h = handle(fi);
+	if (h->ctl != FFS_CTL_NONE)
+		ffs_ctl_release(h);
 	if (h->fd >= 0)
 		close(h->fd);
 	free(h->buf);
