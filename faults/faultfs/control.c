@@ -66,7 +66,9 @@ static int append(struct ffs_handle *h, const char *buf, size_t size)
 
 int ffs_ctl_open(enum ffs_ctl kind, int flags, struct ffs_handle *h)
 {
-	*h = (struct ffs_handle){ .fd = -1, .ctl = kind, .writable = (flags & O_ACCMODE) != O_RDONLY };
+	h->fd = -1;
+	h->ctl = kind;
+	h->writable = (flags & O_ACCMODE) != O_RDONLY;
 	if (kind == FFS_CTL_DIR)
 		return -EISDIR;
 	if (h->writable && kind == FFS_CTL_LOG)

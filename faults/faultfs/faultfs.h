@@ -107,6 +107,7 @@ int ffs_set_rules(const char *text, const char *source);
 
 /* An open file: a backing fd, or a control file's text. */
 struct ffs_handle {
+	struct ffs_handle *prev, *next; /* every open handle, freed at unmount */
 	int fd;
 	enum ffs_ctl ctl;
 	bool writable;

@@ -37,6 +37,26 @@ static struct ffs_handle *handle(struct fuse_file_info *fi)
 			return -(d)->err;                \
 	} while (0)
 
+/* Open handles.  A RELEASE may never come (the daemon is told to stop while
+ * a program holds a file open): ffs_destroy frees what is left. */
+static struct ffs_handle open_handles = { .prev = &open_handles, .next = &open_handles };
+
+static void handle_free(struct ffs_handle *h)
+{
+	h->prev->next = h->next;
+	h->next->prev = h->prev;
+	if (h->fd >= 0)
+		close(h->fd);
+	free(h->buf);
+	free(h);
+}
+
+static void ffs_destroy(void *data)
+{
+	while (open_handles.next != &open_handles)
+		handle_free(open_handles.next);
+}
+
 static void *ffs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	/* Each read and write of the program reaches us as one call (up to the
@@ -247,6 +267,10 @@ static int open_file(const char *path, int flags, mode_t mode, struct fuse_file_
 		free(h);
 		return ret;
 	}
+	h->next = open_handles.next;
+	h->prev = &open_handles;
+	h->next->prev = h;
+	open_handles.next = h;
 	fi->fh = (uintptr_t)h;
 	return 0;
 }
@@ -304,10 +328,7 @@ static int ffs_release(const char *path, struct fuse_file_info *fi)
 	struct ffs_handle *h = handle(fi);
 	if (h->ctl != FFS_CTL_NONE)
 		ffs_ctl_release(h);
-	if (h->fd >= 0)
-		close(h->fd);
-	free(h->buf);
-	free(h);
+	handle_free(h);
 	return 0;
 }
 
@@ -333,6 +354,7 @@ static int ffs_statfs(const char *path, struct statvfs *st)
 
 const struct fuse_operations ffs_ops = {
 	.init = ffs_init,
+	.destroy = ffs_destroy,
 	.getattr = ffs_getattr,
 	.readdir = ffs_readdir,
 	.mkdir = ffs_mkdir,
