@@ -5,7 +5,8 @@
 #     cell: one that takes an EIO for success, one that says "durable"
 #     before fsync.  Each fails (exit 1) with its reason and replay line; the
 #     same cell unbroken passes with the same seed.
-#  2. Killing the harness mid-cell (its parent, the cell, the daemon, or
+#  2. Bad input to `urt-faults faultfs` is refused in one line (exit 2).
+#  3. Killing the harness mid-cell (its parent, the cell, the daemon, or
 #     SIGINT to all of them) leaves nothing in /proc/self/mountinfo.
 set -u
 exe=$1
@@ -19,6 +20,16 @@ cleanup() {
 }
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
+
+# Bad input: one line on stderr, exit 2, nothing mounted.
+for args in "--bogus" "--cell nope:copy" "--seed x" "--scale 0" "--watchdog 0" "--dir $tmp/nope" "extra" "--cell"; do
+	# shellcheck disable=SC2086
+	"$exe" faultfs $args >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && [ ! -s "$tmp/out" ] ||
+		bad "urt-faults faultfs $args: exit $rc, stderr: $(cat "$tmp/err")"
+done
+"$exe" faultfs --help | grep -q "crash:durable" || bad "urt-faults faultfs --help lists no cells"
 
 expect() { # SABOTAGE CELL REASON
 	URT_FAULTFS_SABOTAGE=$1 "$exe" faultfs --seed 9 --cell "$2" --scale 0.25 --watchdog 30 --dir "$tmp" >"$tmp/out" 2>&1

@@ -185,7 +185,7 @@ static void ff_copy(struct wl_run *run)
 {
 	struct copy c = { .run = run, .src = -1, .dst = -1 };
 	c.size = wl_scaled(run, 4u << 20, 128 << 10) + wd_below(&run->prng, 4096); /* a ragged last block */
-	c.bs = 4096u << wd_below(&run->prng, 5);
+	c.bs = 4096u << wd_below(&run->prng, 3); /* 4-16 KiB: enough calls for p = 0.05 to fire */
 	c.blocks = (c.size + c.bs - 1) / c.bs;
 	unsigned tasks = 4 + (unsigned)wd_below(&run->prng, 13);
 	struct urt *rt = NULL;
