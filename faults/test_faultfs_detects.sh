@@ -30,6 +30,16 @@ for args in "--bogus" "--cell nope:copy" "--seed x" "--scale 0" "--watchdog 0" "
 		bad "urt-faults faultfs $args: exit $rc, stderr: $(cat "$tmp/err")"
 done
 "$exe" faultfs --help | grep -q "crash:durable" || bad "urt-faults faultfs --help lists no cells"
+# Without FUSE (a user who may not open /dev/fuse): skip, 77, saying why.
+if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$exe" faultfs --dir /tmp >"$tmp/out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 126 ] || [ "$rc" -eq 127 ]; then
+		echo "note: cannot run $exe as nobody (exit $rc): the no-FUSE path is not checked"
+	elif [ "$rc" -ne 77 ] || ! grep -q "skipped: /dev/fuse" "$tmp/out"; then
+		bad "without /dev/fuse: exit $rc: $(cat "$tmp/out")"
+	fi
+fi
 
 expect() { # SABOTAGE CELL REASON
 	URT_FAULTFS_SABOTAGE=$1 "$exe" faultfs --seed 9 --cell "$2" --scale 0.25 --watchdog 30 --dir "$tmp" >"$tmp/out" 2>&1

@@ -126,6 +126,8 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		die(2, "want BACKING MOUNTPOINT, got %d argument(s) (see --help)", argc - optind);
+	if (ffs_g.lazy && ffs_g.cache)
+		die(2, "--lazy and --cache do not mix: after a crash the kernel's cache would still show dropped data");
 	const char *backing = argv[optind], *mnt = argv[optind + 1];
 	pid_t parent = getppid();
 	if (with_parent && (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent))

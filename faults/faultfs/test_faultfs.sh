@@ -37,6 +37,7 @@ refuse "bad seed" --seed -1 "$tmp/b" "$tmp/m"
 refuse "missing backing" "$tmp/nope" "$tmp/m"
 refuse "mountpoint not a dir" "$tmp/b" "$tmp/good"
 refuse "missing rules file" --rules "$tmp/nope" "$tmp/b" "$tmp/m"
+refuse "--lazy with --cache" --lazy --cache "$tmp/b" "$tmp/m"
 for rule in 'read /x' 'bogus /x error=EIO' 'read x error=EIO' 'read /x error=ENOTANERRNO' 'read /x p=2 error=EIO' \
 	'read /x p=0 error=EIO' 'read /x short=0' 'open /x short=3' 'read /x delay=5parsecs' 'read /x delay=uniform:5ms:1ms' \
 	'read /x nth=0 error=EIO' 'read /x colour=red error=EIO' 'read /x short=3 error=EIO' 'read /x error' 'read /x delay=2h'; do
@@ -45,6 +46,21 @@ for rule in 'read /x' 'bogus /x error=EIO' 'read x error=EIO' 'read /x error=ENO
 	grep -q "line 3" "$tmp/err" || bad "rule '$rule': the message does not name line 3: $(cat "$tmp/err")"
 done
 "$exe" --help | grep -q "usage: urt-faultfs" || bad "--help prints no usage"
+
+# Without FUSE (here: a user who may not open /dev/fuse): exit 77 and one line saying why.
+if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
+	pub=$(mktemp -d)
+	chmod 755 "$pub"
+	mkdir "$pub/b" "$pub/m"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$exe" "$pub/b" "$pub/m" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	rm -rf "$pub"
+	if [ "$rc" -eq 126 ] || [ "$rc" -eq 127 ]; then
+		echo "note: cannot run $exe as nobody (exit $rc): the no-FUSE path is not checked"
+	elif [ "$rc" -ne 77 ] || [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -q "FUSE unavailable" "$tmp/err"; then
+		bad "without /dev/fuse: exit $rc, stderr: $(cat "$tmp/err")"
+	fi
+fi
 grep -q "$tmp/m" /proc/self/mountinfo && bad "a refused start left a mount"
 
 # ---- a running daemon ----
