@@ -53,6 +53,7 @@ static void usage(FILE *f)
 		"       urt-faults --cell POINT:WORKLOAD:PROB[:FAILNUM] [--seed N]   replay one cell\n"
 		"       urt-faults --external SECONDS [--workloads LIST] [--expect-faults LIST]\n"
 		"       urt-faults --alloc-check | --cancel-check\n"
+		"       urt-faults faultfs --help             the same workloads on an urt-faultfs (FUSE) mount\n"
 		"options:\n"
 		"  --seed N             seeds libfiu, the runtime and the workloads (default: from the clock)\n"
 		"  --points LIST        fault points, comma-separated (default: all)\n"
@@ -185,6 +186,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	if (argc > 1 && strcmp(argv[1], "faultfs") == 0)
+		return faultfs_main(argc - 1, argv + 1); /* faults from below: wl_faultfs.c */
 	struct suite_opts so = { .scale = 1.0, .watchdog = 60 };
 	bool seed_given = false, table = true, alloc_check = false, cancel_check = false;
 	char *points_arg = NULL, *workloads_arg = NULL, *probs_arg = NULL, *expect_arg = NULL;

@@ -18,4 +18,8 @@ int alloc_check_main(const struct suite_opts *so);
 /* Checks urt_cancel when submission fails.  Returns the exit status. */
 int cancel_check_main(const struct suite_opts *so);
 
+/* `urt-faults faultfs ...`: the cells on an urt-faultfs mount (wl_faultfs.c);
+ * argv[0] is "faultfs".  Returns the exit status. */
+int faultfs_main(int argc, char **argv);
+
 #endif
