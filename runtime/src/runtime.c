@@ -187,6 +187,15 @@ out:
 
 /* ---- registered resources ---- */
 
+/* SQEs already queued name registered files by their table index: submit
+ * them before the table changes, so that operations started before an
+ * unregister (or a close) still reach the file they were started on. */
+static void flush_queued(struct urt *rt)
+{
+	if (rt->sq_pending)
+		urt__reactor_poll(rt, false);
+}
+
 int urt_register_files(struct urt *rt, const int *fds, unsigned n)
 {
 	if (!rt || !fds || n == 0)
@@ -223,6 +232,7 @@ int urt_register_files(struct urt *rt, const int *fds, unsigned n)
 	}
 	/* A second registration replaces the first. */
 	if (rt->fixed_len) {
+		flush_queued(rt);
 		io_uring_unregister_files(&rt->ring);
 		free(rt->fixed_index);
 		rt->fixed_index = NULL;
@@ -250,6 +260,7 @@ int urt_unregister_files(struct urt *rt)
 	if (!rt->fixed_len)
 		return -ENXIO;
 	int saved = errno;
+	flush_queued(rt);
 	ret = io_uring_unregister_files(&rt->ring);
 	free(rt->fixed_index);
 	rt->fixed_index = NULL;
@@ -269,6 +280,7 @@ int urt_unregister_file(struct urt *rt, int fd)
 		return -EBADF;
 	/* Operations already in flight keep their own reference to the file;
 	 * from now on the number goes through the normal fd table. */
+	flush_queued(rt);
 	int minus_one = -1;
 	ret = io_uring_register_files_update(&rt->ring, (unsigned)rt->fixed_index[fd], &minus_one, 1);
 	rt->fixed_index[fd] = -1;
