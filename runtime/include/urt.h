@@ -271,8 +271,7 @@ URT_API int urt_await_all(struct urt_future *const *fs, unsigned n, ssize_t *res
 URT_API int urt_register_files(struct urt *rt, const int *fds, unsigned n);
 /* Removes one fd from the table; operations started before it (in flight
  * or still queued: they are submitted first) keep their file.  -EBADF if it
- * is not registered.  With URT_SQPOLL an operation queued but not yet
- * picked up by the kernel's poller may see the new table. */
+ * is not registered. */
 URT_API int urt_unregister_file(struct urt *rt, int fd);
 /* Removes them all; -ENXIO if none are registered. */
 URT_API int urt_unregister_files(struct urt *rt);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,15 @@ static void flush_queued(struct urt *rt)
 {
 	if (rt->sq_pending)
 		urt__reactor_poll(rt, false);
+	/* With SQPOLL, submitted only means published: wait (bounded) until
+	 * the poller has taken them, waking it if it sleeps. */
+	if (rt->flags & URT_SQPOLL) {
+		for (unsigned i = 0; io_uring_sq_ready(&rt->ring) && i < 100000; i++) {
+			if (IO_URING_READ_ONCE(*rt->ring.sq.kflags) & IORING_SQ_NEED_WAKEUP)
+				io_uring_submit(&rt->ring);
+			sched_yield();
+		}
+	}
 }
 
 int urt_register_files(struct urt *rt, const int *fds, unsigned n)
@@ -280,10 +290,12 @@ int urt_unregister_file(struct urt *rt, int fd)
 		return -EBADF;
 	/* Operations already in flight keep their own reference to the file;
 	 * from now on the number goes through the normal fd table. */
+	int saved = errno;
 	flush_queued(rt);
 	int minus_one = -1;
 	ret = io_uring_register_files_update(&rt->ring, (unsigned)rt->fixed_index[fd], &minus_one, 1);
 	rt->fixed_index[fd] = -1;
+	errno = saved;
 	return ret < 0 ? ret : 0;
 }
 
