@@ -295,8 +295,9 @@ URT_API int urt_await_all(struct urt_future *const *fs, unsigned n, ssize_t *res
  * urt_unregister_file(rt, fd) first, or later operations on that number -
  * and on the next file that gets it - still reach the old file. */
 URT_API int urt_register_files(struct urt *rt, const int *fds, unsigned n);
-/* Removes one fd from the table (operations in flight keep their file);
- * -EBADF if it is not registered. */
+/* Removes one fd from the table; operations started before it (in flight
+ * or still queued: they are submitted first) keep their file.  -EBADF if it
+ * is not registered. */
 URT_API int urt_unregister_file(struct urt *rt, int fd);
 /* Removes them all; -ENXIO if none are registered. */
 URT_API int urt_unregister_files(struct urt *rt);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +31,17 @@
 unsigned urt__fork_gen;
 static URT__TLS pid_t tid_cache;
 
+URT__TLS bool urt__forked_in_task;
+
 static void atfork_child(void)
 {
 	urt__fork_gen++;
 	tid_cache = 0; /* the child's thread has a new id */
+	if (urt__self) {
+		/* Forked inside a task: its I/O calls must not reach the ring. */
+		urt__self = NULL;
+		urt__forked_in_task = true;
+	}
 }
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
@@ -181,6 +189,24 @@ out:
 
 /* ---- registered resources ---- */
 
+/* SQEs already queued name registered files by their table index: submit
+ * them before the table changes, so that operations started before an
+ * unregister (or a close) still reach the file they were started on. */
+static void flush_queued(struct urt *rt)
+{
+	if (rt->sq_pending)
+		urt__reactor_poll(rt, false);
+	/* With SQPOLL, submitted only means published: wait (bounded) until
+	 * the poller has taken them, waking it if it sleeps. */
+	if (rt->flags & URT_SQPOLL) {
+		for (unsigned i = 0; io_uring_sq_ready(&rt->ring) && i < 100000; i++) {
+			if (IO_URING_READ_ONCE(*rt->ring.sq.kflags) & IORING_SQ_NEED_WAKEUP)
+				io_uring_submit(&rt->ring);
+			sched_yield();
+		}
+	}
+}
+
 int urt_register_files(struct urt *rt, const int *fds, unsigned n)
 {
 	if (!rt || !fds || n == 0)
@@ -217,6 +243,7 @@ int urt_register_files(struct urt *rt, const int *fds, unsigned n)
 	}
 	/* A second registration replaces the first. */
 	if (rt->fixed_len) {
+		flush_queued(rt);
 		io_uring_unregister_files(&rt->ring);
 		free(rt->fixed_index);
 		rt->fixed_index = NULL;
@@ -244,6 +271,7 @@ int urt_unregister_files(struct urt *rt)
 	if (!rt->fixed_len)
 		return -ENXIO;
 	int saved = errno;
+	flush_queued(rt);
 	ret = io_uring_unregister_files(&rt->ring);
 	free(rt->fixed_index);
 	rt->fixed_index = NULL;
@@ -263,9 +291,12 @@ int urt_unregister_file(struct urt *rt, int fd)
 		return -EBADF;
 	/* Operations already in flight keep their own reference to the file;
 	 * from now on the number goes through the normal fd table. */
+	int saved = errno;
+	flush_queued(rt);
 	int minus_one = -1;
 	ret = io_uring_register_files_update(&rt->ring, (unsigned)rt->fixed_index[fd], &minus_one, 1);
 	rt->fixed_index[fd] = -1;
+	errno = saved;
 	return ret < 0 ? ret : 0;
 }
 
