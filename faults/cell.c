@@ -7,6 +7,7 @@
  * leaks under LeakSanitizer dies on its own (status "fail"); either way the
  * matrix goes on and the cell is named.
  */
+#define _GNU_SOURCE
 #include "cell.h"
 #include "workload_data.h"
 
@@ -19,9 +20,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+volatile pid_t cell_child;
+
+static void block_stop_signals(bool block)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
 
 int cell_point_by_name(const char *name)
 {
@@ -205,14 +219,29 @@ int cell_run(const struct cell_spec *c, const struct suite_opts *so, struct cell
 		return -errno;
 	fflush(NULL); /* the child exits through exit(): nothing buffered twice */
 	double t0 = now();
+	pid_t parent = getpid();
+	/* Until cell_child is set, a SIGINT could not name the child to kill. */
+	block_stop_signals(true);
 	pid_t pid = fork();
 	if (pid < 0) {
 		int err = errno;
+		block_stop_signals(false);
 		close(fds[0]);
 		close(fds[1]);
 		return -err;
 	}
 	if (pid == 0) {
+		/* Its own process group, so the parent can kill the cell and
+		 * anything it started in one call; and killed with the parent
+		 * should the parent die without cleaning up. */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(3);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		block_stop_signals(false);
 		close(fds[0]);
 		signal(SIGPIPE, SIG_IGN); /* a closed pipe or socket must be an error, not a death */
 		alarm(so->watchdog);      /* SIGALRM kills a hung child: the parent reports "hang" */
@@ -225,6 +254,9 @@ int cell_run(const struct cell_spec *c, const struct suite_opts *so, struct cell
 		 * turns into a non-zero status the parent reports. */
 		exit(w == (ssize_t)sizeof(o) ? 0 : 3);
 	}
+	setpgid(pid, pid); /* as the child does: whichever runs first */
+	cell_child = pid;
+	block_stop_signals(false);
 	close(fds[1]);
 	struct cell_outcome got;
 	size_t have = 0;
@@ -234,7 +266,11 @@ int cell_run(const struct cell_spec *c, const struct suite_opts *so, struct cell
 	bool killed = false;
 	while (have < sizeof(got)) {
 		int left = (int)((deadline - now()) * 1000);
-		if (left <= 0 || poll(&pfd, 1, left) == 0) {
+		int ready = left > 0 ? poll(&pfd, 1, left) : 0;
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready == 0) {
+			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			killed = true;
 			break;
@@ -248,8 +284,11 @@ int cell_run(const struct cell_spec *c, const struct suite_opts *so, struct cell
 	}
 	close(fds[0]);
 	int status = 0;
+	block_stop_signals(true); /* reaped and forgotten together */
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	cell_child = 0;
+	block_stop_signals(false);
 	out->seconds = now() - t0;
 	if (have == sizeof(got)) {
 		uint64_t seed = out->seed;

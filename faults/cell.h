@@ -32,6 +32,7 @@ struct cell_outcome {
 	uint64_t injected; /* faults of the cell's point (urt_create's included) */
 	double seconds;
 	enum cell_status status;
+	bool not_exercised; /* failed because no fault was injected: nothing was tested */
 	char reason[240];
 };
 
@@ -39,6 +40,9 @@ struct cell_outcome {
  * checks that the error surfaced instead of checking the data completed. */
 bool cell_expects_errors(const struct cell_spec *c);
 int cell_run(const struct cell_spec *c, const struct suite_opts *o, struct cell_outcome *out);
+/* The running cell's child (its own process group), 0 between cells: what a
+ * signal handler must kill. */
+extern volatile pid_t cell_child;
 /* The one command that replays this cell. */
 void cell_replay(const struct cell_spec *c, const struct suite_opts *o, char *buf, size_t size);
 /* "urt/submit" -> URT_FAULT_SUBMIT; -1 when unknown. */

@@ -16,11 +16,13 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,6 +63,7 @@ static void usage(FILE *f)
 		"  --scale X            workload size multiplier (default 1)\n"
 		"  --quick              --scale 0.05: the sanitizer-sized run\n"
 		"  --json PATH          matrix JSON (default: results/<timestamp>/faults.json in the source tree)\n"
+		"  --force              replace an existing --json file\n"
 		"  --dir DIR            scratch files (default: $TMPDIR or /tmp)\n"
 		"  --watchdog SECONDS   per cell; a cell still running then is a hang (default 60)\n"
 		"  --no-table           do not print the Markdown table\n"
@@ -124,14 +127,53 @@ static void check_dir(const char *opt, const char *dir)
 		bad_usage("%s: '%s' is not a directory", opt, dir);
 }
 
+/* The scratch directory must take a file: found now, not as a failing cell. */
+static void check_scratch_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	if ((size_t)snprintf(path, sizeof(path), "%s/urt-faults-probe-XXXXXX", dir) >= sizeof(path))
+		bad_usage("--dir: '%s' is too long", dir);
+	int fd = mkstemp(path);
+	if (fd < 0)
+		bad_usage("--dir: cannot create a file in '%s': %s", dir, strerror(errno));
+	close(fd);
+	unlink(path);
+}
+
+/* The JSON's temporary file, for the signal handler. */
+static char json_tmp[PATH_MAX + 32];
+static volatile sig_atomic_t json_tmp_exists;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	/* Async-signal-safe calls only.  The cell runs in its own process
+	 * group, so a terminal's ^C reaches only us: kill it, and what it
+	 * started, and reap it.  Its scratch files were unlinked at creation. */
+	pid_t child = cell_child;
+	if (child > 0) {
+		kill(-child, SIGKILL);
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	if (json_tmp_exists)
+		unlink(json_tmp);
+	static const char msg[] = "urt-faults: interrupted\n";
+	ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)w;
+	_exit(130);
+}
+
 /* The JSON goes where the user said, or into a fresh run folder. */
-static char *json_path(const char *given, const char *stamp)
+static char *json_path(const char *given, const char *stamp, bool force)
 {
 	static char path[PATH_MAX];
 	if (given) {
 		struct stat st;
 		if (stat(given, &st) == 0 && S_ISDIR(st.st_mode))
 			bad_usage("--json: '%s' is a directory; give a file name", given);
+		if (!force && lstat(given, &st) == 0)
+			bad_usage("--json: '%s' exists; give --force to replace it", given);
 		snprintf(path, sizeof(path), "%s", given);
 		char *slash = strrchr(path, '/');
 		if (slash && slash != path) {
@@ -154,10 +196,11 @@ static void print_cell(size_t i, size_t n, const struct matrix_entry *e)
 {
 	static const char *const names[] = { "pass", "FAIL", "HANG" };
 	const struct cell_outcome *o = &e->out;
+	const char *status = o->not_exercised ? "NOT-EXERCISED" : names[o->status];
 	printf("[%3zu/%zu] %-15s %-9s p=%-4g failnum=%-2d %s %6.2fs faulted_ops=%-7" PRIu64 " verified=%-9" PRIu64
 	       " injected=%-6" PRIu64 " errors=%" PRIu64 "\n",
 	       i + 1, n, urt_fault_name(e->spec.point), e->spec.wl->name, e->spec.prob, e->spec.failnum,
-	       names[o->status], o->seconds, o->r.stats.ops_started, o->r.bytes_verified, o->injected,
+	       status, o->seconds, o->r.stats.ops_started, o->r.bytes_verified, o->injected,
 	       o->r.errors_seen);
 	if (o->status != CELL_PASS)
 		printf("    reason: %s\n    replay: %s\n", o->reason, e->replay);
@@ -182,11 +225,12 @@ int main(int argc, char **argv)
 		{ "alloc-check", no_argument, NULL, 'a' },
 		{ "cancel-check", no_argument, NULL, 'C' },
 		{ "no-table", no_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct suite_opts so = { .scale = 1.0, .watchdog = 60 };
-	bool seed_given = false, table = true, alloc_check = false, cancel_check = false;
+	bool seed_given = false, table = true, alloc_check = false, cancel_check = false, force = false;
 	char *points_arg = NULL, *workloads_arg = NULL, *probs_arg = NULL, *expect_arg = NULL;
 	const char *json_arg = NULL, *cell_arg = NULL;
 	double external = 0;
@@ -209,6 +253,7 @@ int main(int argc, char **argv)
 		case 'a': alloc_check = true; break;
 		case 'C': cancel_check = true; break;
 		case 'n': table = false; break;
+		case 'F': force = true; break;
 		case 'h': usage(stdout); return 0;
 		case ':': bad_usage("%s needs a value", argv[optind - 1]);
 		default: bad_usage("unknown option '%s'", argv[optind - 1]);
@@ -221,6 +266,12 @@ int main(int argc, char **argv)
 		so.dir = t && *t ? t : "/tmp";
 	}
 	check_dir("--dir", so.dir);
+	check_scratch_dir(so.dir);
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	if (!seed_given)
 		so.seed = (uint64_t)time(NULL);
 	static char exe[PATH_MAX];
@@ -321,7 +372,19 @@ int main(int argc, char **argv)
 	strftime(meta.started, sizeof(meta.started), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	char stamp[32];
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	const char *json = json_path(json_arg, stamp);
+	const char *json = json_path(json_arg, stamp, force);
+	/* Created now: an unwritable output is bad input, found before the run. */
+	sigset_t stop, old;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	int reserved = report_json_reserve(json, json_tmp, sizeof(json_tmp));
+	json_tmp_exists = reserved == 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (reserved < 0)
+		bad_usage("--json: cannot create a file beside '%s': %s", json, strerror(-reserved));
 
 	fiu_init(0);
 	printf("urt-faults: %zu cells, seed %" PRIu64 ", scale %g, watchdog %u s\n", n, so.seed, so.scale, so.watchdog);
@@ -341,15 +404,23 @@ int main(int argc, char **argv)
 	if (table) {
 		printf("\n");
 		report_markdown(stdout, m, n);
+	} else {
+		printf("\n**Totals:** %" PRIu64 " cells, %" PRIu64 " passed, %" PRIu64 " failed (%" PRIu64
+		       " not exercised), %" PRIu64 " hangs\n",
+		       t.cells, t.passed, t.failed, t.not_exercised, t.hangs);
 	}
-	int ret = report_json(json, &meta, m, n);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	int ret = report_json(json, json_tmp, force, &meta, m, n);
+	json_tmp_exists = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (ret < 0)
 		fprintf(stderr, "urt-faults: writing %s: %s\n", json, strerror(-ret));
 	else
 		printf("\nmatrix JSON: %s\n", json);
 	if (t.failed || t.hangs) {
-		printf("\n%" PRIu64 " of %" PRIu64 " cells failed or hung; replay each with the command shown above.\n",
-		       t.failed + t.hangs, t.cells);
+		printf("\n%" PRIu64 " of %" PRIu64 " cells failed or hung (%" PRIu64
+		       " of them not exercised: no fault injected); replay each with the command shown above.\n",
+		       t.failed + t.hangs, t.cells, t.not_exercised);
 	}
 	free(m);
 	return (t.failed || t.hangs || ret < 0) ? 1 : 0;
