@@ -52,7 +52,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: urt-faults [options]                 run the fault matrix\n"
-		"       urt-faults --cell POINT:WORKLOAD:PROB[:FAILNUM] [--seed N]   replay one cell\n"
+		"       urt-faults --cell POINT:WORKLOAD:PROB[:FAILNUM[:RING]] [--seed N]   replay one cell\n"
 		"       urt-faults --external SECONDS [--workloads LIST] [--expect-faults LIST]\n"
 		"       urt-faults --alloc-check | --cancel-check\n"
 		"options:\n"
@@ -70,6 +70,9 @@ static void usage(FILE *f)
 		"points:");
 	for (int p = 0; p < URT_FAULT_COUNT; p++)
 		fprintf(f, " %s", urt_fault_name((enum urt_fault_point)p));
+	fprintf(f, "\nring variants (copy and echo at p = 0.1 in the matrix):");
+	for (int r = 1; r < WL_RING_COUNT; r++)
+		fprintf(f, " %s", wl_ring_names[r]);
 	fprintf(f, "\nworkloads:\n");
 	for (unsigned i = 0; i < wl_count; i++)
 		fprintf(f, "  %-10s %s\n", wl_table[i].name, wl_table[i].what);
@@ -197,9 +200,12 @@ static void print_cell(size_t i, size_t n, const struct matrix_entry *e)
 	static const char *const names[] = { "pass", "FAIL", "HANG" };
 	const struct cell_outcome *o = &e->out;
 	const char *status = o->not_exercised ? "NOT-EXERCISED" : names[o->status];
-	printf("[%3zu/%zu] %-15s %-9s p=%-4g failnum=%-2d %s %6.2fs faulted_ops=%-7" PRIu64 " verified=%-9" PRIu64
+	char wl[48];
+	snprintf(wl, sizeof(wl), "%s%s%s", e->spec.wl->name, e->spec.ring ? "/" : "",
+		 e->spec.ring ? wl_ring_names[e->spec.ring] : "");
+	printf("[%3zu/%zu] %-15s %-17s p=%-4g failnum=%-2d %s %6.2fs faulted_ops=%-7" PRIu64 " verified=%-9" PRIu64
 	       " injected=%-6" PRIu64 " errors=%" PRIu64 "\n",
-	       i + 1, n, urt_fault_name(e->spec.point), e->spec.wl->name, e->spec.prob, e->spec.failnum,
+	       i + 1, n, urt_fault_name(e->spec.point), wl, e->spec.prob, e->spec.failnum,
 	       status, o->seconds, o->r.stats.ops_started, o->r.bytes_verified, o->injected,
 	       o->r.errors_seen);
 	if (o->status != CELL_PASS)
@@ -336,7 +342,7 @@ int main(int argc, char **argv)
 
 	/* The matrix (or the one cell being replayed). */
 	/* Each probability adds its cell plus at most three errno variants. */
-	size_t cap = (size_t)URT_FAULT_COUNT * nwl * nprob * 4, n = 0;
+	size_t cap = (size_t)URT_FAULT_COUNT * nwl * (nprob * 4 + WL_RING_COUNT), n = 0;
 	struct matrix_entry *m = calloc(cap ? cap : 1, sizeof(*m));
 	if (!m) {
 		fprintf(stderr, "urt-faults: out of memory\n");
@@ -352,14 +358,34 @@ int main(int argc, char **argv)
 			if (!use_point[p])
 				continue;
 			for (unsigned w = 0; w < nwl; w++) {
+				struct cell_spec base = { (enum urt_fault_point)p, wls[w], 0, 1, WL_RING_SEEDED };
+				if (!cell_point_applies(&base))
+					continue; /* urt/write/short where nothing is written */
+				bool has_01 = false;
 				for (unsigned k = 0; k < nprob; k++) {
-					m[n++].spec = (struct cell_spec){ (enum urt_fault_point)p, wls[w], probs[k], 1 };
+					/* urt/alloc is evaluated a handful of times per run
+					 * (pools and stacks are reused): below 0.1 it would
+					 * take hundreds of rounds to fire once. */
+					if (p == URT_FAULT_ALLOC && probs[k] < 0.1 && !probs_arg)
+						continue;
+					m[n] = (struct matrix_entry){ .spec = base };
+					m[n++].spec.prob = probs[k];
 					if (probs[k] != 0.1)
 						continue;
+					has_01 = true;
 					for (size_t v = 0; v < sizeof(errno_variants) / sizeof(errno_variants[0]); v++)
 						if (errno_variants[v].point == (enum urt_fault_point)p)
 							m[n++].spec = (struct cell_spec){ (enum urt_fault_point)p, wls[w],
-											  probs[k], errno_variants[v].failnum };
+											  probs[k], errno_variants[v].failnum,
+											  WL_RING_SEEDED };
+				}
+				/* The ring variants, at 0.1, on a file and a socket workload. */
+				if (!has_01 || (strcmp(wls[w]->name, "copy") != 0 && strcmp(wls[w]->name, "echo") != 0))
+					continue;
+				for (int r = WL_RING_SEEDED + 1; r < WL_RING_COUNT; r++) {
+					m[n] = (struct matrix_entry){ .spec = base };
+					m[n].spec.prob = 0.1;
+					m[n++].spec.ring = (enum wl_ring)r;
 				}
 			}
 		}

@@ -123,7 +123,8 @@ static void write_cell(FILE *f, const struct matrix_entry *e)
 		cell_expects_errors(&e->spec) ? "true" : "false", r->errors_seen, r->workload_retries,
 		r->stats.op_retries, r->stats.submit_retries, r->stats.sq_full, r->stats.cq_overflow_flushes,
 		r->stats.enter_calls, r->bytes_expected, r->submit_batch, flag_names(r->ring_flags));
-	fprintf(f, "     \"not_exercised\": %s,\n", o->not_exercised ? "true" : "false");
+	fprintf(f, "     \"ring\": \"%s\", \"rounds\": %u, \"not_exercised\": %s,\n", wl_ring_names[e->spec.ring],
+		o->rounds, o->not_exercised ? "true" : "false");
 	fprintf(f, "     \"status\": \"%s\", \"reason\": ", status_names[o->status]);
 	if (o->status == CELL_PASS)
 		fprintf(f, "null");
@@ -215,13 +216,14 @@ void report_markdown(FILE *f, const struct matrix_entry *e, size_t n)
 	fprintf(f, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct cell_outcome *o = &e[i].out;
+		const char *status = o->not_exercised ? "not exercised" : status_names[o->status];
 		fprintf(f,
-			"| %s | %s | %g | %d | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
+			"| %s | %s%s%s | %g | %d | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
 			" | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %.2f | %s |\n",
-			urt_fault_name(e[i].spec.point), e[i].spec.wl->name, e[i].spec.prob, e[i].spec.failnum,
+			urt_fault_name(e[i].spec.point), e[i].spec.wl->name, e[i].spec.ring ? "/" : "",
+			e[i].spec.ring ? wl_ring_names[e[i].spec.ring] : "", e[i].spec.prob, e[i].spec.failnum,
 			o->r.ops, o->r.stats.ops_started, o->r.bytes_verified, o->r.corrupted_bytes, o->r.lost_ops,
-			o->r.doubled_ops, o->injected, report_retries(o), o->r.errors_seen, o->seconds,
-			status_names[o->status]);
+			o->r.doubled_ops, o->injected, report_retries(o), o->r.errors_seen, o->seconds, status);
 	}
 	struct report_totals t;
 	report_totals(e, n, &t);
