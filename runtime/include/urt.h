@@ -51,7 +51,7 @@ struct urt_config {        /* all-zero means defaults */
 	unsigned submit_batch; /* submit once this many SQEs are queued; 0 = when no task is runnable */
 	unsigned wait_nr;      /* completions to wait for when idle; 0 = 1 */
 	unsigned flags;        /* URT_* feature flags above */
-	size_t stack_size;     /* per task; 0 = 64 KiB */
+	size_t stack_size;     /* per task; 0 = 256 KiB (committed only as touched) */
 };
 
 URT_API int urt_create(struct urt **rt, const struct urt_config *cfg); /* cfg may be NULL */
