@@ -58,6 +58,8 @@ URT_API int urt_create(struct urt **rt, const struct urt_config *cfg); /* cfg ma
 URT_API void urt_destroy(struct urt *rt);
 URT_API int urt_spawn(struct urt *rt, void (*fn)(void *), void *arg); /* also from inside a task */
 URT_API int urt_run(struct urt *rt); /* until every task has returned */
+URT_API int urt_spawn_remote(struct urt *rt, void (*fn)(void *), void *arg);
+URT_API int urt_remote_listen(struct urt *rt, int on);
 
 /* One step of urt_run, for embedding in another event loop: runs the tasks
  * that are runnable now, submits what they queued and reaps what has
@@ -87,6 +89,8 @@ URT_API ssize_t urt_read(int fd, void *buf, size_t len, off_t off);        /* on
 URT_API ssize_t urt_write(int fd, const void *buf, size_t len, off_t off); /* one write; may be short */
 URT_API ssize_t urt_read_full(int fd, void *buf, size_t len, off_t off);   /* until len bytes or EOF */
 URT_API ssize_t urt_write_all(int fd, const void *buf, size_t len, off_t off);
+URT_API ssize_t urt_read_full_n(int fd, void *buf, size_t len, off_t off, size_t *done);
+URT_API ssize_t urt_write_all_n(int fd, const void *buf, size_t len, off_t off, size_t *done);
 URT_API int urt_fsync(int fd);
 URT_API int urt_nop(void); /* a no-op through the kernel: measures the runtime itself */
 
@@ -126,6 +130,8 @@ URT_API int urt_await_all(struct urt_future *const *fs, unsigned n, ssize_t *res
 /* Registers fds with the ring; later operations on those fds use the fixed
  * file table automatically (no per-op fget/fput in the kernel). */
 URT_API int urt_register_files(struct urt *rt, const int *fds, unsigned n);
+URT_API int urt_unregister_file(struct urt *rt, int fd);
+URT_API int urt_unregister_files(struct urt *rt);
 /* Registers buffers; use them through the *_fixed calls with their index. */
 URT_API int urt_register_buffers(struct urt *rt, const struct iovec *iov, unsigned n);
 URT_API ssize_t urt_read_fixed(int fd, void *buf, size_t len, off_t off, int buf_index);
