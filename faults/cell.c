@@ -153,23 +153,27 @@ static void run_child(const struct cell_spec *c, const struct suite_opts *so, st
 		.ring = c->ring,
 	};
 	char seedstr[32];
-	/* libfiu's PRNG decides when the point fires, the runtime's decides how
-	 * short a cut is: both from the cell's seed. */
-	snprintf(seedstr, sizeof(seedstr), "%u", (unsigned)o->seed);
-	setenv("FIU_PRNG_SEED", seedstr, 1);
-	fiu_set_prng_seed((unsigned)o->seed);
-	if (fiu_enable_random(name, c->failnum, NULL, 0, (float)c->prob) != 0) {
-		snprintf(o->reason, sizeof(o->reason), "fiu_enable_random(%s) failed", name);
-		o->status = CELL_FAIL;
-		return;
-	}
 	urt_faults_arm(1);
 	sabotage();
 	/* Until the point fires: a cell in which nothing was injected tested
-	 * nothing.  Each round has its own workload seed, derived from the
-	 * cell's, so --cell replays the same rounds. */
+	 * nothing.  Each round has its own seed, derived from the cell's, so
+	 * --cell replays the same rounds.  The runtime decides when the point
+	 * fires from a hash of (seed, point, task, the task's operation
+	 * number), so a seed replays the same faults whatever the completion
+	 * order; its PRNG decides how short a cut is.  Both take the round's
+	 * seed from FIU_PRNG_SEED when the point is enabled. */
 	uint64_t round_seed = o->seed;
 	for (o->rounds = 1;; o->rounds++) {
+		snprintf(seedstr, sizeof(seedstr), "%u", (unsigned)round_seed);
+		setenv("FIU_PRNG_SEED", seedstr, 1);
+		fiu_set_prng_seed((unsigned)round_seed);
+		int en = urt_fault_enable_random(c->point, c->failnum, c->prob);
+		if (en != 0) {
+			snprintf(o->reason, sizeof(o->reason), "urt_fault_enable_random(%s): %s", name,
+				 strerror(-en));
+			o->status = CELL_FAIL;
+			break;
+		}
 		memset(&o->r, 0, sizeof(o->r));
 		p.seed = round_seed;
 		struct wl_run run = { .p = &p, .r = &o->r, .prng = round_seed };
