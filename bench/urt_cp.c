@@ -3,6 +3,8 @@
  * bs-sized blocks (read_full at an offset, then write_all at the same
  * offset), so it can stand next to cp and dd in a command-level comparison.
  *
+ * Task i copies the fixed stripe of blocks i, i + qd, ...
+ *
  * usage: urt-cp [--qd N] [--bs SIZE] [--force] [--fsync] SRC DST
  * DST must not exist unless --force.  Exit 0 copied, 1 I/O error, 2 bad
  * input, 130 interrupted (SIGINT/SIGTERM).
@@ -126,24 +128,27 @@ static int fsync_dir(const char *dst)
 struct copy {
 	int src, dst;
 	uint64_t size, bs;
-	uint64_t next_off;  /* the next block to hand out; tasks share one thread, no lock */
+	unsigned long qd;
 	int err;            /* first error, -errno */
 	const char *failed_op;
 };
 
 struct copier {
 	struct copy *c;
+	unsigned long index;
 	char *buf;
 };
 
+/* Task i copies blocks i, i + qd, i + 2 qd, ...: a fixed stripe rather than
+ * the next free block, so which task does which operation does not depend
+ * on the completion order, and a fault seed (FIU_PRNG_SEED) replays the same
+ * faults on the same blocks. */
 static void copy_task(void *arg)
 {
 	struct copier *cp = arg;
 	struct copy *c = cp->c;
-	while (!c->err && c->next_off < c->size) {
-		uint64_t off = c->next_off;
+	for (uint64_t off = cp->index * c->bs; !c->err && off < c->size; off += c->qd * c->bs) {
 		size_t len = c->size - off < c->bs ? (size_t)(c->size - off) : (size_t)c->bs;
-		c->next_off += len;
 		ssize_t n = urt_read_full(c->src, cp->buf, len, (off_t)off);
 		if (n >= 0 && (size_t)n < len)
 			n = -EIO; /* the source shrank under us */
@@ -204,7 +209,7 @@ int main(int argc, char **argv)
 		return usage_error("usage: urt-cp [--qd N] [--bs SIZE] [--force] [--fsync] SRC DST", NULL);
 	const char *src_path = argv[optind], *dst_path = argv[optind + 1];
 
-	struct copy c = { .bs = bs };
+	struct copy c = { .bs = bs, .qd = qd };
 	c.src = open(src_path, O_RDONLY | O_CLOEXEC);
 	if (c.src < 0) {
 		fprintf(stderr, "urt-cp: %s: %s\n", src_path, strerror(errno));
@@ -259,6 +264,7 @@ int main(int argc, char **argv)
 	struct copier *cps = calloc(qd, sizeof(*cps));
 	for (unsigned long i = 0; cps && i < qd && ret == 0; i++) {
 		cps[i].c = &c;
+		cps[i].index = i;
 		if (posix_memalign((void **)&cps[i].buf, 4096, (size_t)bs) != 0)
 			ret = -ENOMEM;
 		else
