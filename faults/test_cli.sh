@@ -113,5 +113,37 @@ if [ -e "$tmp/int.json" ] || ls "$tmp" | grep -q '^int\.json\.tmp'; then
 fi
 [ -z "$(ls -A "$tmp/scratch")" ] || { echo "FAIL: SIGINT left scratch files: $(ls -A "$tmp/scratch")"; fail=1; }
 
+# SIGKILL cannot be handled: the cell's child must still die with its
+# parent (PR_SET_PDEATHSIG), not hang on for its 60 s watchdog.  (Alive:
+# exists and is not a zombie waiting for an init that may never reap it.)
+alive() { st=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$st" ] && [ "${st#Z}" = "$st" ]; }
+URT_FAULTS_SABOTAGE=hang "$exe" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --watchdog 60 \
+	--dir "$tmp/scratch" --json "$tmp/kill.json" >/dev/null 2>&1 &
+pid=$!
+child=
+i=0
+while [ -z "$child" ] && [ "$i" -lt 200 ]; do
+	child=$(ps -o pid= --ppid "$pid" | tr -d ' ' | head -n 1)
+	sleep 0.05
+	i=$((i + 1))
+done
+sleep 0.2
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+i=0
+while [ -n "$child" ] && alive "$child" && [ "$i" -lt 40 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+if [ -z "$child" ]; then
+	echo "FAIL: SIGKILL: the cell's child process never appeared"
+	fail=1
+elif alive "$child"; then
+	echo "FAIL: SIGKILL: the cell's child $child outlived its parent by 2 s"
+	kill -KILL "$child"
+	fail=1
+fi
+rm -f "$tmp"/kill.json.tmp.*
+
 [ "$fail" -eq 0 ] && echo "cli: all checks passed"
 exit "$fail"
