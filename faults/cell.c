@@ -204,6 +204,7 @@ static void run_child(const struct cell_spec *c, const struct suite_opts *so, st
 				 "not exercised: %s never fired in %u rounds of the workload", name, o->rounds);
 			break;
 		}
+		fiu_disable(name); /* re-enabling an enabled point leaks libfiu's copy of its name */
 		round_seed = wd_next(&round_seed);
 	}
 	fiu_disable(name);
