@@ -34,10 +34,17 @@
 unsigned urt__fork_gen;
 static URT__TLS pid_t tid_cache;
 
+URT__TLS bool urt__forked_in_task;
+
 static void atfork_child(void)
 {
 	urt__fork_gen++;
 	tid_cache = 0; /* the child's thread has a new id */
+	if (urt__self) {
+		/* Forked inside a task: its I/O calls must not reach the ring. */
+		urt__self = NULL;
+		urt__forked_in_task = true;
+	}
 }
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
@@ -198,8 +205,10 @@ int urt_register_files(struct urt *rt, const int *fds, unsigned n)
 		if (fds[i] > max)
 			max = fds[i];
 	}
-	/* The table is indexed by fd number: max + 1 entries (max < INT_MAX,
-	 * so this cannot wrap; an absurd fd makes malloc fail, -ENOMEM). */
+	/* The table is indexed by fd number: max + 1 entries (an absurd fd
+	 * makes malloc fail: -ENOMEM). */
+	if ((size_t)max >= SIZE_MAX / sizeof(int))
+		return -ENOMEM; /* 32-bit: the table would not fit */
 	int saved = errno;
 	int *index = malloc(((size_t)max + 1) * sizeof(int));
 	if (!index) {

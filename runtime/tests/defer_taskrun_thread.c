@@ -41,7 +41,7 @@ int main(void)
 	struct urt_config cfg = { .flags = URT_DEFER_TASKRUN };
 	int r = check_create(&rt, &cfg);
 	if (r == -EOPNOTSUPP)
-		SKIP("kernel without DEFER_TASKRUN");
+		SKIP("DEFER_TASKRUN not available (kernel, or with these ring options)");
 	CHECK_EQ(r, 0);
 	CHECK_EQ(urt_spawn(rt, task, NULL), 0);
 	int ret[2];

@@ -16,13 +16,15 @@ static void reader(void *arg)
 	char buf[8];
 	stage = 1;
 	CHECK_EQ(urt_read(p[0], buf, sizeof buf, -1), 3); /* empty pipe: waits */
+	stage = 2;
 	CHECK_EQ(urt_recv(s[0], buf, sizeof buf, 0), 2);  /* empty socket: waits */
+	stage = 3;
 	CHECK_EQ(urt_read(s[0], buf, sizeof buf, -1), 2);
 	/* A full pipe: the write waits until the other task drains it. */
 	static char big[65536 * 2];
 	ssize_t n = urt_write(full[1], big, 4096, -1);
 	CHECK_EQ(n, 4096);
-	stage = 3;
+	stage = 4;
 }
 
 static void feeder(void *arg)
@@ -33,9 +35,15 @@ static void feeder(void *arg)
 		urt_yield();
 	CHECK_EQ(stage, 1);
 	CHECK_EQ(write(p[1], "abc", 3), 3);
+	/* Each write only once the reader is past the previous one, so the
+	 * socket's two writes cannot arrive as one. */
+	while (stage != 2)
+		CHECK_EQ(urt_sleep(100000), 0);
 	for (int i = 0; i < 10; i++)
 		urt_yield();
 	CHECK_EQ(write(s[1], "de", 2), 2);
+	while (stage != 3)
+		CHECK_EQ(urt_sleep(100000), 0);
 	for (int i = 0; i < 10; i++)
 		urt_yield();
 	CHECK_EQ(write(s[1], "fg", 2), 2);
@@ -46,10 +54,10 @@ static void feeder(void *arg)
 	CHECK_EQ(errno, EAGAIN);
 	for (int i = 0; i < 10; i++)
 		urt_yield();
-	CHECK(stage != 3);
+	CHECK(stage != 4);
 	while (read(full[0], chunk, sizeof chunk) > 0)
 		;
-	while (stage != 3)
+	while (stage != 4)
 		CHECK_EQ(urt_sleep(100000), 0);
 }
 

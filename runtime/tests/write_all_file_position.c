@@ -125,7 +125,7 @@ int main(void)
 	pid_t pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
-		if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, "") != 0 ||
 		    mount("urt-test", dir, "tmpfs", 0, "size=1m") != 0) {
 			perror("mount namespace");
 			_exit(77);
