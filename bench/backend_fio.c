@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -120,12 +121,59 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* What an interrupted run must stop and remove: the fio process (its own
+ * process group) and its three files in the scratch directory. */
+static volatile pid_t fio_pid;
+static char fio_files[3][4096];
+static volatile sig_atomic_t fio_files_set;
+
+static void stop_signals(bool block)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+void backend_fio_abort(void)
+{
+	/* From a signal handler: async-signal-safe calls only. */
+	pid_t pid = fio_pid;
+	if (pid > 0) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		fio_pid = 0;
+	}
+	if (fio_files_set)
+		for (int i = 0; i < 3; i++)
+			unlink(fio_files[i]);
+	fio_files_set = 0;
+}
+
 static int run_fio(const char *jobfile, const char *out, const char *log, double limit_s)
 {
+	pid_t parent = getpid();
+	stop_signals(true); /* fio_pid is set before a signal can look at it */
 	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		int err = errno;
+		stop_signals(false);
+		return -err;
+	}
 	if (pid == 0) {
+		/* Its own process group (a terminal's ^C reaches only urt-bench,
+		 * which stops fio and cleans up), and killed if urt-bench dies. */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		stop_signals(false);
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd >= 0) {
 			dup2(fd, 1);
@@ -136,19 +184,30 @@ static int run_fio(const char *jobfile, const char *out, const char *log, double
 		execlp("fio", "fio", "--output-format=json", outopt, jobfile, (char *)NULL);
 		_exit(127);
 	}
+	setpgid(pid, pid);
+	fio_pid = pid;
+	stop_signals(false);
 	/* fio should stop on its own (runtime caps it); if it does not, a
 	 * stuck baseline must not hang the sweep. */
 	int status = 0;
 	uint64_t deadline = bench_now_ns() + (uint64_t)(limit_s * 1e9);
 	for (;;) {
+		stop_signals(true);
 		pid_t got = waitpid(pid, &status, WNOHANG);
+		if (got == pid)
+			fio_pid = 0;
+		stop_signals(false);
 		if (got == pid)
 			break;
 		if (got < 0 && errno != EINTR)
 			return -errno;
 		if (bench_now_ns() > deadline) {
+			stop_signals(true);
+			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
+			fio_pid = 0;
+			stop_signals(false);
 			return -ETIMEDOUT;
 		}
 		usleep(10 * 1000);
@@ -208,6 +267,12 @@ static int run_job(const struct bench_job *job, struct bench_result *r)
 	snprintf(jobfile, sizeof(jobfile), "%s/fio-%u.fio", job->tmpdir, n);
 	snprintf(out, sizeof(out), "%s/fio-%u.json", job->tmpdir, n);
 	snprintf(log, sizeof(log), "%s/fio-%u.log", job->tmpdir, n);
+	stop_signals(true);
+	memcpy(fio_files[0], jobfile, sizeof(jobfile));
+	memcpy(fio_files[1], out, sizeof(out));
+	memcpy(fio_files[2], log, sizeof(log));
+	fio_files_set = 1;
+	stop_signals(false);
 	int ret = write_jobfile(job, jobfile);
 	if (ret == 0)
 		ret = run_fio(jobfile, out, log, job->warmup + (job->duration > 0 ? job->duration : 600) + 60);
@@ -228,9 +293,12 @@ static int run_job(const struct bench_job *job, struct bench_result *r)
 		snprintf(r->note, sizeof(r->note), "numbers from fio %s; latency is fio's (lat_percentiles=1)",
 			 "--output-format=json");
 	}
+	stop_signals(true);
 	unlink(jobfile);
 	unlink(out);
 	unlink(log);
+	fio_files_set = 0;
+	stop_signals(false);
 	return ret;
 }
 

@@ -108,6 +108,8 @@ struct bench_backend {
 
 extern const struct bench_backend backend_urt, backend_urt_futures, backend_raw, backend_psync,
 	backend_threadpool, backend_fio;
+/* Kills a running fio and removes its files; async-signal-safe. */
+void backend_fio_abort(void);
 
 const char *workload_name(enum workload w);
 static inline bool workload_writes(enum workload w)

@@ -23,9 +23,20 @@
 
 static struct datafile datafile;
 
+/* A stop request (SIGINT, SIGTERM, SIGHUP): stop fio, remove every scratch
+ * file, and end without writing any output (nothing half-written: outputs
+ * are written only after the sweep, with these signals blocked).  A crash:
+ * the same clean-up, then die of the signal.  Async-signal-safe calls only. */
 static void on_signal(int sig)
 {
+	backend_fio_abort();
 	datafile_cleanup(&datafile);
+	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+		static const char msg[] = "urt-bench: interrupted\n";
+		ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		(void)w;
+		_exit(130);
+	}
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -366,7 +377,7 @@ int main(int argc, char **argv)
 	signal(SIGABRT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	if (datafile_scratch(&datafile) < 0)
-		return 1;
+		return 2; /* $TMPDIR takes no directory: bad input, nothing was run */
 	if (any_file_workload(&o)) {
 		if (!o.quiet)
 			fprintf(stderr, "preparing %llu MiB data file...\n", (unsigned long long)(o.size >> 20));
@@ -392,14 +403,21 @@ int main(int argc, char **argv)
 	s.t_begin = bench_now_ns();
 	sweep_all(&s);
 
-	if (o.json && (ret = report_write_json(&s.run, o.json)) < 0) {
+	sigset_t stop, old;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, &old); /* a stop now would leave a temp output behind */
+	if (o.json && (ret = report_write_json(&s.run, o.json, o.force)) < 0) {
 		fprintf(stderr, "urt-bench: writing %s: %s\n", o.json, strerror(-ret));
 		s.status = 1;
 	}
-	if (o.csv && (ret = report_write_csv(&s.run, o.csv)) < 0) {
+	if (o.csv && (ret = report_write_csv(&s.run, o.csv, o.force)) < 0) {
 		fprintf(stderr, "urt-bench: writing %s: %s\n", o.csv, strerror(-ret));
 		s.status = 1;
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (!o.quiet)
 		report_print_summary(&s.run, stdout);
 	report_free(&s.run);

@@ -22,7 +22,7 @@ static const char usage[] =
 	"usage: urt-bench [--workload LIST] [--backend LIST] [--qd LIST] [--batch LIST]\n"
 	"                 [--complete-batch LIST] [--bs LIST] [--duration SECONDS] [--ops N]\n"
 	"                 [--warmup SECONDS] [--repeat N] [--file PATH] [--size BYTES] [--direct]\n"
-	"                 [--threads N] [--seed N] [--json PATH] [--csv PATH] [--quiet]\n"
+	"                 [--threads N] [--seed N] [--json PATH] [--csv PATH] [--force] [--quiet]\n"
 	"                 [--fixedbufs] [--registerfiles] [--sqpoll] [--defer-taskrun]\n"
 	"                 [--coop-taskrun] [--verify] [--lat-sample N] [--no-split]\n"
 	"LISTs are comma-separated; sizes take k/m/g suffixes.\n"
@@ -145,18 +145,28 @@ static int parse_seconds(const char *opt, const char *s, bool zero_ok, double *o
 
 /* An output file: never one that exists (we did not create it), and its
  * directory must take a new file. */
-static int check_output(const char *opt, const char *path)
+static int check_output(const char *opt, const char *path, bool force)
 {
 	struct stat st;
-	if (lstat(path, &st) == 0)
-		return bad("--%s: %s already exists; refusing to overwrite a file this run did not create", opt,
-			   path);
+	if (lstat(path, &st) == 0 && !force)
+		return bad("--%s: %s already exists; refusing to overwrite it without --force", opt, path);
+	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return bad("--%s: %s is a directory", opt, path);
 	char *copy = strdup(path);
 	if (!copy)
 		return bad("out of memory");
 	const char *dir = dirname(copy);
-	int ok = access(dir, W_OK | X_OK) == 0;
-	int ret = ok ? 0 : bad("--%s: cannot create a file in %s: %s", opt, dir, strerror(errno));
+	/* Create a file there and remove it: access() says yes to root on a
+	 * directory that takes no file (procfs, a read-only mount). */
+	char probe[4200];
+	snprintf(probe, sizeof(probe), "%s/.urt-bench-probe-XXXXXX", dir);
+	int fd = mkstemp(probe);
+	int err = errno;
+	if (fd >= 0) {
+		close(fd);
+		unlink(probe);
+	}
+	int ret = fd >= 0 ? 0 : bad("--%s: cannot create a file in %s: %s", opt, dir, strerror(err));
 	free(copy);
 	return ret;
 }
@@ -215,7 +225,7 @@ static int check_file(struct bench_options *o, uint64_t max_bs)
 int options_parse(struct bench_options *o, int argc, char **argv)
 {
 	enum { K_WORKLOAD = 256, K_BACKEND, K_QD, K_BATCH, K_CBATCH, K_BS, K_DURATION, K_OPS, K_WARMUP,
-	       K_REPEAT, K_FILE, K_SIZE, K_DIRECT, K_THREADS, K_SEED, K_JSON, K_CSV, K_QUIET, K_FIXEDBUFS,
+	       K_REPEAT, K_FILE, K_SIZE, K_DIRECT, K_THREADS, K_SEED, K_JSON, K_CSV, K_FORCE, K_QUIET, K_FIXEDBUFS,
 	       K_REGFILES, K_SQPOLL, K_DEFER, K_COOP, K_VERIFY, K_LATSAMPLE, K_NOSPLIT, K_HELP };
 	static const struct option longopts[] = {
 		{ "workload", required_argument, 0, K_WORKLOAD }, { "backend", required_argument, 0, K_BACKEND },
@@ -227,6 +237,7 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		{ "direct", no_argument, 0, K_DIRECT },		  { "threads", required_argument, 0, K_THREADS },
 		{ "seed", required_argument, 0, K_SEED },	  { "json", required_argument, 0, K_JSON },
 		{ "csv", required_argument, 0, K_CSV },		  { "quiet", no_argument, 0, K_QUIET },
+		{ "force", no_argument, 0, K_FORCE },
 		{ "fixedbufs", no_argument, 0, K_FIXEDBUFS },	  { "registerfiles", no_argument, 0, K_REGFILES },
 		{ "sqpoll", no_argument, 0, K_SQPOLL },		  { "defer-taskrun", no_argument, 0, K_DEFER },
 		{ "coop-taskrun", no_argument, 0, K_COOP },	  { "verify", no_argument, 0, K_VERIFY },
@@ -304,6 +315,7 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 			break;
 		case K_JSON: o->json = optarg; break;
 		case K_CSV: o->csv = optarg; break;
+		case K_FORCE: o->force = true; break;
 		case K_QUIET: o->quiet = true; break;
 		case K_HELP: fputs(usage, stdout); return 1;
 		case ':': ret = bad("option %s needs a value", argv[optind - 1]); break;
@@ -345,9 +357,9 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		return bad("--size: %llu is not a multiple of 512, which --direct needs", (unsigned long long)o->size);
 	if ((ret = check_file(o, max_bs)))
 		return ret;
-	if (o->json && (ret = check_output("json", o->json)))
+	if (o->json && (ret = check_output("json", o->json, o->force)))
 		return ret;
-	if (o->csv && (ret = check_output("csv", o->csv)))
+	if (o->csv && (ret = check_output("csv", o->csv, o->force)))
 		return ret;
 	if (o->json && o->csv && strcmp(o->json, o->csv) == 0)
 		return bad("--json and --csv name the same file");

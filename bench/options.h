@@ -31,6 +31,7 @@ struct bench_options {
 	unsigned opts;        /* OPT_DIRECT, OPT_FIXEDBUFS, ... as asked for */
 	uint64_t seed;
 	const char *json, *csv;
+	bool force; /* --force: --json/--csv may replace an existing file */
 	bool quiet;
 	int argc;
 	char **argv;

@@ -72,7 +72,7 @@ double result_mib_s(const struct bench_result *r)
 	return r->seconds > 0 ? (double)r->bytes / r->seconds / (1024.0 * 1024.0) : 0;
 }
 
-/* ---- output files: temp name, then link() which fails rather than replace ---- */
+/* ---- output files: temp name, then link() which fails rather than replace (rename() with --force) ---- */
 
 static FILE *open_new(const char *path, char *tmp, size_t tmplen)
 {
@@ -88,14 +88,16 @@ static FILE *open_new(const char *path, char *tmp, size_t tmplen)
 	return f;
 }
 
-static int publish(FILE *f, const char *tmp, const char *path)
+static int publish(FILE *f, const char *tmp, const char *path, bool force)
 {
 	int ret = 0;
 	if (ferror(f) || fflush(f) != 0)
 		ret = -EIO;
 	if (fclose(f) != 0 && !ret)
 		ret = -EIO;
-	if (!ret && link(tmp, path) < 0)
+	/* --force: rename() replaces the old file atomically; otherwise link()
+	 * fails rather than replace a file that appeared during the run. */
+	if (!ret && (force ? rename(tmp, path) : link(tmp, path)) < 0)
 		ret = -errno;
 	unlink(tmp);
 	return ret;
@@ -239,7 +241,7 @@ static void put_skips(FILE *f, const char *key, const struct bench_skip *s, size
 	fputs(n ? "\n  ]" : "]", f);
 }
 
-int report_write_json(const struct bench_run *run, const char *path)
+int report_write_json(const struct bench_run *run, const char *path, bool force)
 {
 	char tmp[4200];
 	FILE *f = open_new(path, tmp, sizeof(tmp));
@@ -256,7 +258,7 @@ int report_write_json(const struct bench_run *run, const char *path)
 	put_skips(f, "skipped", run->skipped, run->n_skipped);
 	put_skips(f, "failed", run->failed, run->n_failed);
 	fputs("\n}\n", f);
-	return publish(f, tmp, path);
+	return publish(f, tmp, path, force);
 }
 
 /* ---- CSV: the result fields minus the histogram, one row per result ---- */
@@ -280,7 +282,7 @@ static void csv_lat(FILE *f, const struct bench_result *r, const struct hist *h,
 	fprintf(f, ",%" PRIu64, h->max);
 }
 
-int report_write_csv(const struct bench_run *run, const char *path)
+int report_write_csv(const struct bench_run *run, const char *path, bool force)
 {
 	char tmp[4200];
 	FILE *f = open_new(path, tmp, sizeof(tmp));
@@ -314,7 +316,7 @@ int report_write_csv(const struct bench_run *run, const char *path)
 		const char *cache = cache_state(j);
 		fprintf(f, ",%s,%" PRIu64 "\n", cache ? cache : "", r->short_ops);
 	}
-	return publish(f, tmp, path);
+	return publish(f, tmp, path, force);
 }
 
 /* ---- summary ---- */

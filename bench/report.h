@@ -30,8 +30,10 @@ int report_add_result(struct bench_run *run, const struct bench_result *r);
 int report_add_skip(struct bench_run *run, bool failed, const char *backend, const struct bench_job *job,
 		    const char *reason);
 /* Both write to a new file only (never replacing one) and return 0 or -errno. */
-int report_write_json(const struct bench_run *run, const char *path);
-int report_write_csv(const struct bench_run *run, const char *path);
+/* Written to a temporary name and linked into place: never half a file, and
+ * an existing path is replaced only with force (-EEXIST otherwise). */
+int report_write_json(const struct bench_run *run, const char *path, bool force);
+int report_write_csv(const struct bench_run *run, const char *path, bool force);
 /* Peak ops/s per workload and backend, and each one's ratio to raw. */
 void report_print_summary(const struct bench_run *run, FILE *out);
 void report_free(struct bench_run *run);

@@ -16,11 +16,13 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,7 +52,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: urt-faults [options]                 run the fault matrix\n"
-		"       urt-faults --cell POINT:WORKLOAD:PROB[:FAILNUM] [--seed N]   replay one cell\n"
+		"       urt-faults --cell POINT:WORKLOAD:PROB[:FAILNUM[:RING]] [--seed N]   replay one cell\n"
 		"       urt-faults --external SECONDS [--workloads LIST] [--expect-faults LIST]\n"
 		"       urt-faults --alloc-check | --cancel-check\n"
 		"       urt-faults faultfs --help             the same workloads on an urt-faultfs (FUSE) mount\n"
@@ -62,12 +64,16 @@ static void usage(FILE *f)
 		"  --scale X            workload size multiplier (default 1)\n"
 		"  --quick              --scale 0.05: the sanitizer-sized run\n"
 		"  --json PATH          matrix JSON (default: results/<timestamp>/faults.json in the source tree)\n"
+		"  --force              replace an existing --json file\n"
 		"  --dir DIR            scratch files (default: $TMPDIR or /tmp)\n"
 		"  --watchdog SECONDS   per cell; a cell still running then is a hang (default 60)\n"
 		"  --no-table           do not print the Markdown table\n"
 		"points:");
 	for (int p = 0; p < URT_FAULT_COUNT; p++)
 		fprintf(f, " %s", urt_fault_name((enum urt_fault_point)p));
+	fprintf(f, "\nring variants (copy and echo at p = 0.1 in the matrix):");
+	for (int r = 1; r < WL_RING_COUNT; r++)
+		fprintf(f, " %s", wl_ring_names[r]);
 	fprintf(f, "\nworkloads:\n");
 	for (unsigned i = 0; i < wl_count; i++)
 		fprintf(f, "  %-10s %s\n", wl_table[i].name, wl_table[i].what);
@@ -125,14 +131,53 @@ static void check_dir(const char *opt, const char *dir)
 		bad_usage("%s: '%s' is not a directory", opt, dir);
 }
 
+/* The scratch directory must take a file: found now, not as a failing cell. */
+static void check_scratch_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	if ((size_t)snprintf(path, sizeof(path), "%s/urt-faults-probe-XXXXXX", dir) >= sizeof(path))
+		bad_usage("--dir: '%s' is too long", dir);
+	int fd = mkstemp(path);
+	if (fd < 0)
+		bad_usage("--dir: cannot create a file in '%s': %s", dir, strerror(errno));
+	close(fd);
+	unlink(path);
+}
+
+/* The JSON's temporary file, for the signal handler. */
+static char json_tmp[PATH_MAX + 32];
+static volatile sig_atomic_t json_tmp_exists;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	/* Async-signal-safe calls only.  The cell runs in its own process
+	 * group, so a terminal's ^C reaches only us: kill it, and what it
+	 * started, and reap it.  Its scratch files were unlinked at creation. */
+	pid_t child = cell_child;
+	if (child > 0) {
+		kill(-child, SIGKILL);
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	if (json_tmp_exists)
+		unlink(json_tmp);
+	static const char msg[] = "urt-faults: interrupted\n";
+	ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)w;
+	_exit(130);
+}
+
 /* The JSON goes where the user said, or into a fresh run folder. */
-static char *json_path(const char *given, const char *stamp)
+static char *json_path(const char *given, const char *stamp, bool force)
 {
 	static char path[PATH_MAX];
 	if (given) {
 		struct stat st;
 		if (stat(given, &st) == 0 && S_ISDIR(st.st_mode))
 			bad_usage("--json: '%s' is a directory; give a file name", given);
+		if (!force && lstat(given, &st) == 0)
+			bad_usage("--json: '%s' exists; give --force to replace it", given);
 		snprintf(path, sizeof(path), "%s", given);
 		char *slash = strrchr(path, '/');
 		if (slash && slash != path) {
@@ -155,10 +200,14 @@ static void print_cell(size_t i, size_t n, const struct matrix_entry *e)
 {
 	static const char *const names[] = { "pass", "FAIL", "HANG" };
 	const struct cell_outcome *o = &e->out;
-	printf("[%3zu/%zu] %-15s %-9s p=%-4g failnum=%-2d %s %6.2fs faulted_ops=%-7" PRIu64 " verified=%-9" PRIu64
+	const char *status = o->not_exercised ? "NOT-EXERCISED" : names[o->status];
+	char wl[48];
+	snprintf(wl, sizeof(wl), "%s%s%s", e->spec.wl->name, e->spec.ring ? "/" : "",
+		 e->spec.ring ? wl_ring_names[e->spec.ring] : "");
+	printf("[%3zu/%zu] %-15s %-17s p=%-4g failnum=%-2d %s %6.2fs faulted_ops=%-7" PRIu64 " verified=%-9" PRIu64
 	       " injected=%-6" PRIu64 " errors=%" PRIu64 "\n",
-	       i + 1, n, urt_fault_name(e->spec.point), e->spec.wl->name, e->spec.prob, e->spec.failnum,
-	       names[o->status], o->seconds, o->r.stats.ops_started, o->r.bytes_verified, o->injected,
+	       i + 1, n, urt_fault_name(e->spec.point), wl, e->spec.prob, e->spec.failnum,
+	       status, o->seconds, o->r.stats.ops_started, o->r.bytes_verified, o->injected,
 	       o->r.errors_seen);
 	if (o->status != CELL_PASS)
 		printf("    reason: %s\n    replay: %s\n", o->reason, e->replay);
@@ -183,13 +232,14 @@ int main(int argc, char **argv)
 		{ "alloc-check", no_argument, NULL, 'a' },
 		{ "cancel-check", no_argument, NULL, 'C' },
 		{ "no-table", no_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	if (argc > 1 && strcmp(argv[1], "faultfs") == 0)
 		return faultfs_main(argc - 1, argv + 1); /* faults from below: wl_faultfs.c */
 	struct suite_opts so = { .scale = 1.0, .watchdog = 60 };
-	bool seed_given = false, table = true, alloc_check = false, cancel_check = false;
+	bool seed_given = false, table = true, alloc_check = false, cancel_check = false, force = false;
 	char *points_arg = NULL, *workloads_arg = NULL, *probs_arg = NULL, *expect_arg = NULL;
 	const char *json_arg = NULL, *cell_arg = NULL;
 	double external = 0;
@@ -212,6 +262,7 @@ int main(int argc, char **argv)
 		case 'a': alloc_check = true; break;
 		case 'C': cancel_check = true; break;
 		case 'n': table = false; break;
+		case 'F': force = true; break;
 		case 'h': usage(stdout); return 0;
 		case ':': bad_usage("%s needs a value", argv[optind - 1]);
 		default: bad_usage("unknown option '%s'", argv[optind - 1]);
@@ -224,6 +275,12 @@ int main(int argc, char **argv)
 		so.dir = t && *t ? t : "/tmp";
 	}
 	check_dir("--dir", so.dir);
+	check_scratch_dir(so.dir);
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	if (!seed_given)
 		so.seed = (uint64_t)time(NULL);
 	static char exe[PATH_MAX];
@@ -288,7 +345,7 @@ int main(int argc, char **argv)
 
 	/* The matrix (or the one cell being replayed). */
 	/* Each probability adds its cell plus at most three errno variants. */
-	size_t cap = (size_t)URT_FAULT_COUNT * nwl * nprob * 4, n = 0;
+	size_t cap = (size_t)URT_FAULT_COUNT * nwl * (nprob * 4 + WL_RING_COUNT), n = 0;
 	struct matrix_entry *m = calloc(cap ? cap : 1, sizeof(*m));
 	if (!m) {
 		fprintf(stderr, "urt-faults: out of memory\n");
@@ -304,14 +361,34 @@ int main(int argc, char **argv)
 			if (!use_point[p])
 				continue;
 			for (unsigned w = 0; w < nwl; w++) {
+				struct cell_spec base = { (enum urt_fault_point)p, wls[w], 0, 1, WL_RING_SEEDED };
+				if (!cell_point_applies(&base))
+					continue; /* urt/write/short where nothing is written */
+				bool has_01 = false;
 				for (unsigned k = 0; k < nprob; k++) {
-					m[n++].spec = (struct cell_spec){ (enum urt_fault_point)p, wls[w], probs[k], 1 };
+					/* urt/alloc is evaluated a handful of times per run
+					 * (pools and stacks are reused): below 0.1 it would
+					 * take hundreds of rounds to fire once. */
+					if (p == URT_FAULT_ALLOC && probs[k] < 0.1 && !probs_arg)
+						continue;
+					m[n] = (struct matrix_entry){ .spec = base };
+					m[n++].spec.prob = probs[k];
 					if (probs[k] != 0.1)
 						continue;
+					has_01 = true;
 					for (size_t v = 0; v < sizeof(errno_variants) / sizeof(errno_variants[0]); v++)
 						if (errno_variants[v].point == (enum urt_fault_point)p)
 							m[n++].spec = (struct cell_spec){ (enum urt_fault_point)p, wls[w],
-											  probs[k], errno_variants[v].failnum };
+											  probs[k], errno_variants[v].failnum,
+											  WL_RING_SEEDED };
+				}
+				/* The ring variants, at 0.1, on a file and a socket workload. */
+				if (!has_01 || (strcmp(wls[w]->name, "copy") != 0 && strcmp(wls[w]->name, "echo") != 0))
+					continue;
+				for (int r = WL_RING_SEEDED + 1; r < WL_RING_COUNT; r++) {
+					m[n] = (struct matrix_entry){ .spec = base };
+					m[n].spec.prob = 0.1;
+					m[n++].spec.ring = (enum wl_ring)r;
 				}
 			}
 		}
@@ -324,7 +401,19 @@ int main(int argc, char **argv)
 	strftime(meta.started, sizeof(meta.started), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	char stamp[32];
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	const char *json = json_path(json_arg, stamp);
+	const char *json = json_path(json_arg, stamp, force);
+	/* Created now: an unwritable output is bad input, found before the run. */
+	sigset_t stop, old;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	int reserved = report_json_reserve(json, json_tmp, sizeof(json_tmp));
+	json_tmp_exists = reserved == 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (reserved < 0)
+		bad_usage("--json: cannot create a file beside '%s': %s", json, strerror(-reserved));
 
 	fiu_init(0);
 	printf("urt-faults: %zu cells, seed %" PRIu64 ", scale %g, watchdog %u s\n", n, so.seed, so.scale, so.watchdog);
@@ -344,15 +433,23 @@ int main(int argc, char **argv)
 	if (table) {
 		printf("\n");
 		report_markdown(stdout, m, n);
+	} else {
+		printf("\n**Totals:** %" PRIu64 " cells, %" PRIu64 " passed, %" PRIu64 " failed (%" PRIu64
+		       " not exercised), %" PRIu64 " hangs\n",
+		       t.cells, t.passed, t.failed, t.not_exercised, t.hangs);
 	}
-	int ret = report_json(json, &meta, m, n);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	int ret = report_json(json, json_tmp, force, &meta, m, n);
+	json_tmp_exists = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (ret < 0)
 		fprintf(stderr, "urt-faults: writing %s: %s\n", json, strerror(-ret));
 	else
 		printf("\nmatrix JSON: %s\n", json);
 	if (t.failed || t.hangs) {
-		printf("\n%" PRIu64 " of %" PRIu64 " cells failed or hung; replay each with the command shown above.\n",
-		       t.failed + t.hangs, t.cells);
+		printf("\n%" PRIu64 " of %" PRIu64 " cells failed or hung (%" PRIu64
+		       " of them not exercised: no fault injected); replay each with the command shown above.\n",
+		       t.failed + t.hangs, t.cells, t.not_exercised);
 	}
 	free(m);
 	return (t.failed || t.hangs || ret < 0) ? 1 : 0;

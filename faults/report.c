@@ -2,9 +2,11 @@
  * report.c - writes the matrix: JSON for the report script, Markdown for
  * people and CI job summaries.
  */
+#define _GNU_SOURCE /* renameat2 */
 #include "report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,7 @@ void report_totals(const struct matrix_entry *e, size_t n, struct report_totals 
 		t->passed += o->status == CELL_PASS;
 		t->failed += o->status == CELL_FAIL;
 		t->hangs += o->status == CELL_HANG;
+		t->not_exercised += o->not_exercised;
 		t->ops += o->r.ops;
 		t->faulted_ops += o->r.stats.ops_started;
 		t->bytes_verified += o->r.bytes_verified;
@@ -120,6 +123,8 @@ static void write_cell(FILE *f, const struct matrix_entry *e)
 		cell_expects_errors(&e->spec) ? "true" : "false", r->errors_seen, r->workload_retries,
 		r->stats.op_retries, r->stats.submit_retries, r->stats.sq_full, r->stats.cq_overflow_flushes,
 		r->stats.enter_calls, r->bytes_expected, r->submit_batch, flag_names(r->ring_flags));
+	fprintf(f, "     \"ring\": \"%s\", \"rounds\": %u, \"not_exercised\": %s,\n", wl_ring_names[e->spec.ring],
+		o->rounds, o->not_exercised ? "true" : "false");
 	fprintf(f, "     \"status\": \"%s\", \"reason\": ", status_names[o->status]);
 	if (o->status == CELL_PASS)
 		fprintf(f, "null");
@@ -130,13 +135,26 @@ static void write_cell(FILE *f, const struct matrix_entry *e)
 	fprintf(f, "}");
 }
 
-int report_json(const char *path, const struct report_meta *m, const struct matrix_entry *e, size_t n)
+int report_json_reserve(const char *path, char *tmp, size_t size)
 {
-	char tmp[4200];
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (!f)
+	if ((size_t)snprintf(tmp, size, "%s.tmp.%d", path, (int)getpid()) >= size)
+		return -ENAMETOOLONG;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0)
 		return -errno;
+	close(fd);
+	return 0;
+}
+
+int report_json(const char *path, const char *tmp, bool force, const struct report_meta *m,
+		const struct matrix_entry *e, size_t n)
+{
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		int err = errno;
+		unlink(tmp);
+		return -err;
+	}
 	struct utsname u;
 	if (uname(&u) != 0)
 		memset(&u, 0, sizeof(u));
@@ -167,21 +185,28 @@ int report_json(const char *path, const struct report_meta *m, const struct matr
 	report_totals(e, n, &t);
 	fprintf(f,
 		" ],\n \"totals\": {\"cells\": %" PRIu64 ", \"passed\": %" PRIu64 ", \"failed\": %" PRIu64
-		", \"hangs\": %" PRIu64 ", \"ops\": %" PRIu64 ", \"faulted_ops\": %" PRIu64
+		", \"hangs\": %" PRIu64 ", \"not_exercised\": %" PRIu64 ", \"ops\": %" PRIu64 ", \"faulted_ops\": %" PRIu64
 		", \"bytes_verified\": %" PRIu64 ", \"corrupted_bytes\": %" PRIu64 ", \"lost_ops\": %" PRIu64
 		", \"doubled_ops\": %" PRIu64 "}}\n",
-		t.cells, t.passed, t.failed, t.hangs, t.ops, t.faulted_ops, t.bytes_verified, t.corrupted_bytes,
-		t.lost_ops, t.doubled_ops);
+		t.cells, t.passed, t.failed, t.hangs, t.not_exercised, t.ops, t.faulted_ops, t.bytes_verified,
+		t.corrupted_bytes, t.lost_ops, t.doubled_ops);
 	if (ferror(f) | (fclose(f) != 0)) {
 		unlink(tmp);
 		return -EIO;
 	}
-	if (rename(tmp, path) != 0) {
-		int err = errno;
-		unlink(tmp);
-		return -err;
+	/* Without --force an output that appeared during the run is not
+	 * replaced either: RENAME_NOREPLACE, or link() where the file system
+	 * lacks it. */
+	int ret = 0;
+	if (force)
+		ret = rename(tmp, path) == 0 ? 0 : -errno;
+	else if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
+		ret = -errno;
+		if (ret == -EINVAL || ret == -ENOSYS)
+			ret = link(tmp, path) == 0 ? 0 : -errno;
 	}
-	return 0;
+	unlink(tmp); /* after a failed rename, or the second name after link() */
+	return ret;
 }
 
 void report_markdown(FILE *f, const struct matrix_entry *e, size_t n)
@@ -191,20 +216,21 @@ void report_markdown(FILE *f, const struct matrix_entry *e, size_t n)
 	fprintf(f, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct cell_outcome *o = &e[i].out;
+		const char *status = o->not_exercised ? "not exercised" : status_names[o->status];
 		fprintf(f,
-			"| %s | %s | %g | %d | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
+			"| %s | %s%s%s | %g | %d | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
 			" | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %.2f | %s |\n",
-			urt_fault_name(e[i].spec.point), e[i].spec.wl->name, e[i].spec.prob, e[i].spec.failnum,
+			urt_fault_name(e[i].spec.point), e[i].spec.wl->name, e[i].spec.ring ? "/" : "",
+			e[i].spec.ring ? wl_ring_names[e[i].spec.ring] : "", e[i].spec.prob, e[i].spec.failnum,
 			o->r.ops, o->r.stats.ops_started, o->r.bytes_verified, o->r.corrupted_bytes, o->r.lost_ops,
-			o->r.doubled_ops, o->injected, report_retries(o), o->r.errors_seen, o->seconds,
-			status_names[o->status]);
+			o->r.doubled_ops, o->injected, report_retries(o), o->r.errors_seen, o->seconds, status);
 	}
 	struct report_totals t;
 	report_totals(e, n, &t);
 	fprintf(f,
-		"\n**Totals:** %" PRIu64 " cells, %" PRIu64 " passed, %" PRIu64 " failed, %" PRIu64
-		" hangs; %" PRIu64 " operations under faults (%" PRIu64 " workload operations), %" PRIu64
+		"\n**Totals:** %" PRIu64 " cells, %" PRIu64 " passed, %" PRIu64 " failed (%" PRIu64
+		" not exercised), %" PRIu64 " hangs; %" PRIu64 " operations under faults (%" PRIu64 " workload operations), %" PRIu64
 		" bytes verified, %" PRIu64 " corrupted, %" PRIu64 " lost, %" PRIu64 " doubled.\n",
-		t.cells, t.passed, t.failed, t.hangs, t.faulted_ops, t.ops, t.bytes_verified, t.corrupted_bytes,
-		t.lost_ops, t.doubled_ops);
+		t.cells, t.passed, t.failed, t.not_exercised, t.hangs, t.faulted_ops, t.ops, t.bytes_verified,
+		t.corrupted_bytes, t.lost_ops, t.doubled_ops);
 }

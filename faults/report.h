@@ -25,15 +25,22 @@ struct report_meta {
 
 struct report_totals {
 	uint64_t cells, passed, failed, hangs;
+	uint64_t not_exercised; /* of the failed: no fault was injected */
 	uint64_t ops, faulted_ops, bytes_verified, corrupted_bytes, lost_ops, doubled_ops;
 };
 
 /* What the cell reports as "retries": the runtime's own, invisible to callers. */
 uint64_t report_retries(const struct cell_outcome *o);
 void report_totals(const struct matrix_entry *e, size_t n, struct report_totals *t);
-/* Writes the JSON next to path and renames it into place: a reader never
- * sees half a file.  0, or -errno. */
-int report_json(const char *path, const struct report_meta *m, const struct matrix_entry *e, size_t n);
+/* Creates the temporary file the JSON will be written to (path.tmp.PID, in
+ * path's directory) before the run, so an unwritable output is found before
+ * the work.  0, or -errno. */
+int report_json_reserve(const char *path, char *tmp, size_t size);
+/* Writes the JSON into tmp and renames it to path: a reader never sees half
+ * a file, and without force an existing path is never replaced (-EEXIST).
+ * tmp is removed either way.  0, or -errno. */
+int report_json(const char *path, const char *tmp, bool force, const struct report_meta *m,
+		const struct matrix_entry *e, size_t n);
 void report_markdown(FILE *f, const struct matrix_entry *e, size_t n);
 
 #endif

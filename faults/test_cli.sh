@@ -1,6 +1,9 @@
 #!/bin/sh
 # test_cli.sh URT_FAULTS - bad input gets one line on stderr and exit 2, never
-# a crash or a clobbered file; a replayed cell passes and writes its JSON.
+# a crash or a clobbered file; outputs are checked before the run (an existing
+# --json without --force, an unwritable --json or --dir); a replayed cell
+# passes and writes its JSON; SIGINT mid-cell kills the cell's process, leaves
+# no output or temporary file, says "interrupted" and exits 130.
 set -u
 exe=$1
 tmp=$(mktemp -d)
@@ -45,6 +48,19 @@ if [ "$(cat "$tmp/keep.json")" != keep ]; then
 	fail=1
 fi
 
+# An existing --json is refused without --force (and left alone); outputs
+# that cannot be written are refused before any cell runs.
+expect_usage_error --json "$tmp/keep.json" --cell urt/op/error:pipe:0.1 --scale 0.05
+[ "$(cat "$tmp/keep.json")" = keep ] || { echo "FAIL: --json EXISTING was overwritten without --force"; fail=1; }
+expect_usage_error --json /proc/urt-faults-test.json --cell urt/op/error:pipe:0.1 --scale 0.05
+grep -q 'cannot create' "$tmp/err" || { echo "FAIL: unwritable --json: $(cat "$tmp/err")"; fail=1; }
+grep -q 'cells' "$tmp/out" && { echo "FAIL: unwritable --json: cells ran first"; fail=1; }
+expect_usage_error --dir /proc --cell urt/op/error:pipe:0.1 --scale 0.05 --json "$tmp/never.json"
+grep -q 'cannot create a file' "$tmp/err" || { echo "FAIL: unwritable --dir: $(cat "$tmp/err")"; fail=1; }
+[ ! -e "$tmp/never.json" ] || { echo "FAIL: a rejected --dir still wrote the JSON"; fail=1; }
+leftover=$(ls "$tmp" | grep -c '\.tmp\.')
+[ "$leftover" -eq 0 ] || { echo "FAIL: temporary JSON files left: $(ls "$tmp")"; fail=1; }
+
 # A replayed cell runs alone, passes, and writes schema urt-faults/1 JSON.
 if ! "$exe" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --json "$tmp/cell.json" >"$tmp/out" 2>&1; then
 	echo "FAIL: replaying one cell"
@@ -54,5 +70,80 @@ elif ! grep -q '"schema": "urt-faults/1"' "$tmp/cell.json" || ! grep -q '"cells"
 	echo "FAIL: the cell's JSON lacks the schema or the totals"
 	fail=1
 fi
+# --force replaces an existing --json with the new matrix.
+if ! "$exe" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --force --json "$tmp/keep.json" >"$tmp/out" 2>&1 ||
+	! grep -q '"schema": "urt-faults/1"' "$tmp/keep.json"; then
+	echo "FAIL: --force did not replace the --json file"
+	fail=1
+fi
+
+# SIGINT while a cell runs (a cell that hangs on purpose, watchdog 60 s):
+# the parent kills the cell's process group and exits 130 at once.
+mkdir "$tmp/scratch"
+URT_FAULTS_SABOTAGE=hang "$exe" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --watchdog 60 \
+	--dir "$tmp/scratch" --json "$tmp/int.json" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+child=
+i=0
+while [ -z "$child" ] && [ "$i" -lt 200 ]; do
+	child=$(ps -o pid= --ppid "$pid" | tr -d ' ' | head -n 1)
+	sleep 0.05
+	i=$((i + 1))
+done
+sleep 0.2 # the child is past its fork set-up
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+if [ -z "$child" ]; then
+	echo "FAIL: SIGINT: the cell's child process never appeared"
+	fail=1
+fi
+if [ "$rc" -ne 130 ] || ! grep -qx 'urt-faults: interrupted' "$tmp/err"; then
+	echo "FAIL: SIGINT: exit $rc (want 130), stderr: $(cat "$tmp/err")"
+	fail=1
+fi
+if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+	echo "FAIL: SIGINT: the cell's child $child outlived urt-faults"
+	kill -KILL "$child"
+	fail=1
+fi
+if [ -e "$tmp/int.json" ] || ls "$tmp" | grep -q '^int\.json\.tmp'; then
+	echo "FAIL: SIGINT left a JSON file: $(ls "$tmp")"
+	fail=1
+fi
+[ -z "$(ls -A "$tmp/scratch")" ] || { echo "FAIL: SIGINT left scratch files: $(ls -A "$tmp/scratch")"; fail=1; }
+
+# SIGKILL cannot be handled: the cell's child must still die with its
+# parent (PR_SET_PDEATHSIG), not hang on for its 60 s watchdog.  (Alive:
+# exists and is not a zombie waiting for an init that may never reap it.)
+alive() { st=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$st" ] && [ "${st#Z}" = "$st" ]; }
+URT_FAULTS_SABOTAGE=hang "$exe" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --watchdog 60 \
+	--dir "$tmp/scratch" --json "$tmp/kill.json" >/dev/null 2>&1 &
+pid=$!
+child=
+i=0
+while [ -z "$child" ] && [ "$i" -lt 200 ]; do
+	child=$(ps -o pid= --ppid "$pid" | tr -d ' ' | head -n 1)
+	sleep 0.05
+	i=$((i + 1))
+done
+sleep 0.2
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+i=0
+while [ -n "$child" ] && alive "$child" && [ "$i" -lt 40 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+if [ -z "$child" ]; then
+	echo "FAIL: SIGKILL: the cell's child process never appeared"
+	fail=1
+elif alive "$child"; then
+	echo "FAIL: SIGKILL: the cell's child $child outlived its parent by 2 s"
+	kill -KILL "$child"
+	fail=1
+fi
+rm -f "$tmp"/kill.json.tmp.*
+
 [ "$fail" -eq 0 ] && echo "cli: all checks passed"
 exit "$fail"

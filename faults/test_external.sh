@@ -1,9 +1,13 @@
 #!/bin/sh
-# test_external.sh fiu-run|fiu-ctrl URT_FAULTS - the fault points driven from
+# test_external.sh fiu-run|fiu-ctrl|example URT_FAULTS - the fault points driven from
 # outside the program, the way a user would drive them in their own program:
 #   fiu-run:  points enabled at start with fiu-run -c, data still verified;
 #   fiu-ctrl: points switched on and then off in the running process with
-#             fiu-ctrl, data verified throughout, faults only while on.
+#             fiu-ctrl, data verified throughout, faults only while on;
+#             fiu-ctrl must print nothing (it exits 0 even when it reached
+#             no process, so its output is the only sign), and that check
+#             must catch a fiu-ctrl aimed at a process without the FIFO;
+#   example:  faults/README.md's fiu-ctrl example, run as written.
 # The program runs for a fixed 6 s; the point is on from its first progress
 # line for 2 s.
 # Skips (77) when fiu-utils is not installed.
@@ -47,11 +51,19 @@ fiu-ctrl)
 		fi
 		sleep 0.1
 	done
-	fiu-ctrl -f "$tmp/ctl" -c 'enable_random name=urt/submit,probability=0.1,failnum=16' "$pid" || {
-		echo "FAIL: fiu-ctrl enable"; kill "$pid"; exit 1; }
+	# ctrl ARGS...: fiu-ctrl, failing unless it exited 0 and printed nothing.
+	ctrl() { msg=$(fiu-ctrl "$@" 2>&1) && [ -z "$msg" ]; }
+	# The check itself: a process with no control FIFO (this shell) is not
+	# reached; fiu-ctrl exits 0 anyway, and ctrl must say it failed.
+	if ctrl -f "$tmp/ctl" -c 'enable name=urt/submit' $$; then
+		echo "FAIL: fiu-ctrl reached no process and the check did not notice"; kill "$pid"; exit 1
+	fi
+	echo "fiu-ctrl on a process without a FIFO: caught ($msg)"
+	ctrl -f "$tmp/ctl" -c 'enable_random name=urt/submit,probability=0.1,failnum=16' "$pid" || {
+		echo "FAIL: fiu-ctrl enable: $msg"; kill "$pid"; exit 1; }
 	sleep 2
-	fiu-ctrl -f "$tmp/ctl" -c 'disable name=urt/submit' "$pid" || {
-		echo "FAIL: fiu-ctrl disable"; kill "$pid"; exit 1; }
+	ctrl -f "$tmp/ctl" -c 'disable name=urt/submit' "$pid" || {
+		echo "FAIL: fiu-ctrl disable: $msg"; kill "$pid"; exit 1; }
 	# fiu-ctrl returns once the process has read the command: from here on
 	# the count must not move.
 	off=$(grep -c . "$tmp/out")
@@ -76,8 +88,29 @@ fiu-ctrl)
 	echo "external control: pass"
 	exit 0
 	;;
+example)
+	# The block after "While it runs, with fiu-ctrl" in faults/README.md,
+	# with ./prog a 6 s verifying run that must see urt/submit faults.
+	readme=$(dirname "$0")/README.md
+	awk '/^While it runs, with fiu-ctrl/ { s = 1 } s == 1 && /^```sh$/ { s = 2; next }
+		s == 2 && /^```$/ { exit } s == 2 { print }' "$readme" >"$tmp/example.sh"
+	grep -q 'fiu-ctrl' "$tmp/example.sh" || { echo "FAIL: no fiu-ctrl example in $readme"; exit 1; }
+	prog="$exe --seed 13 --external 6 --scale 0.25 --workloads randread,pipe --expect-faults urt/submit --dir $tmp"
+	sed -i "s|\./prog|$prog|" "$tmp/example.sh"
+	# The example uses the default FIFO prefix: give it a TMPDIR of its own.
+	TMPDIR=$tmp bash -c "set -e; $(cat "$tmp/example.sh"); echo \"exit \$?\"" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	cat "$tmp/out"
+	if [ "$rc" -ne 0 ] || [ -s "$tmp/err" ] || ! grep -q '^exit 0$' "$tmp/out" ||
+		! grep -q '^final.* urt/submit=[1-9]' "$tmp/out"; then
+		echo "FAIL: the README example (exit $rc): stderr: $(cat "$tmp/err")"
+		exit 1
+	fi
+	echo "README fiu-ctrl example: reached the process, faults seen, nothing on stderr"
+	exit 0
+	;;
 *)
-	echo "usage: test_external.sh fiu-run|fiu-ctrl URT_FAULTS" >&2
+	echo "usage: test_external.sh fiu-run|fiu-ctrl|example URT_FAULTS" >&2
 	exit 2
 	;;
 esac

@@ -3,10 +3,13 @@
  * task creation that survive urt/alloc, scratch files, byte verification and
  * per-operation completion counting.
  */
+#define _GNU_SOURCE /* timer_create */
 #include "workload.h"
 #include "workload_data.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <time.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,15 +64,44 @@ struct urt_config wl_seeded_config(struct wl_run *run)
 	struct urt_config cfg = { 0 };
 	cfg.submit_batch = batches[wd_below(&run->prng, 3)];
 	cfg.flags = flags[wd_below(&run->prng, 3)];
+	switch (run->p->ring) {
+	case WL_RING_SQPOLL: cfg.flags = URT_SQPOLL; break;
+	case WL_RING_DEFER: cfg.flags = URT_DEFER_TASKRUN; break;
+	case WL_RING_WAIT_NR: cfg.wait_nr = 8; break;
+	default: break;
+	}
 	run->r->submit_batch = cfg.submit_batch;
 	run->r->ring_flags = cfg.flags;
 	return cfg;
+}
+
+const char *const wl_ring_names[WL_RING_COUNT] = { "seeded", "sqpoll", "defer", "wait8", "regfiles" };
+
+int wl_ring_by_name(const char *name)
+{
+	for (int i = 0; i < WL_RING_COUNT; i++)
+		if (strcmp(wl_ring_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+void wl_note_fd(struct wl_run *run, int fd)
+{
+	if (fd >= 0 && run->nfds < sizeof(run->fds) / sizeof(run->fds[0]))
+		run->fds[run->nfds++] = fd;
 }
 
 int wl_create(struct wl_run *run, struct urt **rt, const struct urt_config *cfg)
 {
 	for (unsigned tries = 0;; tries++) {
 		int ret = urt_create(rt, cfg);
+		if (ret >= 0 && run->p->ring == WL_RING_REGFILES && run->nfds) {
+			ret = urt_register_files(*rt, run->fds, run->nfds);
+			if (ret < 0) {
+				urt_destroy(*rt);
+				*rt = NULL;
+			}
+		}
 		if (ret >= 0)
 			return 0;
 		if (ret == -ENOMEM)
@@ -137,6 +169,7 @@ int wl_scratch_file(struct wl_run *run, uint64_t size, bool fill, uint64_t seed)
 		return -1;
 	}
 	unlink(path); /* gone when the cell ends, whatever way it ends */
+	wl_note_fd(run, fd);
 	if (ftruncate(fd, (off_t)size) != 0) {
 		wl_fail(run, "ftruncate scratch file: %s", strerror(errno));
 		close(fd);
@@ -290,6 +323,7 @@ const struct wl_desc wl_table[] = {
 	{ "pipe", wl_pipe, true, "a pipe stream: odd write sizes, real short reads, checked by stream offset" },
 	{ "echo", wl_echo, true, "socketpair echo: send, echo server, receive, both sides verified" },
 	{ "swarm", wl_swarm, false, "thousands of tasks on a 4-8 entry ring: SQ full and CQ overflow for real" },
+	{ "sigstorm", wl_sigstorm, true, "copy while a timer signal (no SA_RESTART) arrives every 200 us" },
 };
 const unsigned wl_count = sizeof(wl_table) / sizeof(wl_table[0]);
 
@@ -299,4 +333,39 @@ const struct wl_desc *wl_find(const char *name)
 		if (strcmp(wl_table[i].name, name) == 0)
 			return &wl_table[i];
 	return NULL;
+}
+
+/* ---- sigstorm: the copy under a storm of signals ---- */
+
+static volatile sig_atomic_t storm_signals;
+
+static void storm_handler(int sig)
+{
+	(void)sig;
+	storm_signals++;
+}
+
+void wl_sigstorm(struct wl_run *run)
+{
+	/* Without SA_RESTART, as a program with its own handlers may install
+	 * them: every blocking call can see EINTR, and the kernel may fail to
+	 * start an io-wq worker.  The runtime must absorb both. */
+	struct sigaction sa = { .sa_handler = storm_handler }, old;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, &old);
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1 };
+	timer_t timer;
+	if (timer_create(CLOCK_MONOTONIC, &sev, &timer) != 0) {
+		wl_fail(run, "timer_create: %s", strerror(errno));
+		sigaction(SIGUSR1, &old, NULL);
+		return;
+	}
+	struct itimerspec its = { .it_interval = { 0, 200000 }, .it_value = { 0, 200000 } };
+	storm_signals = 0;
+	timer_settime(timer, 0, &its, NULL);
+	wl_copy(run);
+	timer_delete(timer);
+	sigaction(SIGUSR1, &old, NULL);
+	if (storm_signals == 0)
+		wl_fail(run, "no signal arrived during the copy: the storm did not happen");
 }

@@ -208,6 +208,8 @@ void wl_pipe(struct wl_run *run)
 	}
 	pw.rfd = fds[0];
 	pw.wfd = fds[1];
+	wl_note_fd(run, pw.rfd);
+	wl_note_fd(run, pw.wfd);
 	struct urt_config cfg = wl_seeded_config(run);
 	if (wl_create(run, &rt, &cfg) < 0)
 		goto out_ids;
@@ -295,6 +297,8 @@ void wl_echo(struct wl_run *run)
 	}
 	ew.client = sv[0];
 	ew.server = sv[1];
+	wl_note_fd(run, ew.client);
+	wl_note_fd(run, ew.server);
 	struct urt_config cfg = wl_seeded_config(run);
 	if (wl_create(run, &rt, &cfg) < 0)
 		goto out_ids;

@@ -17,6 +17,19 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Ring variants: a configuration every workload can be run under, besides
+ * the one its seed draws. */
+enum wl_ring {
+	WL_RING_SEEDED,   /* submit batch and completion mode from the seed */
+	WL_RING_SQPOLL,   /* URT_SQPOLL: a kernel thread consumes the SQ */
+	WL_RING_DEFER,    /* URT_DEFER_TASKRUN always */
+	WL_RING_WAIT_NR,  /* wait_nr 8: the loop asks for several completions at once */
+	WL_RING_REGFILES, /* every fd of the workload registered (fixed files) */
+	WL_RING_COUNT
+};
+extern const char *const wl_ring_names[WL_RING_COUNT];
+int wl_ring_by_name(const char *name); /* -1 when unknown */
+
 struct wl_params {
 	uint64_t seed;      /* the workload's PRNG and data pattern */
 	double scale;       /* size multiplier: 1 = full run */
@@ -29,6 +42,7 @@ struct wl_params {
 	int retryable_error;
 	bool any_error_retryable; /* --external: points are chosen from outside */
 	const char *dir;          /* scratch files */
+	enum wl_ring ring;
 };
 
 struct wl_result {
@@ -57,6 +71,8 @@ struct wl_run {
 	const struct wl_params *p;
 	struct wl_result *r;
 	uint64_t prng;
+	int fds[8];     /* the workload's fds, registered under WL_RING_REGFILES */
+	unsigned nfds;
 };
 
 typedef void (*wl_fn)(struct wl_run *run);
@@ -79,6 +95,11 @@ void wl_randwrite(struct wl_run *run);
 void wl_pipe(struct wl_run *run);
 void wl_echo(struct wl_run *run);
 void wl_swarm(struct wl_run *run);
+void wl_sigstorm(struct wl_run *run);
+
+/* Notes an fd the workload does I/O on (scratch files are noted by
+ * wl_scratch_file): wl_create registers them under WL_RING_REGFILES. */
+void wl_note_fd(struct wl_run *run, int fd);
 
 /* ---- shared bookkeeping (wl_common.c) ---- */
 
@@ -92,7 +113,8 @@ bool wl_error(struct wl_run *run, ssize_t err, const char *what);
 
 /* A runtime configuration drawn from the seed: the submit batch (when the
  * SQ fills, how many SQEs a failing submit holds back) and the completion
- * mode (plain, COOP_TASKRUN, DEFER_TASKRUN: who runs completions, when). */
+ * mode (plain, COOP_TASKRUN, DEFER_TASKRUN: who runs completions, when);
+ * then the ring variant (p->ring) laid over it. */
 struct urt_config wl_seeded_config(struct wl_run *run);
 /* urt_create / urt_spawn, repeating -ENOMEM from urt/alloc; < 0 when the
  * error must stand (counted as seen). */

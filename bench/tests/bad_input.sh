@@ -52,6 +52,10 @@ expect_2 "file in a missing directory" --file "$dir/nope/data"
 expect_2 "json would overwrite" --workload nop --json "$dir/existing.json"
 expect_2 "csv would overwrite" --workload nop --csv "$dir/existing"
 expect_2 "json in a missing directory" --workload nop --json "$dir/nope/r.json"
+expect_2 "json where no file can be created" --workload nop --json /proc/urt-bench-test.json
+expect_2 "csv names a directory" --workload nop --force --csv "$dir/tmp"
+TMPDIR=/proc expect_2 "TMPDIR takes no scratch directory" --workload nop
+export TMPDIR="$dir/tmp" # an assignment before a function call may persist (dash)
 expect_2 "threads 0" --threads 0
 expect_2 "repeat 0" --repeat 0
 

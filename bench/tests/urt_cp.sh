@@ -2,6 +2,10 @@
 # urt_cp.sh URT_CP - urt-cp copies files of awkward sizes byte for byte at
 # several queue depths and block sizes, keeps the mode, refuses to replace
 # an existing destination without --force, and rejects bad input with 2.
+# It never leaves a partial destination: under an injected urt/op/error it
+# exits 1 with no destination (or the old one intact, with --force), and on
+# SIGINT mid-copy it removes its temporary file, says "interrupted" and
+# exits 130.
 set -u
 cp_bin=$1
 dir=$(mktemp -d) || exit 1
@@ -50,5 +54,62 @@ done
 "$cp_bin" --force "$dir/odd" "$dir/odd" 2>/dev/null
 [ $? -eq 2 ] && cmp -s "$dir/odd" "$dir/copy1" || fail "copy onto itself must be refused and leave the file intact"
 
+leftovers() { ls -A "$dir" | grep -c '\.urt-cp\.'; }
+[ "$(leftovers)" -eq 0 ] || fail "temporary files left behind: $(ls -A "$dir" | grep '\.urt-cp\.')"
+
+# An I/O error mid-copy (the runtime's urt/op/error fault point, armed by
+# fiu-run's environment): exit 1, no destination, the old one intact.
+if command -v fiu-run >/dev/null 2>&1; then
+	# fiu-run preloads a library: ASan must not insist on being first.
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0:detect_leaks=0"
+	export ASAN_OPTIONS
+	# -x (libfiu's POSIX wrappers) as a user would type it; not under ASan,
+	# whose interceptors it crashes.  The urt/ points need neither.
+	fiu_x=-x
+	ldd "$cp_bin" 2>/dev/null | grep -q libasan && fiu_x=
+	inject() { fiu-run $fiu_x -c 'enable_random name=urt/op/error,probability=0.05' "$cp_bin" "$@"; }
+	inject --bs 4k "$dir/odd" "$dir/faulted" 2>"$dir/err"
+	status=$?
+	[ "$status" -eq 1 ] || fail "injected urt/op/error: status $status, expected 1"
+	grep -q 'Input/output error' "$dir/err" || fail "injected urt/op/error: no error message: $(cat "$dir/err")"
+	[ ! -e "$dir/faulted" ] || fail "injected urt/op/error left a destination of $(stat -c %s "$dir/faulted") bytes"
+	printf 'old contents\n' > "$dir/old"
+	inject --force --bs 4k "$dir/odd" "$dir/old" 2>/dev/null
+	status=$?
+	[ "$status" -eq 1 ] || fail "injected urt/op/error with --force: status $status, expected 1"
+	[ "$(cat "$dir/old")" = "old contents" ] || fail "a failed --force copy damaged the old destination"
+	[ "$(leftovers)" -eq 0 ] || fail "a failed copy left its temporary file"
+else
+	echo "note: fiu-run missing, the injected-error checks did not run"
+fi
+
+# SIGINT mid-copy: wait until the temporary file is being written, then
+# interrupt.  1 KiB blocks at depth 1 make the copy take long enough.
+head -c 64000000 /dev/urandom > "$dir/big" || exit 1
+caught=0
+for attempt in 1 2 3; do
+	"$cp_bin" --qd 1 --bs 1k "$dir/big" "$dir/big.copy" 2>"$dir/err" &
+	pid=$!
+	i=0
+	while [ "$(leftovers)" -eq 0 ] && kill -0 "$pid" 2>/dev/null && [ "$i" -lt 500 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	kill -INT "$pid" 2>/dev/null
+	wait "$pid"
+	status=$?
+	if [ "$status" -eq 0 ] && [ -e "$dir/big.copy" ]; then
+		rm -f "$dir/big.copy" # finished before the signal: try again
+		continue
+	fi
+	caught=1
+	[ "$status" -eq 130 ] || fail "SIGINT: status $status, expected 130"
+	grep -qx 'urt-cp: interrupted' "$dir/err" || fail "SIGINT: no 'interrupted' line: $(cat "$dir/err")"
+	[ ! -e "$dir/big.copy" ] || fail "SIGINT left a destination"
+	[ "$(leftovers)" -eq 0 ] || fail "SIGINT left the temporary file"
+	break
+done
+[ "$caught" -eq 1 ] || fail "SIGINT: the copy always finished before the signal; nothing was checked"
+
 [ "$failures" -eq 0 ] || { echo "urt_cp: $failures failure(s)"; exit 1; }
-echo "urt_cp: $n copies byte-identical; refusals ok"
+echo "urt_cp: $n copies byte-identical; refusals, injected errors and SIGINT ok"

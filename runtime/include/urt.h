@@ -84,7 +84,7 @@ struct urt_config {        /* all-zero means defaults */
 	unsigned submit_batch; /* submit once this many SQEs are queued; 0 = when no task is runnable */
 	unsigned wait_nr;      /* completions to wait for when idle; 0 = 1 */
 	unsigned flags;        /* URT_* feature flags above */
-	size_t stack_size;     /* per task; 0 = 64 KiB; 16 KiB .. 1 GiB, else -EINVAL */
+	size_t stack_size;     /* per task; 0 = 256 KiB (committed only as touched); 16 KiB .. 1 GiB, else -EINVAL */
 };
 
 /* Creates a runtime owned by the calling thread (cfg may be NULL).  Errors:

@@ -16,7 +16,7 @@ static int depth(int n)
 static void overflow(void *arg)
 {
 	(void)arg;
-	depth(1 << 20); /* 512 MiB of frames: far past a 64 KiB stack */
+	depth(1 << 20); /* 512 MiB of frames: far past any default stack */
 }
 
 static void fine(void *arg)
