@@ -685,7 +685,7 @@ static int ff_cell_child(const struct ff_cell *c, const struct ff_opts *o, const
 	if (c->eio_rules)
 		p.retryable_error = -EIO;
 	struct wl_result r = { 0 };
-	struct wl_run run = { &p, &r, seed };
+	struct wl_run run = { .p = &p, .r = &r, .prng = seed };
 	uint64_t t0 = now_ns();
 	c->fn(&run);
 	double secs = (double)(now_ns() - t0) / 1e9;

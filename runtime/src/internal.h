@@ -137,6 +137,7 @@ struct urt {
 	/* reactor */
 	unsigned sq_pending; /* SQEs queued since the last successful submit */
 	unsigned inflight;   /* CQEs still to come (ops and our cancels) */
+	unsigned sq_head_seen; /* SQPOLL: the SQ head at the last count (stats.sqes_submitted) */
 	int fatal;           /* -EBADR and other unrecoverable ring errors */
 	struct urt__op *free_ops;
 	struct urt__op_slab *slabs;

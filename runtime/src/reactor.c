@@ -249,6 +249,46 @@ static int go_fatal(struct urt *rt, int err)
 	return rt->fatal;
 }
 
+/* SQPOLL: sqes_submitted counts what the kernel consumed, the SQ head's
+ * progress.  The poller consumes SQEs after any enter returns, and a
+ * submit's return value counts SQEs it has merely been shown. */
+static void count_consumed(struct urt *rt)
+{
+	unsigned head = io_uring_smp_load_acquire(rt->ring.sq.khead);
+	rt->stats.sqes_submitted += head - rt->sq_head_seen;
+	rt->sq_head_seen = head;
+}
+
+/* SQPOLL: publish the queued SQEs to the poller, and enter only to wake it
+ * (it sleeps after sq_thread_idle) or to wait: then enter_calls counts the
+ * system calls really made, which io_uring_submit_and_wait does not tell.
+ * The index array is the identity (liburing sets it up so; see
+ * abandon_unsubmitted), so publishing is moving the tail. */
+static int sqpoll_submit(struct urt *rt, unsigned wait)
+{
+	struct io_uring_sq *sq = &rt->ring.sq;
+	unsigned shown = sq->sqe_tail - sq->sqe_head;
+	if (shown) {
+		sq->sqe_head = sq->sqe_tail;
+		/* Release: the SQE contents before the tail that shows them. */
+		io_uring_smp_store_release(sq->ktail, sq->sqe_tail);
+	}
+	/* Full barrier between the tail store and the flag load, paired with
+	 * the kernel's before it sleeps: either it sees our tail or we see
+	 * its NEED_WAKEUP. */
+	io_uring_smp_mb();
+	unsigned flags = 0;
+	if (IO_URING_READ_ONCE(*sq->kflags) & IORING_SQ_NEED_WAKEUP)
+		flags |= IORING_ENTER_SQ_WAKEUP;
+	if (wait)
+		flags |= IORING_ENTER_GETEVENTS;
+	if (!flags)
+		return (int)shown;
+	rt->stats.enter_calls++;
+	int ret = io_uring_enter((unsigned)rt->ring.enter_ring_fd, shown, wait, flags, NULL);
+	return ret < 0 ? ret : (int)shown;
+}
+
 /* Submits what is queued and, with wait > 0, blocks until that many
  * completions are ready; with window, for at most URT__WAIT_WINDOW_NS.
  * Returns 0, or the fatal error. */
@@ -267,19 +307,33 @@ static int submit(struct urt *rt, unsigned wait, bool window)
 			struct io_uring_cqe *cqe;
 			unsigned before = io_uring_sq_ready(&rt->ring);
 			ret = io_uring_submit_and_wait_timeout(&rt->ring, &cqe, wait, &ts, NULL);
-			/* It answers -ETIME when fewer than wait arrived in time
-			 * (what a window is for) and a count that is not always
-			 * the number submitted: count from the ring. */
+			/* -ETIME: fewer than wait arrived in time, what a window
+			 * is for.  Its count is not always the number submitted:
+			 * take it from the ring (under SQPOLL, from the head). */
 			if (ret >= 0 || ret == -ETIME)
 				ret = (int)(before - io_uring_sq_ready(&rt->ring));
+			if (ret >= 0 && (rt->flags & URT_SQPOLL))
+				goto sqpoll_done;
+		} else if (URT__UNLIKELY(rt->flags & URT_SQPOLL)) {
+			ret = sqpoll_submit(rt, wait);
+			if (ret >= 0) {
+			sqpoll_done:
+				/* Everything is published: what the poller has not
+				 * taken yet is its business, not to be submitted
+				 * (or counted) again. */
+				count_consumed(rt);
+				rt->sq_pending = 0;
+				return 0;
+			}
 		} else {
 			rt->stats.enter_calls++;
 			ret = io_uring_submit_and_wait(&rt->ring, wait);
 		}
 		if (ret >= 0) {
+			/* Without SQPOLL the enter consumed exactly ret SQEs. */
 			rt->stats.sqes_submitted += (unsigned)ret;
 			rt->sq_pending = io_uring_sq_ready(&rt->ring);
-			if (rt->sq_pending == 0 || (rt->flags & URT_SQPOLL) || tries >= URT__MAX_RETRIES)
+			if (rt->sq_pending == 0 || tries >= URT__MAX_RETRIES)
 				return 0;
 			/* The kernel stopped early (it does on a failing SQE after
 			 * posting its CQE): go round for the rest. */
@@ -358,8 +412,13 @@ static struct io_uring_sqe *get_sqe(struct urt *rt, const struct urt__op *op, un
 			return NULL;
 		if (submit(rt, 0, false) < 0)
 			return NULL;
-		if ((rt->flags & URT_SQPOLL) && sq_space(rt) < need)
-			io_uring_sqring_wait(&rt->ring); /* the poller frees slots on its own */
+		if ((rt->flags & URT_SQPOLL) && sq_space(rt) < need) {
+			/* The poller frees slots on its own; liburing enters to
+			 * wait only when no slot at all is free. */
+			if (sq_space(rt) == 0)
+				rt->stats.enter_calls++;
+			io_uring_sqring_wait(&rt->ring);
+		}
 	}
 }
 

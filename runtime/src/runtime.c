@@ -334,8 +334,13 @@ int urt_register_buffers(struct urt *rt, const struct iovec *iov, unsigned n)
 
 void urt_get_stats(const struct urt *rt, struct urt_stats *out)
 {
-	if (rt && out)
+	if (rt && out) {
 		*out = rt->stats;
+		/* SQEs consumed since the reactor last looked (under SQPOLL the
+		 * poller moves the SQ head after it has posted their CQEs). */
+		if (rt->ring_ready && (rt->flags & URT_SQPOLL))
+			out->sqes_submitted += io_uring_smp_load_acquire(rt->ring.sq.khead) - rt->sq_head_seen;
+	}
 }
 
 void urt_stats_reset(struct urt *rt)

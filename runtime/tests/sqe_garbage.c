@@ -3,6 +3,7 @@
 #include "watchdog.h"
 #include "internal.h" /* the ring's SQE array, to dirty it */
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,8 +14,14 @@ static int filefd, sv[2];
 /* Every slot, not only the next one: the runtime may use any. */
 static void dirty(void)
 {
-	/* Queued but unsubmitted SQEs would be destroyed: there must be none. */
-	CHECK_EQ(io_uring_sq_ready(&rt->ring), 0);
+	/* Queued but unsubmitted SQEs would be destroyed: there must be none
+	 * of ours, and under SQPOLL the poller may post a CQE before it moves
+	 * the SQ head past the SQE: wait (briefly) for it to do so. */
+	CHECK(rt->ring.sq.sqe_tail == rt->ring.sq.sqe_head);
+	for (int i = 0; io_uring_sq_ready(&rt->ring) != 0; i++) {
+		CHECK(i < 1000000);
+		sched_yield();
+	}
 	memset(rt->ring.sq.sqes, 0xff, (size_t)rt->ring.sq.ring_entries * sizeof(struct io_uring_sqe));
 }
 
