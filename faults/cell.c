@@ -148,11 +148,6 @@ static void sabotage(void)
  * one fault at p = 0.1 fires on all 64 retries and the transient fault
  * becomes a permanent error (seen at the merge of rt-core, reported).
  * libfiu's own PRNG decides those, independently per evaluation. */
-static bool replayable_point(enum urt_fault_point p)
-{
-	return p != URT_FAULT_SUBMIT && p != URT_FAULT_GET_SQE && p != URT_FAULT_ALLOC;
-}
-
 static void run_child(const struct cell_spec *c, const struct suite_opts *so, struct cell_outcome *o)
 {
 	const char *name = urt_fault_name(c->point);
@@ -179,9 +174,7 @@ static void run_child(const struct cell_spec *c, const struct suite_opts *so, st
 		snprintf(seedstr, sizeof(seedstr), "%u", (unsigned)round_seed);
 		setenv("FIU_PRNG_SEED", seedstr, 1);
 		fiu_set_prng_seed((unsigned)round_seed);
-		int en = replayable_point(c->point)
-				 ? urt_fault_enable_random(c->point, c->failnum, c->prob)
-				 : (fiu_enable_random(name, c->failnum, NULL, 0, (float)c->prob) == 0 ? 0 : -ENOMEM);
+		int en = urt_fault_enable_random(c->point, c->failnum, c->prob);
 		if (en != 0) {
 			snprintf(o->reason, sizeof(o->reason), "enabling %s: %s", name, strerror(-en));
 			o->status = CELL_FAIL;

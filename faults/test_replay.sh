@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_replay.sh URT_FAULTS URT_CP - a seed replays the same faults whatever
 # the completion order: the runtime logs every injected fault
-# (URT_FAULT_LOG: "point task op retry"), and five runs with one seed must
+# (URT_FAULT_LOG: "point task op retry attempt"), and five runs with one seed must
 # give the same, non-empty set of faults:
 #   - urt-faults' replay command for a cell (copy at QD 16-64, two points);
 #   - urt-cp --qd 32 under fiu-run, as a user would replay a fault in their

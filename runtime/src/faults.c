@@ -23,7 +23,9 @@
  * the identity, which is as repeatable as the program's submit pattern.
  *
  * URT_FAULT_LOG=path appends one line per injected fault:
- * "point task op retry" (task 0: outside any task).
+ * "point task op retry attempt" (task 0: outside any task; attempt counts
+ * the evaluations of that point for that same operation and retry, as a
+ * retry loop makes them).
  */
 #include "internal.h"
 
@@ -63,8 +65,17 @@ struct identity {
 	uint32_t task;
 	uint64_t op;
 	uint32_t retry;
+	uint32_t attempt; /* evaluations of this point with this identity before */
 };
 static __thread struct identity current;
+
+/* Per point, the identity it was last evaluated with.  A retry loop that
+ * asks the same point again for the same operation (get_sqe, submit and
+ * alloc retry up to URT__MAX_RETRIES times) must get a fresh decision each
+ * time, or a fault that fires once would fire every time and turn a
+ * transient failure into a permanent one.  The attempt number tells those
+ * evaluations apart; it restarts when the identity changes. */
+static __thread struct identity last_seen[URT_FAULT_COUNT];
 
 /* Per point: the probability and seed of a replayable decision.  Written
  * when registered (before the runtime runs), read by decide(). */
@@ -86,7 +97,8 @@ static uint64_t identity_hash(uint64_t seed, unsigned point, uint64_t salt, cons
 	h = mix(h ^ salt);
 	h = mix(h ^ id->task);
 	h = mix(h ^ id->op);
-	return mix(h ^ id->retry);
+	h = mix(h ^ id->retry);
+	return mix(h ^ id->attempt);
 }
 
 static uint64_t env_seed(void)
@@ -121,6 +133,10 @@ static int enable_replayable(int p, int failnum, unsigned flags, double probabil
 		return -ENOMEM;
 	det_prob[p] = probability;
 	det_seed[p] = env_seed();
+	/* Enabling a point that is already enabled makes libfiu keep a second
+	 * copy of its name that it never frees (each urt_create re-registers
+	 * fiu-run's points): take the old one away first. */
+	fiu_disable(fault_names[p]);
 	return fiu_enable_external(fault_names[p], failnum, NULL, flags, decide) == 0 ? 0 : -ENOMEM;
 }
 
@@ -191,15 +207,19 @@ static void log_fault(enum urt_fault_point p, const struct identity *id)
 	if (log_fd < 0)
 		return;
 	char line[128];
-	int n = snprintf(line, sizeof(line), "%s %u %llu %u\n", fault_names[p], id->task,
-			 (unsigned long long)id->op, id->retry);
+	int n = snprintf(line, sizeof(line), "%s %u %llu %u %u\n", fault_names[p], id->task,
+			 (unsigned long long)id->op, id->retry, id->attempt);
 	if (n > 0 && (size_t)n < sizeof(line))
 		(void)!write(log_fd, line, (size_t)n);
 }
 
-static int fire(struct urt *rt, enum urt_fault_point p, int default_errno, const struct identity *id)
+static int fire(struct urt *rt, enum urt_fault_point p, int default_errno, struct identity *id)
 {
 	int saved = errno;
+	struct identity *last = &last_seen[p];
+	if (last->task == id->task && last->op == id->op && last->retry == id->retry)
+		id->attempt = last->attempt + 1;
+	*last = *id;
 	current = *id;
 	int failnum = fiu_fail(fault_names[p]);
 	if (failnum) {
@@ -218,7 +238,7 @@ int urt__fault_fire(struct urt *rt, enum urt_fault_point p, int default_errno)
 {
 	/* No operation yet: inside a task, the operation it is about to start
 	 * (urt/alloc of a future); elsewhere, this point's evaluation count. */
-	struct identity id = { 0, 0, 0 };
+	struct identity id = { 0, 0, 0, 0 };
 	struct urt__task *self = urt__self;
 	if (self && self->rt == rt) {
 		id.task = self->id;
@@ -231,13 +251,13 @@ int urt__fault_fire(struct urt *rt, enum urt_fault_point p, int default_errno)
 
 int urt__fault_fire_op(struct urt *rt, const struct urt__op *op, enum urt_fault_point p, int default_errno)
 {
-	struct identity id = { op->task_id, op->seq, op->retries };
+	struct identity id = { op->task_id, op->seq, op->retries, 0 };
 	return fire(rt, p, default_errno, &id);
 }
 
 uint64_t urt__fault_rand(const struct urt__op *op, enum urt_fault_point p)
 {
-	struct identity id = { op->task_id, op->seq, op->retries };
+	struct identity id = { op->task_id, op->seq, op->retries, 0 };
 	return identity_hash(det_seed[p] ? det_seed[p] : env_seed(), (unsigned)p, 0x6c656e67746873ull, &id);
 }
 
