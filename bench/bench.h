@@ -80,6 +80,8 @@ struct bench_worker {
 	/* phase bookkeeping */
 	int phase;                           /* 0 warm-up, 1 timed, 2 done */
 	unsigned sample_ctr;
+	unsigned sample_every;               /* now in force: 1 (0) or job->lat_sample, see bench_complete */
+	uint64_t completions, adapt_n0, adapt_t0;
 	double ru_user0, ru_sys0;
 	uint64_t enter0, sqes0;
 	/* --interval-log: the open interval and the closed ones */
@@ -145,11 +147,14 @@ uint64_t bench_now_ns(void);
 double bench_clock_cost_ns(void);
 
 /* One issuing context's clock (a task, a ring slot, a thread).  Only the
- * sampled operations (one in --lat-sample) read the clock, and every
+ * sampled operations (one in --lat-sample while operations take under
+ * SAMPLE_ALL_NS, every one above: see bench_complete) read the clock, and every
  * backend reads it the same way: right before issuing and right after the
  * completion reaches the issuing code, a completion time doubling as the
  * next issue time when both operations are sampled.  So the harness costs
  * every backend the same. */
+#define SAMPLE_ALL_NS 4000 /* two 43 ns clock reads are 2 % of an operation this long */
+
 struct op_clock {
 	uint64_t t_issue, last;
 	bool sampled, have_last;
@@ -157,7 +162,7 @@ struct op_clock {
 
 static inline void op_clock_issue(struct bench_worker *w, struct op_clock *c)
 {
-	c->sampled = ++w->sample_ctr >= w->job->lat_sample;
+	c->sampled = ++w->sample_ctr >= w->sample_every;
 	if (c->sampled) {
 		w->sample_ctr = 0;
 		c->t_issue = c->have_last ? c->last : bench_now_ns();

@@ -59,9 +59,12 @@ static void snapshot_counters(struct bench_worker *w, uint64_t *enter, uint64_t 
 
 /* --interval-log: closes the open interval at now.  Out of memory drops
  * the record (the log then ends early) rather than the run. */
-static void interval_close(struct bench_worker *w, uint64_t now)
+static void interval_close(struct bench_worker *w, uint64_t now, bool last)
 {
-	if (!w->ivl_hist || now <= w->ivl_start)
+	/* The window's end cuts the last interval short: under half an
+	 * interval it holds a handful of operations, too few for a rate. */
+	if (!w->ivl_hist || now <= w->ivl_start ||
+	    (last && now - w->ivl_start < (uint64_t)w->job->interval_ms * 500000u))
 		return;
 	if (w->n_ivl == w->cap_ivl) {
 		size_t cap = w->cap_ivl ? w->cap_ivl * 2 : 64;
@@ -96,7 +99,7 @@ static void open_window(struct bench_worker *w, uint64_t now)
 
 static void close_window(struct bench_worker *w, uint64_t now)
 {
-	interval_close(w, now);
+	interval_close(w, now, true);
 	w->phase = 2;
 	w->t_stop = now;
 	double u, s;
@@ -124,14 +127,35 @@ static bool phase_tick(struct bench_worker *w, uint64_t now)
 			return false;
 		}
 		if (w->ivl_hist && now - w->ivl_start >= (uint64_t)job->interval_ms * 1000000u)
-			interval_close(w, now);
+			interval_close(w, now, false);
 		return true;
 	}
 	return false;
 }
 
+/* Sampling adapts to the operation's cost: one in --lat-sample while
+ * operations are fast (where the clock would be a visible share of each),
+ * every one when they take SAMPLE_ALL_NS or more (where it is not, and
+ * where rare samples would leave the phase boundaries and the tail coarse).
+ * Re-decided every 64 completions or so, from the mean time per completion. */
+static void adapt_sampling(struct bench_worker *w, uint64_t now)
+{
+	uint64_t n = w->completions - w->adapt_n0;
+	if (w->adapt_t0 && n >= 64) {
+		uint64_t per_op = (now - w->adapt_t0) / n;
+		w->sample_every = per_op >= SAMPLE_ALL_NS ? 1 : w->job->lat_sample;
+	}
+	if (!w->adapt_t0 || n >= 64) {
+		w->adapt_t0 = now;
+		w->adapt_n0 = w->completions;
+	}
+}
+
 bool bench_complete(struct bench_worker *w, const struct op_clock *c, int64_t res)
 {
+	w->completions++;
+	if (c->sampled)
+		adapt_sampling(w, c->last);
 	bool timed = c->sampled ? phase_tick(w, c->last) : w->phase == 1;
 	if (res < 0) {
 		bench_fail(w, (int)res, "operation failed");
