@@ -389,19 +389,25 @@ def ratio_to_raw(ctx, figs):
 _GROUP_OF = {"throughput_vs_qd": "throughput", "latency_vs_qd": "latency", "heatmap_qd_batch": "heatmap",
              "latency_cdf": "cdf", "bandwidth_vs_bs": "bandwidth", "latency_split": "split",
              "ratio_to_raw": "ratio"}
-ALL = (throughput_vs_qd, latency_vs_qd, heatmap_qd_batch, latency_cdf, bandwidth_vs_bs, latency_split,
-       ratio_to_raw)
+# The qd x batch heatmap gave way to the latency-throughput figure (and the
+# knee table) as the main view; heatmap_qd_batch stays for direct use.
+ALL = (throughput_vs_qd, latency_vs_qd, latency_cdf, bandwidth_vs_bs, latency_split, ratio_to_raw)
 
 
-def draw_all(points, figs, cdf_qds=None):
+def draw_all(points, figs, cdf_qds=None, knees=()):
+    from . import figures_measure
     ctx = Context(points, cdf_qds)
-    for draw in ALL:
+    _GROUP_OF.update(latency_throughput="main", efficiency="efficiency", interval_log="stability")
+    draws = [lambda c, f: figures_measure.latency_throughput(c, f, knees), figures_measure.efficiency,
+             figures_measure.interval_log, *ALL]
+    names = ["latency_throughput", "efficiency", "interval_log"] + [d.__name__ for d in ALL]
+    for name, draw in zip(names, draws):
         try:
             draw(ctx, figs)
         except Exception as err:  # noqa: BLE001 - one broken figure must not cost the report
             # A bug here, not bad input: say so in the report instead of a traceback.
             plt.close("all")
-            figs.skip(draw.__name__.replace("_", " "),
+            figs.skip(name.replace("_", " "),
                       f"failed to draw ({type(err).__name__}: {err}); this is a bug in scripts/urtplot",
-                      _GROUP_OF.get(draw.__name__, "throughput"))
+                      _GROUP_OF.get(name, "throughput"))
     return figs

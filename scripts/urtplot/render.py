@@ -28,6 +28,8 @@ figcaption{font-size:.9rem;color:#555;max-width:70rem}
 .note{border-left:4px solid #e67e22;background:#fff8ef;padding:.35rem .8rem;margin:.6rem 0;font-size:.9rem}
 pre{background:#f5f5f5;padding:.6rem .8rem;overflow-x:auto;font-size:.85rem}
 .sub{color:#666}
+.figgrid{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:0 1.5rem}
+.figgrid figure{margin:.6rem 0 1.2rem}
 """
 
 
@@ -76,7 +78,17 @@ def _html_block(block):
 def _html_section(section):
     level = section.level
     parts = [f'<section id="{_esc(section.id)}"><h{level}>{_esc(section.title)}</h{level}>']
-    parts += [_html_block(b) for b in section.blocks]
+    # Runs of figures side by side (two columns where the window allows).
+    run = []
+    for block in section.blocks + [None]:
+        if isinstance(block, Image):
+            run.append(_html_block(block))
+            continue
+        if run:
+            parts.append('<div class="figgrid">' + "".join(run) + "</div>" if len(run) > 1 else run[0])
+            run = []
+        if block is not None:
+            parts.append(_html_block(block))
     parts.append("</section>")
     return "\n".join(parts)
 

@@ -8,6 +8,8 @@ from .blocks import Code, Image, Note, Para, Section, Table
 from .inputs import FAULT_STATUSES
 
 FIGURE_GROUPS = (
+    ("main", "Latency against throughput (main figure)"),
+    ("efficiency", "Efficiency: CPU, syscalls and batching"),
     ("throughput", "Throughput vs queue depth"),
     ("latency", "Latency percentiles vs queue depth"),
     ("heatmap", "Queue depth × batch size (runtime)"),
@@ -15,6 +17,7 @@ FIGURE_GROUPS = (
     ("bandwidth", "Bandwidth vs buffer size"),
     ("split", "Kernel vs scheduling latency"),
     ("ratio", "Ratio to raw liburing"),
+    ("stability", "Stability over time (interval log)"),
 )
 META_KEYS = ("started", "host", "kernel", "cpu", "cores", "liburing", "git", "build")
 
@@ -229,11 +232,16 @@ def faults_section(faults, figs):
         return section.add(Note("Not run: pass --faults FAULTS.json (urt-faults output) to include it."))
     path, doc = faults
     cells = doc["cells"]
+    from .figures_extra import NOT_EXERCISED, cell_outcome
     counted = {s: sum(c["status"] == s for c in cells) for s in FAULT_STATUSES}
+    idle = sum(cell_outcome(c) == NOT_EXERCISED for c in cells)
     sums = {k: sum(c.get(k) or 0 for c in cells)
             for k in ("ops", "faulted_ops", "bytes_verified", "corrupted_bytes", "lost_ops", "doubled_ops")}
     verdict = ("every cell passed" if counted["pass"] == len(cells)
                else f"{counted['fail']} failed and {counted['hang']} hung out of {len(cells)} cells")
+    if idle:
+        verdict += (f"; {idle} of the passing cells were {NOT_EXERCISED} (no fault injected, so they show "
+                    "nothing about the fault path)")
     section.add(Para(f"{len(cells)} cells from {path}: {verdict}. "
                      f"{sums['faulted_ops']:,} operations ran with a fault point enabled; "
                      f"{sums['bytes_verified']:,} bytes were verified, {sums['corrupted_bytes']:,} corrupted, "
@@ -256,7 +264,7 @@ def faults_section(faults, figs):
                             c["status"].upper(), c.get("reason") or "–"] for c in bad]),
                     Code("\n".join(c.get("replay") or f"(no replay command for {c['point']} {c['workload']})"
                                    for c in bad)))
-    rows = [[c["point"], c["workload"], _num(c.get("probability")), _num(c.get("failnum")), c["status"],
+    rows = [[c["point"], c["workload"], _num(c.get("probability")), _num(c.get("failnum")), cell_outcome(c),
              _num(c.get("ops")),
              _num(c.get("faulted_ops")), _num(_cell_injected(c)), _num(c.get("retries")),
              _num(c.get("errors_surfaced")),
