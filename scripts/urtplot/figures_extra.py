@@ -124,14 +124,17 @@ def hyperfine_comparison(doc, name, figs, group="hyperfine"):
                        zorder=3)
         rel = f" ({r['mean'] / fastest:.2f}×)" if fastest else ""
         sd = f" ± {r['stddev'] * 1e3:.2f}" if r.get("stddev") is not None else ""
-        ax.annotate(f"{r['mean'] * 1e3:.2f}{sd} ms{rel}", (0, y), xytext=(6, 0), textcoords="offset points",
-                    va="center", fontsize=10, color="white", fontweight="bold")
+        # Beside the bar's end (past its whisker and dots), in black: inside a
+        # short bar white text ran into the next bar's label.
+        end = max([r["mean"] * 1e3 + (r.get("stddev") or 0) * 1e3] + [t * 1e3 for t in r.get("times") or ()])
+        ax.annotate(f"{r['mean'] * 1e3:.2f}{sd} ms{rel}", (end, y), xytext=(6, 0), textcoords="offset points",
+                    va="center", fontsize=10, color="black")
     ax.set_yticks(ys, [_command_label(r) for r in results])
     ax.invert_yaxis()
     ax.set_xlabel("wall time per run (ms); bar = mean ± σ, dots = individual runs")
     ax.set_title(title, fontweight="bold")
     longest = max(means + [t * 1e3 for r in results for t in (r.get("times") or ())])
-    ax.set_xlim(0, longest * 1.08 if longest > 0 else 1.0)   # all-zero times: still a valid axis
+    ax.set_xlim(0, longest * 1.45 if longest > 0 else 1.0)   # room for the labels; all-zero: still valid
     fig.tight_layout()
     figs.save(fig, f"hyperfine_{slug(name)}.png", title,
               "Whole-command wall time measured by hyperfine; the runtime's command in red.", group)
