@@ -142,7 +142,7 @@ def interval_log(ctx, figs):
         ms = peaks[0][1][0].ms
         ops_ax.set_title(f"throughput per {ms} ms interval")
         p99_ax.set_title(f"p99 per {ms} ms interval (raw-bare: none, it times nothing)")
-        kit.finish(fig, title, handles)
+        kit.finish(fig, title, handles, ncol=3)
         figs.save(fig, f"intervals_{slug(workload)}.png", title,
                   "One thin line per sample of each backend's peak configuration: a line that climbs "
                   "shows warm-up left in the window, a dip shows the machine taking the CPU away "
