@@ -199,3 +199,15 @@ def test_interval_log_reaches_the_model():
         r["intervals"] = GOOD
     (point,), _ = model.fold(rs)
     assert [intervals.parse(i).ops_s for i in point.intervals] == [GOOD["ops_s"]] * 5
+
+
+# ---- known explanations ----
+
+def test_cp_gets_its_copy_file_range_explanation():
+    doc = json.loads((FIXTURES / "hyperfine_cp.json").read_text())
+    points, _ = model.fold(results("raw", BASE))
+    obs = sections_measure.observations(points, None, [("hyperfine_cp.json", doc)])
+    assert any("copy_file_range" in getattr(b, "text", "") for b in obs.blocks)
+    without_cp = dict(doc, results=[r for r in doc["results"] if not r["command"].startswith("cp ")])
+    obs = sections_measure.observations(points, None, [("h.json", without_cp)])
+    assert not any("copy_file_range" in getattr(b, "text", "") for b in obs.blocks)

@@ -105,6 +105,12 @@ def context_section(bench):
             ["latency sampling", f"one operation in {timing.get('lat_sample', '?')} while operations take "
                                  "under 4 µs, every one above"],
             ["interval log", f"{timing['interval_ms']} ms" if timing.get("interval_ms") else "off"],
+            ["latency split (urt, urt-futures)",
+             "on: the runtime backends read the runtime's stats once per operation to split kernel time "
+             "from run-queue wait, a cost raw does not pay (urt-bench --no-split removes it; "
+             "bench/targets.sh T1 against T1' shows its size)"
+             if any(r.get("split") and r.get("backend") in ("urt", "urt-futures")
+                    for r in bench.get("results") or ()) else "off"],
             ["percentiles", "upper bound of the histogram bucket holding that rank (< 0.8 % wide), over the "
                             "histogram merged across threads and samples: one definition everywhere"]]
     section.add(Table(["", "value"], rows))
@@ -159,7 +165,7 @@ def observations(points, comparison=None, hyperfines=()):
             items.append(f"{ch.now.backend} {_where(ch.now.workload, ch.now.bs)} qd {ch.now.qd}: "
                          f"{ch.iops_change:+.0%} against the previous baseline, outside its noise band.")
     for path, doc in hyperfines:
-        if any("cp " in r.get("command", "") or r.get("command", "").startswith("cp") for r in doc["results"]):
+        if any(r.get("command", "").lstrip().split(" ")[0] == "cp" for r in doc["results"]):
             items.append("cp copies with one copy_file_range call, entirely in the kernel: no read/write "
                          "loop (urt-cp included) can match it, so the hyperfine cp comparison measures that "
                          "gap, not the runtime.")
