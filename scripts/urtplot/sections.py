@@ -3,7 +3,7 @@
 import datetime
 from pathlib import Path
 
-from . import model, style
+from . import model, style, verdict
 from .blocks import Code, Image, Note, Para, Section, Table
 from .inputs import FAULT_STATUSES
 
@@ -120,6 +120,12 @@ def _at(point):
     return f"{style.qd_label(point.qd)}, {style.batch_label(point.batch)}"
 
 
+def _with_interval(value, ci):
+    if value is None:
+        return style.ratio(value)
+    return f"{value:.2f}× [{ci.low:.2f}, {ci.high:.2f}]" if ci else style.ratio(value)
+
+
 def headline(points):
     section = Section("headline", "Headline: peak per backend")
     rows, sentences = [], []
@@ -131,23 +137,28 @@ def headline(points):
             best = model.peak(model.select(pts, backend=backend))
             to_raw = best.iops / raw.iops if raw and raw.iops else None
             to_fio = best.iops / fio.iops if fio and fio.iops else None
+            # Every ratio with its 95 % interval (Hodges-Lehmann over the samples).
+            raw_ci = verdict.ratio(raw.iops_samples, best.iops_samples) if raw and raw is not best else None
+            fio_ci = verdict.ratio(fio.iops_samples, best.iops_samples) if fio and fio is not best else None
             row = [workload, "–" if workload == "nop" else style.size(bs), backend,
                    style.si(best.iops), "–" if workload == "nop" or best.mib_s is None else f"{best.mib_s:,.0f}",
-                   _at(best), style.duration_ns(best.lat.get("p99")), style.ratio(to_raw)]
+                   _at(best), style.duration_ns(best.lat.get("p99")),
+                   _with_interval(to_raw, raw_ci)]
             if any_fio:
-                row.append(style.ratio(to_fio))
+                row.append(_with_interval(to_fio, fio_ci))
             if variant:
                 row.insert(3, style.variant_label(variant))
             rows.append(row)
             if backend == "urt" and to_raw is not None:
                 where = workload if workload == "nop" else f"{workload} {style.size(bs)}"
-                extra = f" and {to_fio:.2f}× fio" if to_fio is not None else ""
+                extra = f" and {_with_interval(to_fio, fio_ci)} fio" if to_fio is not None else ""
                 sentences.append(f"{where}: urt peaks at {style.si(best.iops)} ops/s, "
-                                 f"{to_raw:.2f}× raw{extra}.")
-    headers = ["workload", "bs", "backend", "peak ops/s", "MiB/s", "at", "p99 at peak", "× raw peak"]
+                                 f"{_with_interval(to_raw, raw_ci)} raw{extra}.")
+    headers = ["workload", "bs", "backend", "peak ops/s", "MiB/s", "at", "p99 at peak",
+               "× raw peak [95 % interval]"]
     numeric = [False, False, False, True, True, False, True, True]
     if any_fio:
-        headers.append("× fio peak")
+        headers.append("× fio peak [95 % interval]")
         numeric.append(True)
     if any(len(r) > len(headers) for r in rows):
         headers.insert(3, "variant")
@@ -156,7 +167,8 @@ def headline(points):
         section.add(Para(" ".join(sentences)))
     section.add(Table(headers, rows, numeric),
                 Note("Peak = the best median ops/s of each backend over all queue depths and batches "
-                     "tried; ratios divide peaks for the same workload and buffer size."))
+                     "tried; a ratio divides the two peaks' medians (same workload and buffer size), and its "
+                     "95 % interval is the Hodges–Lehmann one over the two peaks' samples."))
     return section
 
 
