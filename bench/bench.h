@@ -40,6 +40,9 @@ struct bench_job {
 	unsigned opts;            /* OPT_* the user asked for (direct, fixedbufs, ...) */
 	uint64_t ops_limit;       /* per thread; 0 = none */
 	unsigned lat_sample;      /* time one operation in this many (1 = every one) */
+	unsigned interval_ms;     /* --interval-log: one record per this many ms; 0 = off */
+	const int *cpus;          /* --cpus: worker i runs on cpus[i % n_cpus]; NULL = unpinned */
+	unsigned n_cpus;
 	bool split;               /* runtime backends: measure the kernel / scheduling split */
 	double duration, warmup;  /* seconds; duration 0 = until ops_limit */
 	const char *path;         /* the data file */
@@ -51,6 +54,13 @@ struct bench_job {
 	uint64_t t_warm_end, t_end;
 };
 
+/* One interval of --interval-log: when it ended (since the timed window
+ * opened), what it achieved, and its p99 (0 when nothing was sampled). */
+struct bench_interval {
+	double t_s, ops_s;
+	uint64_t p99_ns;
+};
+
 /* One thread's share of a job and what it measured.  A backend's worker
  * fills the outputs through the phase helpers below. */
 struct bench_worker {
@@ -60,6 +70,7 @@ struct bench_worker {
 	/* outputs */
 	struct hist lat, lat_kernel, lat_sched;
 	bool has_kernel, has_sched, has_enter;
+	bool untimed;                        /* times no operation (raw-bare): no latency */
 	uint64_t ops, bytes, short_ops;
 	uint64_t t_start, t_stop;            /* the timed window actually covered */
 	double user_s, sys_s;
@@ -69,8 +80,15 @@ struct bench_worker {
 	/* phase bookkeeping */
 	int phase;                           /* 0 warm-up, 1 timed, 2 done */
 	unsigned sample_ctr;
+	unsigned sample_every;               /* now in force: 1 (0) or job->lat_sample, see bench_complete */
+	uint64_t completions, adapt_n0, adapt_t0;
 	double ru_user0, ru_sys0;
 	uint64_t enter0, sqes0;
+	/* --interval-log: the open interval and the closed ones */
+	struct hist *ivl_hist;               /* sampled latencies of the open interval */
+	uint64_t ivl_start, ivl_ops0;
+	struct bench_interval *ivl;
+	size_t n_ivl, cap_ivl;
 	/* the backend's counters for enter_calls/sqes, read at phase changes */
 	void (*counters)(struct bench_worker *w, uint64_t *enter, uint64_t *sqes);
 	void *counters_arg;
@@ -89,6 +107,8 @@ struct bench_result {
 	bool ext_lat;
 	double ext_min, ext_mean, ext_p[6], ext_max;
 	unsigned not_applicable;  /* OPT_* that this backend ignored */
+	struct bench_interval *ivl; /* owned; threads summed per interval (p99: the worst thread's) */
+	size_t n_ivl;
 	char note[200];
 };
 
@@ -106,8 +126,8 @@ struct bench_backend {
 	int (*run_job)(const struct bench_job *job, struct bench_result *r);
 };
 
-extern const struct bench_backend backend_urt, backend_urt_futures, backend_raw, backend_psync,
-	backend_threadpool, backend_fio;
+extern const struct bench_backend backend_urt, backend_urt_futures, backend_raw, backend_raw_bare,
+	backend_psync, backend_threadpool, backend_fio;
 /* Kills a running fio and removes its files; async-signal-safe. */
 void backend_fio_abort(void);
 
@@ -124,13 +144,19 @@ static inline bool workload_uses_file(enum workload w)
 /* ---- clock and phases (phase.c) ---- */
 
 uint64_t bench_now_ns(void);
+/* The measured cost of one bench_now_ns() in ns (the cheapest of a few
+ * rounds of back-to-back calls): what timing one operation adds twice. */
+double bench_clock_cost_ns(void);
 
 /* One issuing context's clock (a task, a ring slot, a thread).  Only the
- * sampled operations (one in --lat-sample) read the clock, and every
+ * sampled operations (one in --lat-sample while operations take under
+ * SAMPLE_ALL_NS, every one above: see bench_complete) read the clock, and every
  * backend reads it the same way: right before issuing and right after the
  * completion reaches the issuing code, a completion time doubling as the
  * next issue time when both operations are sampled.  So the harness costs
  * every backend the same. */
+#define SAMPLE_ALL_NS 4000 /* two 43 ns clock reads are 2 % of an operation this long */
+
 struct op_clock {
 	uint64_t t_issue, last;
 	bool sampled, have_last;
@@ -138,7 +164,7 @@ struct op_clock {
 
 static inline void op_clock_issue(struct bench_worker *w, struct op_clock *c)
 {
-	c->sampled = ++w->sample_ctr >= w->job->lat_sample;
+	c->sampled = ++w->sample_ctr >= w->sample_every;
 	if (c->sampled) {
 		w->sample_ctr = 0;
 		c->t_issue = c->have_last ? c->last : bench_now_ns();
@@ -165,6 +191,16 @@ static inline bool bench_done(const struct bench_worker *w)
  * counts it when it falls in the timed window and records its latency when
  * it was sampled.  Returns true when its latency was recorded. */
 bool bench_complete(struct bench_worker *w, const struct op_clock *c, int64_t res);
+/* For a backend that times no operation (raw-bare): reads the clock once
+ * and moves the phases, as a sampled completion would.  Called once per
+ * batch of completions, so the clock costs nothing per operation. */
+void bench_tick(struct bench_worker *w);
+/* An operation that carries no time (raw-bare). */
+static inline bool bench_count(struct bench_worker *w, int64_t res)
+{
+	static const struct op_clock untimed = { 0 };
+	return bench_complete(w, &untimed, res);
+}
 void bench_fail(struct bench_worker *w, int err, const char *what);
 /* Closes the timed window if the backend stopped before the clock did. */
 void bench_finish(struct bench_worker *w);

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,18 @@ static void *worker_main(void *arg)
 	while (!wt->gate->open)
 		pthread_cond_wait(&wt->gate->cond, &wt->gate->lock);
 	pthread_mutex_unlock(&wt->gate->lock);
+	const struct bench_job *job = wt->w.job;
+	if (job->n_cpus) {
+		/* --cpus: worker i on one CPU; threads it starts inherit that. */
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(job->cpus[wt->w.index % job->n_cpus], &set);
+		int ret = sched_setaffinity(0, sizeof(set), &set);
+		if (ret < 0) {
+			bench_fail(&wt->w, -errno, "sched_setaffinity");
+			return NULL;
+		}
+	}
 	wt->backend->run_worker(&wt->w);
 	return NULL;
 }
@@ -124,6 +137,32 @@ static int run_in_process(const struct bench_backend *b, struct bench_job *job, 
 		return -ret;
 	}
 
+	r->has_hist = true;
+	/* --interval-log: threads summed interval by interval, as far as every
+	 * thread got (p99: the worst thread's, as histograms are not kept). */
+	size_t n_ivl = SIZE_MAX;
+	for (unsigned i = 0; i < job->threads; i++) {
+		if (wts[i].w.n_ivl < n_ivl)
+			n_ivl = wts[i].w.n_ivl;
+		r->has_hist &= !wts[i].w.untimed;
+	}
+	if (job->interval_ms && n_ivl && n_ivl != SIZE_MAX && (r->ivl = calloc(n_ivl, sizeof(*r->ivl)))) {
+		r->n_ivl = n_ivl;
+		for (unsigned i = 0; i < job->threads; i++)
+			for (size_t k = 0; k < n_ivl; k++) {
+				const struct bench_interval *v = &wts[i].w.ivl[k];
+				r->ivl[k].ops_s += v->ops_s;
+				if (v->t_s > r->ivl[k].t_s)
+					r->ivl[k].t_s = v->t_s;
+				if (v->p99_ns > r->ivl[k].p99_ns)
+					r->ivl[k].p99_ns = v->p99_ns;
+			}
+	}
+	for (unsigned i = 0; i < job->threads; i++) {
+		free(wts[i].w.ivl);
+		free(wts[i].w.ivl_hist);
+	}
+
 	struct hist lat, kern, sched;
 	hist_init(&lat);
 	hist_init(&kern);
@@ -154,7 +193,7 @@ static int run_in_process(const struct bench_backend *b, struct bench_job *job, 
 			r->seconds = secs;
 	}
 	free(wts);
-	r->has_cpu = r->has_hist = true;
+	r->has_cpu = true;
 	if (ret == 0 && (r->ops == 0 || r->seconds <= 0)) {
 		ret = -ENODATA;
 		snprintf(r->note, sizeof(r->note), "no operation completed inside the timed window");
@@ -300,11 +339,13 @@ static void run_one(struct sweep *s, unsigned bi, struct bench_job job)
 		free(r.lat);
 		free(r.lat_kernel);
 		free(r.lat_sched);
+		free(r.ivl);
 		s->status = 1;
 	} else if (report_add_result(&s->run, &r) < 0) {
 		free(r.lat);
 		free(r.lat_kernel);
 		free(r.lat_sched);
+		free(r.ivl);
 		s->status = 1;
 	}
 }
@@ -317,6 +358,9 @@ static void sweep_all(struct sweep *s)
 	job.duration = o->duration;
 	job.warmup = o->warmup;
 	job.lat_sample = o->lat_sample;
+	job.interval_ms = o->interval_ms;
+	job.cpus = o->n_cpus ? o->cpus : NULL;
+	job.n_cpus = o->n_cpus;
 	job.split = !o->no_split;
 	job.ops_limit = o->ops ? (o->ops + o->threads - 1) / o->threads : 0;
 	job.path = datafile.path;
@@ -367,6 +411,22 @@ int main(int argc, char **argv)
 	time_t now = time(NULL);
 	strftime(s.run.started, sizeof(s.run.started), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 
+	/* Context: what else ran, and what the clock costs, before anything
+	 * else; --cpus confines the whole harness (workers narrow it further). */
+	if (o.n_cpus) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		for (unsigned i = 0; i < o.n_cpus; i++)
+			CPU_SET(o.cpus[i], &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+			fprintf(stderr, "urt-bench: --cpus: sched_setaffinity: %s\n", strerror(errno));
+			return 2;
+		}
+	}
+	if (getloadavg(s.run.ctx.load_before, 3) != 3)
+		s.run.ctx.load_before[0] = -1;
+	s.run.ctx.clock_cost_ns = bench_clock_cost_ns();
+
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
@@ -402,6 +462,8 @@ int main(int argc, char **argv)
 
 	s.t_begin = bench_now_ns();
 	sweep_all(&s);
+	if (getloadavg(s.run.ctx.load_after, 3) != 3)
+		s.run.ctx.load_after[0] = -1;
 
 	sigset_t stop, old;
 	sigemptyset(&stop);

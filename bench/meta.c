@@ -59,6 +59,65 @@ static void cpu_model(char *out, size_t len)
 	fclose(f);
 }
 
+/* The first line of a small system file, or false. */
+static bool read_line(const char *path, char *out, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	bool ok = fgets(out, (int)len, f) != NULL;
+	fclose(f);
+	if (ok)
+		out[strcspn(out, "\n")] = '\0';
+	return ok && *out;
+}
+
+static void put_string_or_null(FILE *f, const char *s)
+{
+	if (s)
+		json_put_string(f, s);
+	else
+		fputs("null", f);
+}
+
+/* A VM shows the "hypervisor" CPU flag; DMI names the hypervisor's vendor. */
+static int hypervisor_flag(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return -1;
+	char line[4096];
+	int found = 0;
+	while (!found && fgets(line, sizeof(line), f))
+		if (strncmp(line, "flags", 5) == 0 && strstr(line, " hypervisor"))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+void meta_write_host_context(FILE *f)
+{
+	char buf[256], hint[256];
+	int vm = hypervisor_flag();
+	fputs(", \"vm\": ", f);
+	fputs(vm < 0 ? "null" : vm ? "true" : "false", f);
+	bool have_hint = read_line("/sys/class/dmi/id/sys_vendor", hint, sizeof(hint));
+	if (read_line("/sys/class/dmi/id/product_name", buf, sizeof(buf)))
+		snprintf(hint + (have_hint ? strlen(hint) : 0), sizeof(hint) - (have_hint ? strlen(hint) : 0), "%s%s",
+			 have_hint ? " / " : "", buf), have_hint = true;
+	fputs(", \"vm_hint\": ", f);
+	put_string_or_null(f, have_hint ? hint : NULL);
+	fputs(", \"governor\": ", f);
+	put_string_or_null(f, read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf, sizeof(buf))
+				      ? buf
+				      : NULL);
+	fputs(", \"clocksource\": ", f);
+	put_string_or_null(f, read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource", buf,
+					sizeof(buf))
+				      ? buf
+				      : NULL);
+}
+
 /* The source revision at run time (a build does not go stale on commit);
  * false outside a git checkout. */
 static bool git_revision(char *out, size_t len)

@@ -11,5 +11,8 @@
 void json_put_string(FILE *f, const char *s);
 /* Writes `  "meta": {...}` (no trailing comma). */
 void meta_write_json(FILE *f, const char *started, int argc, char **argv);
+/* Writes `, "vm": ..., "vm_hint": ..., "governor": ..., "clocksource": ...`
+ * (null where the system does not say). */
+void meta_write_host_context(FILE *f);
 
 #endif

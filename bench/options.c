@@ -25,9 +25,10 @@ static const char usage[] =
 	"                 [--threads N] [--seed N] [--json PATH] [--csv PATH] [--force] [--quiet]\n"
 	"                 [--fixedbufs] [--registerfiles] [--sqpoll] [--defer-taskrun]\n"
 	"                 [--coop-taskrun] [--verify] [--lat-sample N] [--no-split]\n"
+	"                 [--interval-log MS] [--cpus LIST]\n"
 	"LISTs are comma-separated; sizes take k/m/g suffixes.\n"
 	"workloads: nop randread seqread randwrite seqwrite pipe\n"
-	"backends:  urt urt-futures raw psync threadpool fio\n"
+	"backends:  urt urt-futures raw raw-bare psync threadpool fio\n"
 	"See bench/README.md for what each option means for each backend.\n";
 
 static int bad(const char *fmt, ...)
@@ -42,7 +43,8 @@ static int bad(const char *fmt, ...)
 }
 
 static const struct bench_backend *const all_backends[] = {
-	&backend_urt, &backend_urt_futures, &backend_raw, &backend_psync, &backend_threadpool, &backend_fio,
+	&backend_urt, &backend_urt_futures, &backend_raw, &backend_raw_bare, &backend_psync, &backend_threadpool,
+	&backend_fio,
 };
 
 /* Splits a comma-separated list in place; calls item() on each element. */
@@ -98,7 +100,7 @@ static int add_backend(struct bench_options *o, const char *opt, const char *s)
 			return 0;
 		}
 	}
-	return bad("unknown backend '%s' (urt, urt-futures, raw, psync, threadpool, fio)", s);
+	return bad("unknown backend '%s' (urt, urt-futures, raw, raw-bare, psync, threadpool, fio)", s);
 }
 
 /* qd, batch and complete-batch share one parser; the bounds differ. */
@@ -118,6 +120,22 @@ static int add_count(struct bench_options *o, const char *opt, const char *s)
 	if (*n == LIST_MAX)
 		return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
 	list[(*n)++] = (unsigned)v;
+	return 0;
+}
+
+/* --cpus: CPU numbers this machine has, each once. */
+static int add_cpu(struct bench_options *o, const char *opt, const char *s)
+{
+	unsigned long long v;
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	if (parse_uint(s, 0, ncpu > 0 && ncpu <= 1024 ? (unsigned long long)ncpu - 1 : 1023, &v) < 0)
+		return bad("--%s: '%s' is not a CPU of this machine (0..%ld)", opt, s, ncpu - 1);
+	for (unsigned i = 0; i < o->n_cpus; i++)
+		if (o->cpus[i] == (int)v)
+			return bad("--%s: CPU %llu listed twice", opt, v);
+	if (o->n_cpus == LIST_MAX)
+		return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
+	o->cpus[o->n_cpus++] = (int)v;
 	return 0;
 }
 
@@ -226,7 +244,7 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 {
 	enum { K_WORKLOAD = 256, K_BACKEND, K_QD, K_BATCH, K_CBATCH, K_BS, K_DURATION, K_OPS, K_WARMUP,
 	       K_REPEAT, K_FILE, K_SIZE, K_DIRECT, K_THREADS, K_SEED, K_JSON, K_CSV, K_FORCE, K_QUIET, K_FIXEDBUFS,
-	       K_REGFILES, K_SQPOLL, K_DEFER, K_COOP, K_VERIFY, K_LATSAMPLE, K_NOSPLIT, K_HELP };
+	       K_REGFILES, K_SQPOLL, K_DEFER, K_COOP, K_VERIFY, K_LATSAMPLE, K_NOSPLIT, K_INTERVAL, K_CPUS, K_HELP };
 	static const struct option longopts[] = {
 		{ "workload", required_argument, 0, K_WORKLOAD }, { "backend", required_argument, 0, K_BACKEND },
 		{ "qd", required_argument, 0, K_QD },		  { "batch", required_argument, 0, K_BATCH },
@@ -242,6 +260,7 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		{ "sqpoll", no_argument, 0, K_SQPOLL },		  { "defer-taskrun", no_argument, 0, K_DEFER },
 		{ "coop-taskrun", no_argument, 0, K_COOP },	  { "verify", no_argument, 0, K_VERIFY },
 		{ "lat-sample", required_argument, 0, K_LATSAMPLE }, { "no-split", no_argument, 0, K_NOSPLIT },
+		{ "interval-log", required_argument, 0, K_INTERVAL }, { "cpus", required_argument, 0, K_CPUS },
 		{ "help", no_argument, 0, K_HELP },
 		{ 0, 0, 0, 0 },
 	};
@@ -252,7 +271,7 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 	o->warmup = 0.2;
 	o->repeat = 1;
 	o->threads = 1;
-	o->lat_sample = 1;
+	o->lat_sample = 32; /* ~3 ns of clock per operation on a 43 ns clock: see bench/README.md */
 	o->size = 64u << 20;
 	o->seed = 1;
 	bool duration_given = false;
@@ -313,6 +332,12 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 				ret = bad("--lat-sample: '%s' is not an integer in 1..1000000", optarg);
 			o->lat_sample = (unsigned)v;
 			break;
+		case K_INTERVAL:
+			if (parse_uint(optarg, 10, 60000, &v) < 0)
+				ret = bad("--interval-log: '%s' is not a number of milliseconds in 10..60000", optarg);
+			o->interval_ms = (unsigned)v;
+			break;
+		case K_CPUS: ret = each_item(name, optarg, add_cpu, o); break;
 		case K_JSON: o->json = optarg; break;
 		case K_CSV: o->csv = optarg; break;
 		case K_FORCE: o->force = true; break;

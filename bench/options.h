@@ -23,6 +23,9 @@ struct bench_options {
 	uint64_t ops;
 	unsigned repeat, threads;
 	unsigned lat_sample;  /* time one operation in this many */
+	unsigned interval_ms; /* --interval-log MS; 0 = off */
+	int cpus[LIST_MAX];   /* --cpus */
+	unsigned n_cpus;
 	bool no_split;        /* skip the runtime backends' latency split (it costs a stats read per op) */
 	const char *file;
 	bool file_exists;     /* --file named a file that was already there: read only */

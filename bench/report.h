@@ -17,8 +17,15 @@ struct bench_skip {
 	char reason[200];
 };
 
+/* What surrounded the run (the JSON's "context"): measured by main. */
+struct bench_context {
+	double load_before[3], load_after[3]; /* [0] < 0: unknown */
+	double clock_cost_ns;
+};
+
 struct bench_run {
 	const struct bench_options *opts;
+	struct bench_context ctx;
 	char started[32];           /* ISO 8601, UTC */
 	struct bench_result *results;
 	size_t n_results, cap_results;

@@ -13,7 +13,7 @@ import json
 import math
 import sys
 
-BACKENDS = {"urt", "urt-futures", "raw", "psync", "threadpool", "fio"}
+BACKENDS = {"urt", "urt-futures", "raw", "raw-bare", "psync", "threadpool", "fio"}
 WORKLOADS = {"nop", "randread", "seqread", "randwrite", "seqwrite", "pipe"}
 META_KEYS = {"started": str, "host": str, "kernel": str, "cpu": str, "cores": int,
              "liburing": str, "git": (str, type(None)), "build": str, "argv": list}
@@ -71,6 +71,56 @@ def check_hist(errors, where, hist, ops):
         errors.append(f"{where}: {total} samples but only {ops} operations")
 
 
+def check_intervals(errors, where, ivl):
+    """--interval-log: parallel lists t_s (increasing), ops_s and p99_ns (or null)."""
+    if ivl is None:
+        return
+    if not isinstance(ivl, dict) or not is_int(ivl.get("ms")) or ivl["ms"] <= 0:
+        errors.append(f"{where}: not an object with a positive integer 'ms'")
+        return
+    lists = [ivl.get(k) for k in ("t_s", "ops_s", "p99_ns")]
+    if not all(isinstance(x, list) for x in lists) or len({len(x) for x in lists}) != 1:
+        errors.append(f"{where}: t_s, ops_s and p99_ns must be lists of one length")
+        return
+    t, ops, p99 = lists
+    if not all(is_num(x) and x >= 0 for x in t + ops):
+        errors.append(f"{where}: t_s and ops_s must hold non-negative numbers")
+    elif any(b <= a for a, b in zip(t, t[1:])):
+        errors.append(f"{where}.t_s: not increasing")
+    if not all(x is None or (is_num(x) and x >= 0) for x in p99):
+        errors.append(f"{where}.p99_ns: must hold non-negative numbers or null")
+
+
+def check_context(errors, doc):
+    """The optional "context" and "timing" objects (typed when present)."""
+    ctx = doc.get("context")
+    if ctx is not None:
+        if not isinstance(ctx, dict):
+            errors.append("context: not an object")
+        else:
+            for k in ("load_before", "load_after"):
+                v = ctx.get(k)
+                if v is not None and not (isinstance(v, list) and len(v) == 3 and all(is_num(x) for x in v)):
+                    errors.append(f"context.{k}: not null or three numbers")
+            cpus = ctx.get("cpus")
+            if cpus is not None and not (isinstance(cpus, list) and all(is_int(c) and c >= 0 for c in cpus)):
+                errors.append("context.cpus: not null or a list of CPU numbers")
+            if ctx.get("vm") not in (None, True, False):
+                errors.append("context.vm: not null or a boolean")
+    timing = doc.get("timing")
+    if timing is not None:
+        if not isinstance(timing, dict):
+            errors.append("timing: not an object")
+        else:
+            if not isinstance(timing.get("clock"), str):
+                errors.append("timing.clock: not a string")
+            cost = timing.get("clock_cost_ns")
+            if not is_num(cost) or cost < 0:
+                errors.append("timing.clock_cost_ns: not a non-negative number")
+            if not is_int(timing.get("lat_sample")) or timing["lat_sample"] < 1:
+                errors.append("timing.lat_sample: not a positive integer")
+
+
 def check_result(errors, i, r):
     where = f"results[{i}]"
     if not isinstance(r, dict):
@@ -104,7 +154,9 @@ def check_result(errors, i, r):
         want_mib = r["bytes"] / r["seconds"] / 1048576
         if abs(r["mib_s"] - want_mib) > 0.01 * want_mib + 0.01:
             errors.append(f"{where}.mib_s: {r['mib_s']} but bytes/seconds = {want_mib:.3f} MiB/s")
-    check_lat(errors, f"{where}.lat_ns", r["lat_ns"], nullable=False)
+    # lat_sample 0: a backend that times no operation (raw-bare) has no latency.
+    check_lat(errors, f"{where}.lat_ns", r["lat_ns"], nullable=r.get("lat_sample") == 0)
+    check_intervals(errors, f"{where}.intervals", r.get("intervals"))
     check_hist(errors, f"{where}.hist_ns", r["hist_ns"], r["ops"] if is_int(r["ops"]) else 0)
     cpu = r["cpu"]
     if not isinstance(cpu, dict) or set(cpu) < {"user_s", "sys_s"}:
@@ -152,6 +204,7 @@ def validate(doc):
                 errors.append(f"meta.{k}: wrong type {type(meta[k]).__name__}")
         if isinstance(meta.get("argv"), list) and not all(isinstance(a, str) for a in meta["argv"]):
             errors.append("meta.argv: not a list of strings")
+    check_context(errors, doc)
     results = doc.get("results")
     if not isinstance(results, list):
         errors.append("results: missing or not a list")

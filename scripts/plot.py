@@ -36,9 +36,9 @@ def main():
     out = outdir.prepare(args.out, force=args.force)
     points, dropped = model.fold(doc["results"])
 
-    from urtplot import figures
+    from urtplot import figures, knee
     from urtplot.figset import FigureSet
-    figs = figures.draw_all(points, FigureSet(out), cdf_qds)
+    figs = figures.draw_all(points, FigureSet(out), cdf_qds, knee.find_knees(points))
     for fig in figs.figures:
         print(fig.path)
     if dropped:

@@ -131,7 +131,8 @@ def main():
     from urtplot import figures, figures_extra, render
     from urtplot.figset import FigureSet
     figs = FigureSet(out / "figures")
-    figures.draw_all(points, figs, cdf_qds)
+    knees = knee.find_knees(points, knee_fraction)
+    figures.draw_all(points, figs, cdf_qds, knees)
     if faults:
         figures_extra.fault_matrix(faults[1], figs)
     for path, doc in hyperfines:
@@ -141,17 +142,26 @@ def main():
         base_points, _ = model.fold(base["results"])
         comparison = baseline.compare(points, base_points, threshold)
 
+    from urtplot import sections_measure as opening
+    hyperfine_docs = [(h, doc) for h, doc in hyperfines]
     body = ([_stages_section(stages, args.run_verdict)] if stages else []) + [
-            sections.environment(bench, args.results, faults),
-            sections.configuration(bench, points, dropped),
+            opening.verdict_section(points),
+            opening.baselines_section(points),
+            opening.observations(points, comparison, hyperfine_docs),
+            opening.context_section(bench),
             sections.headline(points),
             *sections.figures(figs, points),
-            sections.knee_section(knee.find_knees(points, knee_fraction)),
+            sections.knee_section(knees),
             sections.faults_section(faults, figs),
             sections.hyperfine_section(hyperfines, figs),
-            sections.baseline_section(comparison, args.baseline)]
+            sections.baseline_section(comparison, args.baseline),
+            sections.environment(bench, args.results, faults),
+            sections.configuration(bench, points, dropped)]
     if history:
         body.append(history_section.section(history, figs))
+    warning = opening.banner(points)
+    if warning:
+        body.insert(0, warning)  # a Section: the first thing a reader sees
     meta = bench.get("meta") or {}
     subtitle = " · ".join(str(meta[k]) for k in ("host", "kernel", "git", "started") if meta.get(k))
     html_path, md_path = out / "report.html", out / "report.md"

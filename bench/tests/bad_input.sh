@@ -38,6 +38,10 @@ expect_2 "unknown workload" --workload randomread
 expect_2 "unknown backend" --backend spdk
 expect_2 "empty list element" --bs 4k,,8k
 expect_2 "bs junk" --bs 4q
+expect_2 "cpus: not a CPU of this machine" --cpus 4096
+expect_2 "cpus: listed twice" --cpus 0,0
+expect_2 "interval-log below 10 ms" --interval-log 5
+expect_2 "interval-log junk" --interval-log 1s
 expect_2 "bs not aligned for --direct" --direct --bs 1000
 expect_2 "size smaller than bs" --size 2k --bs 4k
 expect_2 "duration 0" --duration 0

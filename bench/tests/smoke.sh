@@ -34,6 +34,28 @@ for row, r in zip(body, results):
 print(f"csv: {len(body)} rows match the JSON")
 PY
 
+# raw-bare times nothing (lat_ns null, lat_sample 0) but counts; --interval-log
+# gives increasing interval times; --cpus and the context land in the JSON.
+"$bench" --workload nop --backend raw,raw-bare --qd 8 --batch 8 --duration 0.1 --warmup 0.02 \
+	--interval-log 20 --cpus 0 --quiet --json "$dir/b.json" || { echo "smoke: raw-bare run exited $?"; exit 1; }
+"$py" "$validator" "$dir/b.json" --expect raw-bare:nop || exit 1
+"$py" - "$dir/b.json" <<'PY' || exit 1
+import json, sys
+doc = json.load(open(sys.argv[1]))
+by = {r["backend"]: r for r in doc["results"]}
+bare, raw = by["raw-bare"], by["raw"]
+assert bare["lat_ns"] is None and bare["lat_sample"] == 0 and bare["ops"] > 0, bare
+assert raw["lat_ns"] is not None and raw["lat_sample"] == 32, raw["lat_sample"]
+for r in (bare, raw):
+    ivl = r["intervals"]
+    assert ivl and ivl["ms"] == 20 and len(ivl["t_s"]) >= 2, ivl
+    assert all(x > 0 for x in ivl["ops_s"]), ivl
+assert all(x is None for x in bare["intervals"]["p99_ns"]), bare["intervals"]
+assert doc["context"]["cpus"] == [0], doc["context"]
+assert doc["timing"]["clock_cost_ns"] > 0 and doc["timing"]["lat_sample"] == 32, doc["timing"]
+print(f"raw-bare: {bare['iops']:.0f} ops/s untimed, raw {raw['iops']:.0f}; {len(raw['intervals']['t_s'])} intervals")
+PY
+
 # Runtime backends report the ring counters and the latency split; psync has none.
 "$bench" --workload randread --backend urt,psync --qd 2 --duration 0.05 --warmup 0 --size 1m \
 	--repeat 2 --threads 2 --quiet --json "$dir/s.json" || exit 1

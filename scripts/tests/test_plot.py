@@ -39,7 +39,7 @@ def sweep_figures(tmp_path_factory):
 def test_every_figure_kind_is_drawn_for_a_full_sweep(sweep_figures):
     out, proc = sweep_figures
     names = {p.name for p in out.glob("*.png")}
-    expected = {f"{kind}_{w}.png" for kind in ("throughput", "latency", "heatmap", "cdf", "ratio")
+    expected = {f"{kind}_{w}.png" for kind in ("latthr", "efficiency", "throughput", "latency", "cdf", "ratio")
                 for w in ("nop", "randread", "seqread")}
     expected |= {"bandwidth_seqread.png", "split_nop.png", "split_randread.png"}
     assert expected <= names, f"missing: {sorted(expected - names)}"

@@ -34,6 +34,6 @@ def test_report_on_a_real_sweep(tmp_path):
     md = (out / "report.md").read_text(encoding="utf-8")
     for backend in ("urt", "raw", "psync"):
         assert f"| randread | 4k | {backend} |" in md, backend
-    for figure in ("throughput_nop.png", "throughput_randread.png", "heatmap_randread.png",
+    for figure in ("throughput_nop.png", "throughput_randread.png", "latthr_randread.png", "efficiency_randread.png",
                    "ratio_randread.png"):
         assert (out / "figures" / figure).is_file(), figure

@@ -41,9 +41,10 @@ class Context:
 
     def legend_handles(self, points, show_batch=True):
         flat = {p.backend for p in points if p.qd is None}
-        handles = [Line2D([], [], color=style.backend_colour(b), linewidth=3,
-                          linestyle=":" if b in flat else "-",
-                          label=f"{b} (no qd)" if b in flat else b)
+        handles = [Line2D([], [], color=style.backend_colour(b), linewidth=3, marker="D", markersize=8,
+                          markeredgecolor="black", linestyle="none", label=f"{b} (one at a time, at qd 1)")
+                   if b in flat else
+                   Line2D([], [], color=style.backend_colour(b), linewidth=3, label=b)
                    for b in model.backends(points)]
         present = [b for b in self.batches if any(p.batch == b for p in points)]
         if show_batch and len(present) > 1:
@@ -131,8 +132,11 @@ def draw_lines(ctx, ax, points, value, band=None):
                 ax.errorbar(xs, ys, yerr=[[y - a for y, a in zip(ys, lo)], [b - y for y, b in zip(ys, hi)]],
                             fmt="none", ecolor=colour, elinewidth=1.2, capsize=3, alpha=0.6)
         for p in without_qd:
-            # psync has no queue depth: its one value spans the axis, dotted.
-            ax.axhline(value(p), color=colour, linestyle=":", linewidth=2)
+            # psync has no queue depth: one operation at a time, so one
+            # marker at the smallest depth, never a line across deeper ones.
+            x = min((q.qd for q in points if q.qd is not None), default=1)
+            ax.plot([x], [value(p)], color=colour, marker="D", markersize=9, linestyle="none",
+                    markeredgecolor="black")
             drawn.append(value(p))
     return drawn
 

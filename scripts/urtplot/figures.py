@@ -29,9 +29,9 @@ def throughput_vs_qd(ctx, figs):
         fig, axes = plt.subplots(1, len(sizes), **kit.sized(len(sizes)))
         for ax, bs in zip(axes[0], sizes):
             panel = model.select(pts, bs=bs)
-            drawn = kit.draw_lines(ctx, ax, panel, lambda p: p.iops, band=lambda p: (p.iops_min, p.iops_max))
+            kit.draw_lines(ctx, ax, panel, lambda p: p.iops, band=lambda p: (p.iops_min, p.iops_max))
             kit.qd_axis(ax, qds)
-            kit.log_if_wide(ax, drawn)
+            ax.set_ylim(bottom=0)  # from zero: a ratio must look like one
             kit.si_axis(ax)
             ax.set_ylabel("throughput (ops/s)")
             ax.set_title(kit.bs_title(bs, workload))
@@ -45,7 +45,8 @@ def throughput_vs_qd(ctx, figs):
         figs.save(fig, f"throughput_{slug(workload)}.png", title,
                   "Operations per second (left axis) and MiB/s (right axis, same line) against "
                   "queue depth; one colour per backend, line style per submit batch. Whiskers: "
-                  "min–max over repeats; dotted flat lines: backends without a queue depth.", group)
+                  "min–max over samples; a black-edged diamond at the smallest depth: a backend without a "
+                  "queue depth (psync, one operation at a time). Throughput axis from zero.", group)
 
 
 def latency_vs_qd(ctx, figs):
@@ -196,11 +197,15 @@ def latency_cdf(ctx, figs):
         for col, qd in enumerate(chosen):
             top, tail = axes[0][col], axes[1][col]
             for backend in model.backends(pts):
-                mine = [p for p in pts if p.backend == backend and (p.qd == qd or p.qd is None)]
+                # A backend without a queue depth (psync) is one operation at
+                # a time: it belongs with the smallest queue depth only.
+                mine = [p for p in pts if p.backend == backend
+                        and (p.qd == qd or (p.qd is None and (not qds or qd == qds[0])))]
                 if not mine:
                     continue
-                # The smallest batch: one curve per backend keeps the plot readable.
-                p = min(mine, key=lambda x: (x.batch is not None, x.batch or 0))
+                # The backend's peak at this depth (its fastest batch): the
+                # tail that matters is the one at the configuration one would run.
+                p = max(mine, key=lambda x: x.iops)
                 xs, ys, total = _cdf(p.hist)
                 colour = style.backend_colour(backend)
                 label = style.series_label(backend, p.batch, model.variant_of(p, ctx.dims))
@@ -227,7 +232,8 @@ def latency_cdf(ctx, figs):
         figs.save(fig, f"cdf_{slug(workload)}.png", title,
                   "Top: cumulative distribution of per-operation latency (log x). Bottom: the tail, "
                   "fraction of operations slower than x (log-log), where p99 and p99.9 can be read "
-                  "off the dashed lines. Smallest batch per backend.", group)
+                  "off the dashed lines. Each backend at its fastest batch for that queue depth (its peak "
+                  "configuration there); psync, which has no queue depth, only beside the smallest.", group)
 
 
 def bandwidth_vs_bs(ctx, figs):
@@ -245,7 +251,8 @@ def bandwidth_vs_bs(ctx, figs):
         picked = _spread(qds, MAX_PANELS) or [None]
         fig, axes = plt.subplots(1, len(picked), **kit.sized(len(picked), width=4.4), sharey=True)
         for ax, qd in zip(axes[0], picked):
-            panel = [p for p in pts if p.qd == qd or p.qd is None]
+            # psync (no queue depth: one at a time) only beside the smallest depth.
+            panel = [p for p in pts if p.qd == qd or (p.qd is None and qd == picked[0])]
             drawn = []
             for (backend, batch, variant), line in model.series(panel, ctx.dims).items():
                 line = sorted((p for p in line if p.bs), key=lambda p: p.bs)
@@ -274,7 +281,7 @@ def _spread(values, most):
 def latency_split(ctx, figs):
     group = "split"
     for workload in model.workloads(ctx.points):
-        title = f"{workload}: where the latency goes (kernel vs scheduling)"
+        title = f"{workload}: where the latency goes (kernel vs run-queue wait + resume)"
         # A backend with only the kernel part (raw: it has no scheduler) still
         # draws it: it is the reference the runtime's kernel part should match.
         pts = [p for p in model.select(ctx.points, workload=workload) if p.lat_kernel]
@@ -323,8 +330,9 @@ def latency_split(ctx, figs):
         for ax in (mean_ax, p99_ax):
             ax.set_xticks(range(len(qds)), [str(q) for q in qds])
             ax.set_xlabel("queue depth")
-            ax.set_ylabel("latency (µs)")
-        mean_ax.set_title(f"mean, stacked (means add up), {kit.bs_title(bs, workload)}")
+            ax.set_ylabel("latency (µs, log scale)")
+            ax.set_yscale("log")
+        mean_ax.set_title(f"mean of each part, stacked, {kit.bs_title(bs, workload)}")
         p99_ax.set_title("p99 of each part, side by side (percentiles do not add)")
         no_sched = {p.backend for p in pts if not p.lat_sched}
         handles = [Patch(color=style.backend_colour(k[0]),
@@ -332,11 +340,13 @@ def latency_split(ctx, figs):
                          + (" (kernel part only)" if k[0] in no_sched else "")) for k in keys]
         handles += [Patch(facecolor="white", edgecolor="black", label="submit → complete (kernel)"),
                     Patch(facecolor="white", edgecolor="black", hatch="//",
-                          label="complete → resume (scheduling)")]
+                          label="complete → resume (run-queue wait + resume)")]
         kit.finish(fig, title, handles)
         figs.save(fig, f"split_{slug(workload)}.png", title,
-                  "Latency split into submit→complete (time in the kernel, solid) and "
-                  "complete→resume (the runtime's scheduling delay, hatched). Smallest batch per backend.",
+                  "Latency split into submit→complete (kernel and reap, solid) and complete→resume "
+                  "(run-queue wait + resume: the task waits behind the others woken by the same reap, "
+                  "hatched). Log scale: the two parts differ by an order of magnitude. Smallest batch "
+                  "per backend.",
                   group)
 
 
@@ -382,26 +392,34 @@ def ratio_to_raw(ctx, figs):
             ax.set_ylim(0, top * 1.1)
         kit.finish(fig, title, ctx.legend_handles(others))
         figs.save(fig, f"ratio_{slug(workload)}.png", title,
-                  "Each backend's throughput divided by the bare liburing loop's at the same queue "
-                  "depth and batch: 1.0 is the limit, the gap is the runtime's overhead.", group)
+                  "Each backend's throughput divided by raw's (the bare liburing loop, timed like the "
+                  "runtime) at the same queue depth and batch: below 1.0 is the runtime's overhead; "
+                  "raw-bare (nothing timed) above 1.0 is what the harness's own timing costs. Medians "
+                  "only: the verdict tables give each ratio's 95 % interval.", group)
 
 
 _GROUP_OF = {"throughput_vs_qd": "throughput", "latency_vs_qd": "latency", "heatmap_qd_batch": "heatmap",
              "latency_cdf": "cdf", "bandwidth_vs_bs": "bandwidth", "latency_split": "split",
              "ratio_to_raw": "ratio"}
-ALL = (throughput_vs_qd, latency_vs_qd, heatmap_qd_batch, latency_cdf, bandwidth_vs_bs, latency_split,
-       ratio_to_raw)
+# The qd x batch heatmap gave way to the latency-throughput figure (and the
+# knee table) as the main view; heatmap_qd_batch stays for direct use.
+ALL = (throughput_vs_qd, latency_vs_qd, latency_cdf, bandwidth_vs_bs, latency_split, ratio_to_raw)
 
 
-def draw_all(points, figs, cdf_qds=None):
+def draw_all(points, figs, cdf_qds=None, knees=()):
+    from . import figures_measure
     ctx = Context(points, cdf_qds)
-    for draw in ALL:
+    _GROUP_OF.update(latency_throughput="main", efficiency="efficiency", interval_log="stability")
+    draws = [lambda c, f: figures_measure.latency_throughput(c, f, knees), figures_measure.efficiency,
+             figures_measure.interval_log, *ALL]
+    names = ["latency_throughput", "efficiency", "interval_log"] + [d.__name__ for d in ALL]
+    for name, draw in zip(names, draws):
         try:
             draw(ctx, figs)
         except Exception as err:  # noqa: BLE001 - one broken figure must not cost the report
             # A bug here, not bad input: say so in the report instead of a traceback.
             plt.close("all")
-            figs.skip(draw.__name__.replace("_", " "),
+            figs.skip(name.replace("_", " "),
                       f"failed to draw ({type(err).__name__}: {err}); this is a bug in scripts/urtplot",
-                      _GROUP_OF.get(draw.__name__, "throughput"))
+                      _GROUP_OF.get(name, "throughput"))
     return figs

@@ -15,6 +15,23 @@ def _injected(cell):
     return sum(v for v in counts.values() if v)
 
 
+NOT_EXERCISED = "not exercised"
+NOT_EXERCISED_COLOUR = "#bdbdbd"
+
+
+def cell_outcome(cell):
+    """What a cell shows: its status, except that a pass with no fault
+    injected proves nothing about the fault path: "not exercised" (grey),
+    never a green pass.  A failure stays a failure however many faults."""
+    if cell["status"] == "pass" and _injected(cell) == 0:
+        return NOT_EXERCISED
+    return cell["status"]
+
+
+def outcome_colour(outcome):
+    return NOT_EXERCISED_COLOUR if outcome == NOT_EXERCISED else style.STATUS_COLOURS[outcome]
+
+
 def fault_matrix(doc, figs, group="faults"):
     """Fault point × workload grids coloured by outcome, one panel per probability."""
     title = "Fault matrix: outcome per fault point and workload"
@@ -47,10 +64,13 @@ def fault_matrix(doc, figs, group="faults"):
                     ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, color="#eeeeee"))
                     ax.text(j, i, "not run", ha="center", va="center", fontsize=8, color="grey")
                     continue
+                outcome = cell_outcome(cell)
                 ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, alpha=0.85, linewidth=1,
-                                           facecolor=style.STATUS_COLOURS[cell["status"]], edgecolor="white"))
+                                           facecolor=outcome_colour(outcome), edgecolor="white"))
                 label = style.si(_injected(cell))
-                if cell["status"] != "pass":
+                if outcome == NOT_EXERCISED:
+                    label = "not\nexercised"
+                elif cell["status"] != "pass":
                     label = f"{cell['status'].upper()}\n{label}"
                 n = runs[(point, workload, prob)]
                 if n > 1:
@@ -65,14 +85,15 @@ def fault_matrix(doc, figs, group="faults"):
         ax.grid(False)
         for spine in ax.spines.values():
             spine.set_visible(False)
-    handles = [Patch(color=style.STATUS_COLOURS[s], label=s) for s in ("pass", "fail", "hang")]
-    fig.legend(handles=handles, loc="lower center", ncol=3, bbox_to_anchor=(0.5, 0.0))
+    handles = [Patch(color=outcome_colour(s), label=s) for s in ("pass", "fail", "hang", NOT_EXERCISED)]
+    fig.legend(handles=handles, loc="lower center", ncol=4, bbox_to_anchor=(0.5, 0.0))
     fig.suptitle(title, fontweight="bold")
     fig.tight_layout(rect=(0, 0.05, 1, 0.96))
     figs.save(fig, "faults_matrix.png", title,
               "One panel per fault probability; each cell is one fault point run against one workload, "
-              "labelled with the number of faults injected. Green: data verified, nothing lost or doubled; "
-              "red: a check failed; orange: the watchdog saw no progress.", group)
+              "labelled with the number of faults injected. Green: faults injected, data verified, nothing lost "
+              "or doubled; red: a check failed; orange: the watchdog saw no progress; grey: passed with no "
+              "fault injected, so the fault path was not exercised.", group)
 
 
 def _command_label(result, width=48):
@@ -103,14 +124,17 @@ def hyperfine_comparison(doc, name, figs, group="hyperfine"):
                        zorder=3)
         rel = f" ({r['mean'] / fastest:.2f}×)" if fastest else ""
         sd = f" ± {r['stddev'] * 1e3:.2f}" if r.get("stddev") is not None else ""
-        ax.annotate(f"{r['mean'] * 1e3:.2f}{sd} ms{rel}", (0, y), xytext=(6, 0), textcoords="offset points",
-                    va="center", fontsize=10, color="white", fontweight="bold")
+        # Beside the bar's end (past its whisker and dots), in black: inside a
+        # short bar white text ran into the next bar's label.
+        end = max([r["mean"] * 1e3 + (r.get("stddev") or 0) * 1e3] + [t * 1e3 for t in r.get("times") or ()])
+        ax.annotate(f"{r['mean'] * 1e3:.2f}{sd} ms{rel}", (end, y), xytext=(6, 0), textcoords="offset points",
+                    va="center", fontsize=10, color="black")
     ax.set_yticks(ys, [_command_label(r) for r in results])
     ax.invert_yaxis()
     ax.set_xlabel("wall time per run (ms); bar = mean ± σ, dots = individual runs")
     ax.set_title(title, fontweight="bold")
     longest = max(means + [t * 1e3 for r in results for t in (r.get("times") or ())])
-    ax.set_xlim(0, longest * 1.08 if longest > 0 else 1.0)   # all-zero times: still a valid axis
+    ax.set_xlim(0, longest * 1.45 if longest > 0 else 1.0)   # room for the labels; all-zero: still valid
     fig.tight_layout()
     figs.save(fig, f"hyperfine_{slug(name)}.png", title,
               "Whole-command wall time measured by hyperfine; the runtime's command in red.", group)

@@ -9,6 +9,7 @@ import json
 import math
 from pathlib import Path
 
+from . import intervals
 from .errors import InputError
 
 BENCH_SCHEMA = "urt-bench/1"
@@ -141,6 +142,7 @@ def load_bench(path):
         _check_latency(check, result, "lat_kernel_ns", where, required=False)
         _check_latency(check, result, "lat_sched_ns", where, required=False)
         _check_hist(check, result, where)
+        intervals.parse(result.get("intervals"), f"{path}: {where}.intervals")
         na = result.get("not_applicable")
         if na is not None and not (isinstance(na, list) and all(isinstance(x, str) for x in na)):
             check.fail(f"{where}.not_applicable", "expected a list of option names")

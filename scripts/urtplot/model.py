@@ -4,8 +4,14 @@ A configuration is the fields in CONFIG_FIELDS (backend, workload, qd, batch,
 bs, threads, cache, options...).  It is a list, not "everything that is not a
 measurement", because the harness adds per-run counters (short_ops, sqes,
 notes) that would otherwise split repeats of one configuration apart.  --repeat N gives N results per configuration; a point keeps their
-median (robust against one noisy sample on a shared machine) plus min and max,
-and sums their histograms.
+median (robust against one noisy sample on a shared machine), min and max and
+every sample (for the intervals in verdict.py), and sums their histograms.
+
+One percentile definition everywhere: a point's percentiles come from its
+histograms merged over all samples (and, in the harness, over all threads):
+the upper bound of the bucket holding that rank, clamped to the exact max.
+Where a backend has no buckets (fio), the median of its samples' own
+percentiles stands in, and the point says so (lat_from_hist False).
 
 Options a backend records as "not_applicable" (e.g. batch for psync) are
 dropped from its key, so psync is one line rather than one line per batch it
@@ -44,6 +50,12 @@ class Point:
     sqes_per_enter: float | None = None
     cpu_user_s: float | None = None
     cpu_sys_s: float | None = None
+    iops_samples: list = field(default_factory=list)  # one per sample, in repeat order
+    repeats: list = field(default_factory=list)       # the sample's "repeat" index, same order
+    ops_per_cpu_s: float | None = None                # median over samples of ops / (user + sys)
+    syscalls_per_op: float | None = None              # median over samples of enter_calls / ops
+    intervals: list = field(default_factory=list)     # per sample: {"t_s", "ops_s", "p99_ns"} or None
+    lat_from_hist: bool = True
 
     def __getattr__(self, name):
         # backend, workload, qd, batch, bs ... read straight from the config.
@@ -92,6 +104,55 @@ def _merge_hists(hists):
     return merged if any(c for _, c in merged) else None
 
 
+def hist_percentile(hist, q, exact_max=None):
+    """The harness's definition (histogram.c): the upper bound of the bucket
+    holding the ceil(q * count)-th sample, clamped to the exact maximum."""
+    total = sum(c for _, c in hist)
+    if not total:
+        return None
+    rank = max(1, -(-q * total // 1))
+    seen = 0
+    for upper, count in hist:
+        seen += count
+        if seen >= rank:
+            return min(upper, exact_max) if exact_max is not None else upper
+    return hist[-1][0]
+
+
+_QUANTILES = (("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p999", 0.999), ("p9999", 0.9999))
+
+
+def _lat_of(rs, hist):
+    """min/mean/max over all samples; percentiles from the merged histogram."""
+    lats = [r.get("lat_ns") for r in rs if r.get("lat_ns")]
+    if not lats:
+        return {}, True
+    if not hist:
+        return _median_dict(lats) or {}, False
+    lo = [x["min"] for x in lats if x.get("min") is not None]
+    hi = [x["max"] for x in lats if x.get("max") is not None]
+    counts = [sum(c for _, c in r.get("hist_ns") or ()) for r in rs if r.get("lat_ns")]
+    means = [x.get("mean") for x in lats]
+    lat = {}
+    if lo:
+        lat["min"] = min(lo)
+    if hi:
+        lat["max"] = max(hi)
+    if all(m is not None for m in means) and sum(counts):
+        lat["mean"] = sum(m * c for m, c in zip(means, counts)) / sum(counts)
+    for name, q in _QUANTILES:
+        lat[name] = hist_percentile(hist, q, lat.get("max"))
+    return lat, True
+
+
+def _ops_per_cpu(r):
+    cpu = r.get("cpu") or {}
+    u, s = cpu.get("user_s"), cpu.get("sys_s")
+    if u is None or s is None or u + s <= 0 or not r.get("ops"):
+        return None
+    return r["ops"] / (u + s)
+
+
 def _freeze(config):
     return tuple(sorted(config.items(), key=lambda kv: kv[0]))
 
@@ -111,6 +172,8 @@ def fold(results):
         iops = [r["iops"] for r in rs]
         mib = [r.get("mib_s") for r in rs]
         cpu = [r.get("cpu") or {} for r in rs]
+        hist = _merge_hists([r.get("hist_ns") for r in rs])
+        lat, from_hist = _lat_of(rs, hist)
         points.append(Point(
             config=config,
             samples=len(rs),
@@ -118,10 +181,17 @@ def fold(results):
             iops_min=min(iops),
             iops_max=max(iops),
             mib_s=_median(mib),
-            lat=_median_dict([r.get("lat_ns") for r in rs]) or {},
+            lat=lat,
+            lat_from_hist=from_hist,
             lat_kernel=_median_dict([r.get("lat_kernel_ns") for r in rs]),
             lat_sched=_median_dict([r.get("lat_sched_ns") for r in rs]),
-            hist=_merge_hists([r.get("hist_ns") for r in rs]),
+            hist=hist,
+            iops_samples=iops,
+            repeats=[r.get("repeat") for r in rs],
+            ops_per_cpu_s=_median([_ops_per_cpu(r) for r in rs]),
+            syscalls_per_op=_median([r["enter_calls"] / r["ops"] if r.get("enter_calls") is not None
+                                     and r.get("ops") else None for r in rs]),
+            intervals=[r.get("intervals") for r in rs],
             enter_calls=_median([r.get("enter_calls") for r in rs]),
             sqes_per_enter=_median([r.get("sqes_per_enter") for r in rs]),
             cpu_user_s=_median([c.get("user_s") for c in cpu]),
@@ -140,7 +210,7 @@ def _order(value):
     return (2, 0, str(value))
 
 
-BACKEND_ORDER = ("urt", "urt-futures", "raw", "psync", "threadpool", "fio")
+BACKEND_ORDER = ("urt", "urt-futures", "raw", "raw-bare", "psync", "threadpool", "fio")
 WORKLOAD_ORDER = ("nop", "randread", "seqread", "randwrite", "seqwrite", "pipe")
 
 

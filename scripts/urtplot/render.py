@@ -28,6 +28,8 @@ figcaption{font-size:.9rem;color:#555;max-width:70rem}
 .note{border-left:4px solid #e67e22;background:#fff8ef;padding:.35rem .8rem;margin:.6rem 0;font-size:.9rem}
 pre{background:#f5f5f5;padding:.6rem .8rem;overflow-x:auto;font-size:.85rem}
 .sub{color:#666}
+.figgrid{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:0 1.5rem}
+.figgrid figure{margin:.6rem 0 1.2rem}.figgrid figure.wide{grid-column:1/-1}
 """
 
 
@@ -64,8 +66,15 @@ def _html_block(block):
     if isinstance(block, Code):
         return f"<pre>{_esc(block.text)}</pre>"
     if isinstance(block, Image):
-        data = base64.b64encode(block.figure.path.read_bytes()).decode("ascii")
-        return (f'<figure id="{_esc(block.figure.name)}"><img alt="{_esc(block.figure.title)}" '
+        raw = block.figure.path.read_bytes()
+        data = base64.b64encode(raw).decode("ascii")
+        # A PNG's IHDR holds width and height at bytes 16..24: a figure of
+        # three panels or more (wide) takes the whole row of the grid.
+        wide = ""
+        if raw[:8] == b"\x89PNG\r\n\x1a\n" and len(raw) > 24:
+            w, h = int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
+            wide = ' class="wide"' if h and w / h > 2.2 else ""
+        return (f'<figure id="{_esc(block.figure.name)}"{wide}><img alt="{_esc(block.figure.title)}" '
                 f'src="data:image/png;base64,{data}"><figcaption><b>{_esc(block.figure.title)}.</b> '
                 f"{_esc(block.figure.caption)}</figcaption></figure>")
     if isinstance(block, Section):
@@ -76,7 +85,17 @@ def _html_block(block):
 def _html_section(section):
     level = section.level
     parts = [f'<section id="{_esc(section.id)}"><h{level}>{_esc(section.title)}</h{level}>']
-    parts += [_html_block(b) for b in section.blocks]
+    # Runs of figures side by side (two columns where the window allows).
+    run = []
+    for block in section.blocks + [None]:
+        if isinstance(block, Image):
+            run.append(_html_block(block))
+            continue
+        if run:
+            parts.append('<div class="figgrid">' + "".join(run) + "</div>" if len(run) > 1 else run[0])
+            run = []
+        if block is not None:
+            parts.append(_html_block(block))
     parts.append("</section>")
     return "\n".join(parts)
 

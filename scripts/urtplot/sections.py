@@ -3,18 +3,21 @@
 import datetime
 from pathlib import Path
 
-from . import model, style
+from . import model, style, verdict
 from .blocks import Code, Image, Note, Para, Section, Table
 from .inputs import FAULT_STATUSES
 
 FIGURE_GROUPS = (
+    ("main", "Latency against throughput (main figure)"),
+    ("efficiency", "Efficiency: CPU, syscalls and batching"),
     ("throughput", "Throughput vs queue depth"),
     ("latency", "Latency percentiles vs queue depth"),
     ("heatmap", "Queue depth × batch size (runtime)"),
     ("cdf", "Latency distribution"),
     ("bandwidth", "Bandwidth vs buffer size"),
-    ("split", "Kernel vs scheduling latency"),
+    ("split", "Kernel vs run-queue wait + resume"),
     ("ratio", "Ratio to raw liburing"),
+    ("stability", "Stability over time (interval log)"),
 )
 META_KEYS = ("started", "host", "kernel", "cpu", "cores", "liburing", "git", "build")
 
@@ -117,6 +120,12 @@ def _at(point):
     return f"{style.qd_label(point.qd)}, {style.batch_label(point.batch)}"
 
 
+def _with_interval(value, ci):
+    if value is None:
+        return style.ratio(value)
+    return f"{value:.2f}× [{ci.low:.2f}, {ci.high:.2f}]" if ci else style.ratio(value)
+
+
 def headline(points):
     section = Section("headline", "Headline: peak per backend")
     rows, sentences = [], []
@@ -128,23 +137,28 @@ def headline(points):
             best = model.peak(model.select(pts, backend=backend))
             to_raw = best.iops / raw.iops if raw and raw.iops else None
             to_fio = best.iops / fio.iops if fio and fio.iops else None
+            # Every ratio with its 95 % interval (Hodges-Lehmann over the samples).
+            raw_ci = verdict.ratio(raw.iops_samples, best.iops_samples) if raw and raw is not best else None
+            fio_ci = verdict.ratio(fio.iops_samples, best.iops_samples) if fio and fio is not best else None
             row = [workload, "–" if workload == "nop" else style.size(bs), backend,
                    style.si(best.iops), "–" if workload == "nop" or best.mib_s is None else f"{best.mib_s:,.0f}",
-                   _at(best), style.duration_ns(best.lat.get("p99")), style.ratio(to_raw)]
+                   _at(best), style.duration_ns(best.lat.get("p99")),
+                   _with_interval(to_raw, raw_ci)]
             if any_fio:
-                row.append(style.ratio(to_fio))
+                row.append(_with_interval(to_fio, fio_ci))
             if variant:
                 row.insert(3, style.variant_label(variant))
             rows.append(row)
             if backend == "urt" and to_raw is not None:
                 where = workload if workload == "nop" else f"{workload} {style.size(bs)}"
-                extra = f" and {to_fio:.2f}× fio" if to_fio is not None else ""
+                extra = f" and {_with_interval(to_fio, fio_ci)} fio" if to_fio is not None else ""
                 sentences.append(f"{where}: urt peaks at {style.si(best.iops)} ops/s, "
-                                 f"{to_raw:.2f}× raw{extra}.")
-    headers = ["workload", "bs", "backend", "peak ops/s", "MiB/s", "at", "p99 at peak", "× raw peak"]
+                                 f"{_with_interval(to_raw, raw_ci)} raw{extra}.")
+    headers = ["workload", "bs", "backend", "peak ops/s", "MiB/s", "at", "p99 at peak",
+               "× raw peak [95 % interval]"]
     numeric = [False, False, False, True, True, False, True, True]
     if any_fio:
-        headers.append("× fio peak")
+        headers.append("× fio peak [95 % interval]")
         numeric.append(True)
     if any(len(r) > len(headers) for r in rows):
         headers.insert(3, "variant")
@@ -153,7 +167,8 @@ def headline(points):
         section.add(Para(" ".join(sentences)))
     section.add(Table(headers, rows, numeric),
                 Note("Peak = the best median ops/s of each backend over all queue depths and batches "
-                     "tried; ratios divide peaks for the same workload and buffer size."))
+                     "tried; a ratio divides the two peaks' medians (same workload and buffer size), and its "
+                     "95 % interval is the Hodges–Lehmann one over the two peaks' samples."))
     return section
 
 
@@ -207,7 +222,8 @@ def knee_section(knees):
     if has_variant:
         headers.insert(3, "variant")
         numeric.insert(3, False)
-    section.add(Table(headers, rows, numeric))
+    # Kept as data: the latency-throughput figure marks the knees.
+    section.add(Table(headers, rows, numeric, caption="Knee per backend", collapsed=True))
     single = [k for k in knees if k.candidates == 1]
     if single:
         section.add(Note(f"{len(single)} group(s) had a single configuration, so their knee is that "
@@ -229,11 +245,16 @@ def faults_section(faults, figs):
         return section.add(Note("Not run: pass --faults FAULTS.json (urt-faults output) to include it."))
     path, doc = faults
     cells = doc["cells"]
+    from .figures_extra import NOT_EXERCISED, cell_outcome
     counted = {s: sum(c["status"] == s for c in cells) for s in FAULT_STATUSES}
+    idle = sum(cell_outcome(c) == NOT_EXERCISED for c in cells)
     sums = {k: sum(c.get(k) or 0 for c in cells)
             for k in ("ops", "faulted_ops", "bytes_verified", "corrupted_bytes", "lost_ops", "doubled_ops")}
     verdict = ("every cell passed" if counted["pass"] == len(cells)
                else f"{counted['fail']} failed and {counted['hang']} hung out of {len(cells)} cells")
+    if idle:
+        verdict += (f"; {idle} of the passing cells were {NOT_EXERCISED} (no fault injected, so they show "
+                    "nothing about the fault path)")
     section.add(Para(f"{len(cells)} cells from {path}: {verdict}. "
                      f"{sums['faulted_ops']:,} operations ran with a fault point enabled; "
                      f"{sums['bytes_verified']:,} bytes were verified, {sums['corrupted_bytes']:,} corrupted, "
@@ -256,7 +277,7 @@ def faults_section(faults, figs):
                             c["status"].upper(), c.get("reason") or "–"] for c in bad]),
                     Code("\n".join(c.get("replay") or f"(no replay command for {c['point']} {c['workload']})"
                                    for c in bad)))
-    rows = [[c["point"], c["workload"], _num(c.get("probability")), _num(c.get("failnum")), c["status"],
+    rows = [[c["point"], c["workload"], _num(c.get("probability")), _num(c.get("failnum")), cell_outcome(c),
              _num(c.get("ops")),
              _num(c.get("faulted_ops")), _num(_cell_injected(c)), _num(c.get("retries")),
              _num(c.get("errors_surfaced")),
@@ -302,6 +323,10 @@ def hyperfine_section(hyperfines, figs):
         fig = by_name.get(f"hyperfine: {name}")
         if fig:
             sub.add(Image(fig))
+        if any(r["command"].lstrip().split(" ")[0] == "cp" for r in results):
+            sub.add(Note("cp copies with a single copy_file_range call: the kernel moves the data without "
+                         "it ever reaching user space, which no read/write loop (urt-cp included) can "
+                         "match. The gap to cp measures that, not the runtime's overhead."))
         section.blocks.append(sub)
     return section
 

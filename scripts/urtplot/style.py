@@ -8,7 +8,8 @@ Line style encodes the submit batch (solid = 1), marker any extra dimension.
 BACKEND_COLOURS = {
     "urt": "#d62728",          # red: the thing under test
     "urt-futures": "#ff7f0e",  # orange: the runtime, futures style
-    "raw": "#1f77b4",          # blue: bare liburing, the limit
+    "raw": "#1f77b4",          # blue: bare liburing, timed like the runtime
+    "raw-bare": "#17becf",     # cyan: bare liburing, nothing timed: the kernel's limit
     "fio": "#2ca02c",          # green: the industry reference
     "threadpool": "#9467bd",   # purple
     "psync": "#7f7f7f",        # grey: the naive program
@@ -17,7 +18,7 @@ COLOUR_NAMES = {"#d62728": "red", "#ff7f0e": "orange", "#1f77b4": "blue", "#2ca0
                 "#9467bd": "purple", "#7f7f7f": "grey", "#8c564b": "brown", "#e377c2": "pink",
                 "#bcbd22": "olive", "#17becf": "cyan"}
 LINESTYLE_NAMES = {"-": "solid", "--": "dashed", ":": "dotted", "-.": "dash-dotted"}
-_SPARE_COLOURS = ("#8c564b", "#e377c2", "#bcbd22", "#17becf")
+_SPARE_COLOURS = ("#8c564b", "#e377c2", "#bcbd22")
 _LINESTYLES = ("-", "--", ":", "-.")
 _MARKERS = ("o", "s", "^", "D", "v", "P")
 
