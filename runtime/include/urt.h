@@ -101,7 +101,10 @@ URT_API int urt_create(struct urt **rt, const struct urt_config *cfg);
  * stays usable; the urt_destroy after urt_run frees it, once).  In a forked
  * child it only frees memory (see fork() above).  NULL is a no-op.  If the
  * kernel never completes a cancelled operation (10 s), the memory is leaked
- * rather than freed under the kernel, with one line on stderr. */
+ * rather than freed under the kernel, with one line on stderr.  The same
+ * happens when the ring refuses the calling thread: a URT_DEFER_TASKRUN
+ * runtime with operations in flight can only be drained by the thread that
+ * created it, so destroy such a runtime from that thread. */
 URT_API void urt_destroy(struct urt *rt);
 
 /* Adds a task running fn(arg); it first runs at the next pass of urt_run.
@@ -271,11 +274,15 @@ URT_API int urt_cancel(struct urt_future *f);
 URT_API int urt_future_done(const struct urt_future *f);
 /* Suspends until one of the n futures has completed; returns its index.
  * Releases nothing: await the returned one (and the others later).
- * -EINVAL if fs is NULL, n is 0, or an entry is not a live future. */
+ * -EINVAL if fs is NULL, n is 0, or an entry is not a live future; -EBUSY
+ * if another task is awaiting one of them (a future has one waiter). */
 URT_API int urt_await_any(struct urt_future *const *fs, unsigned n);
 /* Awaits all n futures, storing each result in results[i] (results may be
  * NULL), and releases them all.  Returns 0, or -EINVAL for bad arguments
- * (an entry NULL, not live, or present twice): then nothing is awaited. */
+ * (an entry NULL, not live, or present twice) or -EBUSY (another task is
+ * awaiting one of them): then nothing is awaited.  Should another task start
+ * awaiting a later entry while this call waits for an earlier one, that
+ * entry's result is -EBUSY and it is left to that task. */
 URT_API int urt_await_all(struct urt_future *const *fs, unsigned n, ssize_t *results);
 
 /* ---------------------------------------------------------------------------

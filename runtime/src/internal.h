@@ -139,6 +139,7 @@ struct urt {
 	unsigned inflight;   /* CQEs still to come (ops and our cancels) */
 	unsigned sq_head_seen; /* SQPOLL: the SQ head at the last count (stats.sqes_submitted) */
 	int fatal;           /* -EBADR and other unrecoverable ring errors */
+	bool drain_failed;   /* urt_destroy could not drain: the kernel still holds operations */
 	struct urt__op *free_ops;
 	struct urt__op_slab *slabs;
 	struct urt__op *retry_head; /* ops to resubmit after a transient result */

@@ -373,9 +373,18 @@ int urt_await_any(struct urt_future *const *fs, unsigned n)
 	if (!fs || n == 0 || n > INT_MAX)
 		return -EINVAL;
 	TASK_RT_OR_RETURN(rt);
-	for (unsigned i = 0; i < n; i++)
-		if (!urt__op_lookup(rt, fs[i]))
+	int busy = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct urt__op *op = urt__op_lookup(rt, fs[i]);
+		if (!op)
 			return -EINVAL;
+		/* A future has one waiter: taking it from a task blocked in
+		 * urt_await would leave that task asleep for ever. */
+		if (op->waiter && op->waiter != self_)
+			busy = 1;
+	}
+	if (busy)
+		return -EBUSY;
 	for (;;) {
 		for (unsigned i = 0; i < n; i++)
 			if (op_ready(urt__op_lookup(rt, fs[i])))
@@ -384,8 +393,11 @@ int urt_await_any(struct urt_future *const *fs, unsigned n)
 			urt__op_lookup(rt, fs[i])->waiter = self_;
 		urt__suspend();
 		/* Woken by one of them: the rest must not keep a pointer to us. */
-		for (unsigned i = 0; i < n; i++)
-			urt__op_lookup(rt, fs[i])->waiter = NULL;
+		for (unsigned i = 0; i < n; i++) {
+			struct urt__op *op = urt__op_lookup(rt, fs[i]);
+			if (op->waiter == self_)
+				op->waiter = NULL;
+		}
 	}
 }
 
@@ -402,6 +414,10 @@ int urt_await_all(struct urt_future *const *fs, unsigned n, ssize_t *results)
 		struct urt__op *op = urt__op_lookup(rt, fs[i]);
 		if (!op || op->mark) {
 			ret = -EINVAL;
+			break;
+		}
+		if (op->waiter && op->waiter != self_) {
+			ret = -EBUSY; /* another task is awaiting it: await nothing */
 			break;
 		}
 		op->mark = 1;

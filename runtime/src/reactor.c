@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -397,6 +398,32 @@ static inline struct io_uring_sqe *sqe_fast(struct urt *rt)
 	return sqe;
 }
 
+/* SQPOLL: everything queued has been published, and the poller frees
+ * slots on its own as it consumes them.  Wait until need are free (an
+ * operation and its link timeout take two): io_uring_sqring_wait returns as
+ * soon as one slot is free, so with some free but too few, wake the poller
+ * if it sleeps and give it the CPU.  Bounded: a poller that stops consuming
+ * (it died) must not hang us. */
+static int sqpoll_wait_space(struct urt *rt, unsigned need)
+{
+	for (unsigned spins = 0; sq_space(rt) < need; spins++) {
+		if (spins >= 1000000)
+			return -EBUSY;
+		if (sq_space(rt) == 0) {
+			rt->stats.enter_calls++; /* liburing enters to wait only when none is free */
+			int ret = io_uring_sqring_wait(&rt->ring);
+			if (ret < 0 && ret != -EINTR && ret != -EAGAIN)
+				return ret;
+		} else {
+			int ret = sqpoll_submit(rt, 0); /* publishes nothing new; wakes a sleeping poller */
+			if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY)
+				return ret;
+			sched_yield();
+		}
+	}
+	return 0;
+}
+
 /* An SQE for op, with need slots free (an operation and its link timeout
  * must reach the kernel in the same submit).  A full SQ is published first:
  * under SQPOLL the poller frees slots only by consuming what it has been
@@ -412,13 +439,8 @@ static struct io_uring_sqe *get_sqe(struct urt *rt, const struct urt__op *op, un
 			return NULL;
 		if (submit(rt, 0, false) < 0)
 			return NULL;
-		if ((rt->flags & URT_SQPOLL) && sq_space(rt) < need) {
-			/* The poller frees slots on its own; liburing enters to
-			 * wait only when no slot at all is free. */
-			if (sq_space(rt) == 0)
-				rt->stats.enter_calls++;
-			io_uring_sqring_wait(&rt->ring);
-		}
+		if ((rt->flags & URT_SQPOLL) && sq_space(rt) < need && sqpoll_wait_space(rt, need) < 0)
+			return NULL;
 	}
 }
 
@@ -815,7 +837,19 @@ void urt__reactor_drain_and_exit(struct urt *rt)
 		}
 		struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
 		struct io_uring_cqe *cqe;
-		io_uring_submit_and_wait_timeout(&rt->ring, &cqe, 1, &ts, NULL);
+		int ret = io_uring_submit_and_wait_timeout(&rt->ring, &cqe, 1, &ts, NULL);
+		if (ret < 0 && ret != -ETIME && !transient(ret)) {
+			/* The ring refuses this thread (-EEXIST: a DEFER_TASKRUN
+			 * ring entered from another thread than its creator's) or
+			 * is dead: nothing more can be reaped.  Take back what was
+			 * never submitted; what the kernel holds stays counted in
+			 * inflight, and urt_destroy leaks its memory. */
+			if (!(rt->flags & URT_SQPOLL))
+				abandon_unsubmitted(rt, ret);
+			rt->fatal = ret;
+			rt->drain_failed = true;
+			break;
+		}
 		rt->sq_pending = io_uring_sq_ready(&rt->ring);
 		reap(rt);
 		while (rt->retry_head) {

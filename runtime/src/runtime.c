@@ -151,11 +151,15 @@ void urt_destroy(struct urt *rt)
 		goto out;
 	}
 	urt__reactor_drain_and_exit(rt);
-	if (rt->fatal == -ETIMEDOUT) {
+	if (rt->fatal == -ETIMEDOUT || (rt->drain_failed && rt->inflight > 0)) {
 		/* The kernel still holds operations: freeing their buffers and
 		 * stacks could let it write into reused memory.  Leak instead. */
-		fprintf(stderr, "urt: %u operations never completed after cancel; leaking their memory\n",
-			rt->inflight);
+		if (rt->drain_failed)
+			fprintf(stderr, "urt: urt_destroy could not drain the ring (%s); %u operations still in the kernel; leaking their memory\n",
+				strerror(-rt->fatal), rt->inflight);
+		else
+			fprintf(stderr, "urt: %u operations never completed after cancel; leaking their memory\n",
+				rt->inflight);
 		goto out;
 	}
 	urt__embed_free(rt);
