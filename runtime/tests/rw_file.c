@@ -63,7 +63,7 @@ int main(void)
 	for (size_t i = 0; i < SIZE; i++)
 		src[i] = (unsigned char)(i * 7 + (i >> 9));
 	struct urt *rt;
-	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(check_create(&rt, NULL), 0);
 	CHECK_EQ(urt_spawn(rt, task, NULL), 0);
 	CHECK_EQ(urt_run(rt), 0);
 	urt_destroy(rt);

@@ -52,7 +52,7 @@ static void run_pair(int rfd, int wfd, const char *what)
 	for (size_t i = 0; i < TOTAL; i++)
 		s.src[i] = (unsigned char)(i ^ (i >> 8) ^ (i >> 16));
 	struct urt *rt;
-	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(check_create(&rt, NULL), 0);
 	CHECK_EQ(urt_spawn(rt, reader, &s), 0);
 	CHECK_EQ(urt_spawn(rt, writer, &s), 0);
 	CHECK_EQ(urt_run(rt), 0);
@@ -107,7 +107,7 @@ int main(void)
 
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	struct urt *rt;
-	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(check_create(&rt, NULL), 0);
 	CHECK_EQ(urt_spawn(rt, sock_echo_server, NULL), 0);
 	CHECK_EQ(urt_spawn(rt, sock_echo_client, NULL), 0);
 	CHECK_EQ(urt_run(rt), 0);
