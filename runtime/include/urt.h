@@ -178,6 +178,31 @@ URT_API const char *urt_fault_name(enum urt_fault_point p);
  */
 URT_API int urt_faults_arm(int on);
 
+/* ---------------------------------------------------------------------------
+ * Operation timeouts and replayable faults
+ */
+
+/* Inside a task: every operation the calling task starts after this call
+ * (blocking calls and futures) is linked to a timeout of ns nanoseconds
+ * (IORING_OP_LINK_TIMEOUT); one that has not completed by then returns
+ * -ETIMEDOUT.  0 turns it off (the default for a new task).  Its record and
+ * buffer stay owned by the kernel until both the operation's and its
+ * timeout's completions have arrived; transient errors resubmit it with a
+ * fresh timeout; urt_cancel still gives -ECANCELED.  Returns the previous
+ * value (clamped to INT_MAX), or -EPERM outside a task. */
+URT_API int urt_set_op_timeout(uint64_t ns);
+
+/* Enables point p with the given probability, decided from (seed, point,
+ * the operation's identity: its task's spawn number, the task's operation
+ * number, its retry count) instead of libfiu's global PRNG, so a seed
+ * (FIU_PRNG_SEED, read now) replays the same faults whatever the completion
+ * order.  failnum as for fiu_enable (1 = the point's own error).  Arms the
+ * points.  fiu-run's "enable_random name=urt/...,probability=P" gets the same
+ * treatment at urt_create; fiu_disable(urt_fault_name(p)) turns it off.
+ * URT_FAULT_LOG=path appends "point task op retry" per injected fault.
+ * Returns 0, -EINVAL, or -ENOTSUP without fault points. */
+URT_API int urt_fault_enable_random(enum urt_fault_point p, int failnum, double probability);
+
 #ifdef __cplusplus
 }
 #endif

@@ -120,6 +120,9 @@ int urt_spawn(struct urt *rt, void (*fn)(void *), void *arg)
 	t->arg = arg;
 	t->local = NULL;
 	t->asan_fake_stack = NULL;
+	t->op_timeout_ns = 0;
+	t->id = ++rt->next_task_id;
+	t->op_seq = 0;
 	urt__ctx_make(&t->ctx, t->stack_lo, t->stack_size, task_main, t);
 	t->state = URT__TASK_RUNNABLE;
 	urt__runq_push(rt, t);

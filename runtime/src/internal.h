@@ -24,7 +24,11 @@
 enum urt__op_state { URT__OP_FREE, URT__OP_INFLIGHT, URT__OP_DONE };
 enum urt__op_flag {
 	URT__OP_CANCELLED = 1 << 0, /* cancel requested: do not resubmit */
-	URT__OP_STREAM = 1 << 1,    /* off == -1: a short result cannot be faked (data would be lost) */
+	URT__OP_STREAM = 1 << 1,    /* off == -1 (informational; the reactor asks the fd, see URT__OP_CUT) */
+	URT__OP_CUT = 1 << 2,       /* urt/read/short fired on a positioned read: shorten the result */
+	URT__OP_LINKED = 1 << 3,    /* submitted linked to a link timeout (urt_set_op_timeout) */
+	URT__OP_TIMED_OUT = 1 << 4, /* its link timeout fired (CQE -ETIME) */
+	URT__OP_HELD = 1 << 5,      /* its CQE came first: res waits for the link timeout's CQE */
 };
 
 /* One operation: its arguments (kept so a transient failure can resubmit
@@ -37,6 +41,7 @@ struct urt__op {
 	uint8_t flags;
 	uint8_t retries;
 	uint8_t cancel_pending; /* our cancel requests whose CQE is still to come */
+	uint8_t ltimeout_pending; /* its link timeout's CQE is still to come */
 	int32_t res;
 	struct urt__task *waiter;
 	int fd;
@@ -48,6 +53,11 @@ struct urt__op {
 	uint64_t addr2;
 	struct __kernel_timespec ts;
 	struct urt__op *next; /* free list, retry list */
+	/* Its logical identity for replayable faults: the task (numbered in
+	 * spawn order) and that task's operation number; set while armed. */
+	uint32_t task_id;
+	uint32_t seq;
+	struct __kernel_timespec link_ts; /* the link timeout; the kernel reads it at submission */
 };
 
 enum urt__task_state { URT__TASK_RUNNABLE, URT__TASK_RUNNING, URT__TASK_BLOCKED, URT__TASK_DONE };
@@ -69,6 +79,9 @@ struct urt__task {
 	unsigned state;
 	unsigned valgrind_id;
 	void *asan_fake_stack;
+	uint64_t op_timeout_ns; /* urt_set_op_timeout: 0 = none */
+	uint32_t id;            /* 1, 2, ... in spawn order (fault identity) */
+	uint32_t op_seq;        /* operations this task started while faults were armed */
 };
 
 struct urt__op_slab {
@@ -110,6 +123,9 @@ struct urt {
 	int *fixed_index;           /* fd -> registered file index, -1 = none */
 	unsigned fixed_len;
 	uint64_t prng;
+	uint32_t next_task_id;
+	bool op_timeouts_used; /* a task has set an op timeout: op starts take the slow path */
+	uint64_t fault_calls[URT_FAULT_COUNT]; /* identity of points with no operation (urt/submit) */
 
 	struct urt_stats stats;
 };
@@ -165,6 +181,10 @@ URT__HIDDEN void urt__ops_free_all(struct urt *rt);
 /* faults.c: a point costs one predictable branch while disarmed. */
 extern int urt__faults_armed;
 URT__HIDDEN int urt__fault_fire(struct urt *rt, enum urt_fault_point p, int default_errno);
+URT__HIDDEN int urt__fault_fire_op(struct urt *rt, const struct urt__op *op, enum urt_fault_point p,
+				   int default_errno);
+/* A number drawn from the operation's identity (fault lengths): replayable. */
+URT__HIDDEN uint64_t urt__fault_rand(const struct urt__op *op, enum urt_fault_point p);
 URT__HIDDEN void urt__faults_arm_from_env(void);
 #ifdef URT_FAULT_POINTS
 /* Whether any fault point may fire: the hot path tests this once per
@@ -172,9 +192,12 @@ URT__HIDDEN void urt__faults_arm_from_env(void);
 #define URT__ARMED() URT__UNLIKELY(urt__faults_armed)
 /* 0 when the point does not fire; else the errno to inject (positive). */
 #define URT__FAULT(rt, p, err) (URT__ARMED() ? urt__fault_fire(rt, p, err) : 0)
+/* The same for a point that belongs to one operation: decided from its identity. */
+#define URT__FAULT_OP(rt, op, p, err) (URT__ARMED() ? urt__fault_fire_op(rt, op, p, err) : 0)
 #else
 #define URT__ARMED() 0
 #define URT__FAULT(rt, p, err) 0
+#define URT__FAULT_OP(rt, op, p, err) 0
 #endif
 /* A cheap PRNG for fault lengths; seeded from FIU_PRNG_SEED for repeatable runs. */
 static inline uint64_t urt__rand(struct urt *rt)

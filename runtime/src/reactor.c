@@ -4,24 +4,40 @@
  *
  * A completion's user_data is the address of its operation record, so
  * dispatch is a pointer cast: no map, no lock (one ring per thread).  Our own
- * cancel requests carry the address of the operation they cancel with the
- * low bit set, so an operation is released only after both its completion
- * and its cancel's completion have arrived.
+ * cancel requests carry the address of the operation they cancel with bit 0
+ * set, and an operation's link timeout (urt_set_op_timeout) carries it with
+ * bit 1 set, so an operation is released only after its completion and
+ * every completion of ours that refers to it have arrived.
  *
  * Transient failures are handled here and never reach a task: a failing
- * submit is retried after reaping, a full SQ is flushed, an overflowing CQ is
- * flushed, and an operation completing with -EAGAIN/-EINTR is resubmitted.
- * Each is bounded by URT__MAX_RETRIES, after which the error surfaces.
+ * submit is retried after reaping, a full SQ is published and flushed (or,
+ * under SQPOLL, waited for), an overflowing CQ is flushed, and an operation
+ * completing with -EAGAIN/-EINTR, or with -ECANCELED when nobody asked to
+ * cancel it (the kernel does that when it cannot start an io-wq worker under
+ * a storm of signals), is resubmitted.  Each is bounded by URT__MAX_RETRIES,
+ * after which the error surfaces.  An io_uring_enter failure that is not
+ * transient is fatal: the runtime stops and urt_run returns it.
  */
 #include "internal.h"
 #include "sanitizer.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define URT__SLAB_OPS 256
 #define URT__REAP_BATCH 64
 #define URT__TAG_CANCEL ((uint64_t)1)
+#define URT__TAG_LTIMEOUT ((uint64_t)2)
+#define URT__TAG_MASK ((uint64_t)3)
+/* wait_nr > 1 is a batching hint: wait this long for that many completions,
+ * then for one.  Short, because a completion that needs a task to run first
+ * can only arrive after the wait ends. */
+#define URT__WAIT_WINDOW_NS (50 * 1000)
 
 /* ---- operation pool: no malloc on the hot path, slabs grow on demand ---- */
 
@@ -70,13 +86,20 @@ void urt__ops_free_all(struct urt *rt)
 
 /* ---- completion ---- */
 
+/* Whether a user would call res an error: an expired sleep (-ETIME) is a
+ * sleep that succeeded (urt_sleep returns 0 for it). */
+static bool user_error(const struct urt__op *op, int res)
+{
+	return !(res == -ETIME && op->opcode == IORING_OP_TIMEOUT);
+}
+
 /* Inlined into the completion path: one call per operation saved. */
 static inline __attribute__((always_inline)) void complete(struct urt *rt, struct urt__op *op, int res)
 {
 	op->res = res;
 	op->state = URT__OP_DONE;
 	rt->stats.ops_completed++;
-	if (res < 0)
+	if (URT__UNLIKELY(res < 0) && user_error(op, res))
 		rt->stats.errors_surfaced++;
 	if (!op->cancel_pending)
 		urt__wake(rt, op->waiter);
@@ -109,17 +132,29 @@ static void mark_filled(const struct urt__op *op, size_t n)
 	}
 }
 
-static inline void dispatch(struct urt *rt, uint64_t user_data, int res)
+/* Results after which the same operation is simply submitted again.  The
+ * kernel completes work it could not hand to an io-wq worker with
+ * -ECANCELED (signals kept arriving while it created the worker): nobody
+ * cancelled it, so it is not the program's -ECANCELED. */
+static bool retryable(int res)
 {
-	rt->inflight--;
-	if (user_data & URT__TAG_CANCEL) {
-		struct urt__op *op = (struct urt__op *)(uintptr_t)(user_data & ~URT__TAG_CANCEL);
-		if (op && --op->cancel_pending == 0 && op->state == URT__OP_DONE)
-			urt__wake(rt, op->waiter);
+	return res == -EAGAIN || res == -EINTR || res == -ECANCELED;
+}
+
+/* The completion of an operation that needs more than delivering res: an
+ * error, a link timeout, a fault that cuts its result. */
+static __attribute__((noinline)) void finish_slow(struct urt *rt, struct urt__op *op, int res)
+{
+	if ((op->flags & URT__OP_LINKED) && op->ltimeout_pending) {
+		/* Whether a -ECANCELED means "timed out" is known only from the
+		 * link timeout's CQE, which may come second: hold the result. */
+		op->res = res;
+		op->flags |= URT__OP_HELD;
 		return;
 	}
-	struct urt__op *op = (struct urt__op *)(uintptr_t)user_data;
-	if (URT__UNLIKELY(res < 0) && (res == -EAGAIN || res == -EINTR) && !(op->flags & URT__OP_CANCELLED) &&
+	if (res < 0 && (op->flags & URT__OP_TIMED_OUT) && !(op->flags & URT__OP_CANCELLED) && retryable(res))
+		res = -ETIMEDOUT; /* cut short by its own timeout, not by the kernel */
+	if (res < 0 && retryable(res) && !(op->flags & (URT__OP_CANCELLED | URT__OP_TIMED_OUT)) &&
 	    op->retries < URT__MAX_RETRIES) {
 		op->retries++;
 		rt->stats.op_retries++;
@@ -128,11 +163,48 @@ static inline void dispatch(struct urt *rt, uint64_t user_data, int res)
 		return;
 	}
 	/* A positioned read can be cut after the fact: the caller reads the
-	 * rest again.  A stream read cannot (the bytes are gone from the pipe),
-	 * so those are shortened before submission instead. */
-	if (res > 1 && (op->opcode == IORING_OP_READ || op->opcode == IORING_OP_READ_FIXED) &&
-	    !(op->flags & URT__OP_STREAM) && URT__FAULT(rt, URT_FAULT_READ_SHORT, 1))
-		res = 1 + (int)(urt__rand(rt) % (uint64_t)(res - 1));
+	 * rest again.  A stream read cannot (the bytes are gone), so prep
+	 * shortened those before submission instead. */
+	if ((op->flags & URT__OP_CUT) && res > 1)
+		res = 1 + (int)(urt__fault_rand(op, URT_FAULT_READ_SHORT) % (uint64_t)(res - 1));
+	if (res > 0)
+		mark_filled(op, (size_t)res);
+	complete(rt, op, res);
+}
+
+/* A CQE of ours that refers to an operation: its cancel's or its link
+ * timeout's. */
+static __attribute__((noinline)) void dispatch_tagged(struct urt *rt, uint64_t user_data, int res)
+{
+	struct urt__op *op = (struct urt__op *)(uintptr_t)(user_data & ~URT__TAG_MASK);
+	if (user_data & URT__TAG_LTIMEOUT) {
+		/* -ETIME: it fired and cancelled the operation; anything else
+		 * (-ECANCELED, -EALREADY): the operation finished first. */
+		op->ltimeout_pending = 0;
+		if (res == -ETIME)
+			op->flags |= URT__OP_TIMED_OUT;
+		if (op->flags & URT__OP_HELD) {
+			op->flags &= ~URT__OP_HELD;
+			finish_slow(rt, op, op->res);
+		}
+		return;
+	}
+	if (op && --op->cancel_pending == 0 && op->state == URT__OP_DONE)
+		urt__wake(rt, op->waiter);
+}
+
+static inline void dispatch(struct urt *rt, uint64_t user_data, int res)
+{
+	rt->inflight--;
+	if (URT__UNLIKELY(user_data & URT__TAG_MASK)) {
+		dispatch_tagged(rt, user_data, res);
+		return;
+	}
+	struct urt__op *op = (struct urt__op *)(uintptr_t)user_data;
+	if (URT__UNLIKELY(res < 0 || (op->flags & (URT__OP_CUT | URT__OP_LINKED)))) {
+		finish_slow(rt, op, res);
+		return;
+	}
 	if (res > 0)
 		mark_filled(op, (size_t)res);
 	complete(rt, op, res);
@@ -156,7 +228,8 @@ static void reap(struct urt *rt)
 		if (IO_URING_READ_ONCE(*rt->ring.sq.kflags) & IORING_SQ_CQ_OVERFLOW) {
 			rt->stats.cq_overflow_flushes++;
 			rt->stats.enter_calls++;
-			io_uring_get_events(&rt->ring);
+			if (io_uring_get_events(&rt->ring) < 0 && n == 0)
+				break; /* a dead ring: the caller finds out from its next submit */
 			continue;
 		}
 		if (n == 0)
@@ -180,8 +253,8 @@ static void abandon_unsubmitted(struct urt *rt, int err)
 		 * that slot whatever the index array says. */
 		struct io_uring_sqe *sqe = &sq->sqes[i & sq->ring_mask];
 		uint64_t ud = sqe->user_data;
-		const struct urt__op *target = (const struct urt__op *)(uintptr_t)(ud & ~URT__TAG_CANCEL);
-		if ((ud & URT__TAG_CANCEL) && target && target->state == URT__OP_INFLIGHT) {
+		const struct urt__op *target = (const struct urt__op *)(uintptr_t)(ud & ~URT__TAG_MASK);
+		if (!rt->fatal && (ud & URT__TAG_CANCEL) && target && target->state == URT__OP_INFLIGHT) {
 			/* urt_cancel already returned 0: dropping this would leave
 			 * its operation in the kernel for good.  Keep it (moved
 			 * down over the abandoned ones) for the next submit. */
@@ -190,6 +263,8 @@ static void abandon_unsubmitted(struct urt *rt, int err)
 			keep++;
 			continue;
 		}
+		/* A link timeout follows its operation: the operation's result is
+		 * held until this dispatch, which releases it with err. */
 		dispatch(rt, ud, err);
 	}
 	sq->sqe_head = head;
@@ -203,9 +278,27 @@ static bool transient(int err)
 	return err == -EAGAIN || err == -EBUSY || err == -EINTR || err == -ENOMEM;
 }
 
+/* The ring cannot be used any more: remember why, and complete with that
+ * error every operation we still hold (queued SQEs, the retry list).  What
+ * the kernel holds stays with it: its buffers may still be written. */
+static int go_fatal(struct urt *rt, int err)
+{
+	if (!rt->fatal)
+		rt->fatal = err;
+	if (!(rt->flags & URT_SQPOLL))
+		abandon_unsubmitted(rt, rt->fatal);
+	while (rt->retry_head) {
+		struct urt__op *op = rt->retry_head;
+		rt->retry_head = op->next;
+		complete(rt, op, rt->fatal);
+	}
+	return rt->fatal;
+}
+
 /* Submits what is queued and, with wait > 0, blocks until that many
- * completions are ready.  Returns 0, or the fatal error. */
-static int submit(struct urt *rt, unsigned wait)
+ * completions are ready; with window, for at most URT__WAIT_WINDOW_NS.
+ * Returns 0, or the fatal error. */
+static int submit(struct urt *rt, unsigned wait, bool window)
 {
 	for (unsigned tries = 0;; tries++) {
 		int ret;
@@ -214,6 +307,17 @@ static int submit(struct urt *rt, unsigned wait)
 			ret = -fault;
 		} else if (rt->sq_pending == 0 && wait == 0) {
 			return 0;
+		} else if (window) {
+			rt->stats.enter_calls++;
+			struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = URT__WAIT_WINDOW_NS };
+			struct io_uring_cqe *cqe;
+			unsigned before = io_uring_sq_ready(&rt->ring);
+			ret = io_uring_submit_and_wait_timeout(&rt->ring, &cqe, wait, &ts, NULL);
+			/* It answers -ETIME when fewer than wait arrived in time
+			 * (what a window is for) and a count that is not always
+			 * the number submitted: count from the ring. */
+			if (ret >= 0 || ret == -ETIME)
+				ret = (int)(before - io_uring_sq_ready(&rt->ring));
 		} else {
 			rt->stats.enter_calls++;
 			ret = io_uring_submit_and_wait(&rt->ring, wait);
@@ -228,11 +332,6 @@ static int submit(struct urt *rt, unsigned wait)
 			wait = 0;
 			continue;
 		}
-		if (ret == -EBADR) {
-			/* Completions were lost (no NODROP); we cannot know whose. */
-			rt->fatal = -EBADR;
-			return ret;
-		}
 		if (transient(ret) && tries < URT__MAX_RETRIES) {
 			/* -EBUSY means the CQ backlog must shrink before the kernel
 			 * takes more; reaping is the right answer to all of these. */
@@ -243,48 +342,86 @@ static int submit(struct urt *rt, unsigned wait)
 			 * nothing in flight.  Submit without waiting; the executor
 			 * comes back to block if nothing became runnable. */
 			wait = 0;
+			window = false;
 			if (ret == -EINTR && rt->sq_pending == 0)
 				return 0; /* a signal cut the wait short: nothing lost */
 			continue;
 		}
-		if (rt->flags & URT_SQPOLL) {
-			rt->fatal = ret;
-			return ret;
+		if (fault && ret != -EBADR && !(rt->flags & URT_SQPOLL)) {
+			/* An injected submit failure stands for the kernel refusing
+			 * these SQEs: their operations fail, the ring lives on. */
+			abandon_unsubmitted(rt, ret);
+			return 0;
 		}
-		abandon_unsubmitted(rt, ret);
-		return 0;
+		/* A real enter failure that retrying does not cure (-EBADR: lost
+		 * completions; -EBADF/-EOPNOTSUPP: the ring fd is gone; -EEXIST:
+		 * the wrong thread; -EOWNERDEAD: the SQ thread died ...): the
+		 * ring is unusable, and spinning on it would burn a CPU for ever. */
+		return go_fatal(rt, ret);
 	}
 }
 
-/* liburing 2.3's io_uring_get_sqe is an out-of-line call; this is its fast
- * path, inline.  Without SQPOLL only our own enter moves the kernel's head,
- * so a plain load is enough; with SQPOLL the poller thread moves it and the
- * acquire pairs with its release. */
+/* Free SQ slots.  Without SQPOLL only our own enter moves the kernel's
+ * head, so a plain load is enough; with SQPOLL the poller thread moves it
+ * and the acquire pairs with its release. */
+static inline unsigned sq_space(const struct urt *rt)
+{
+	const struct io_uring_sq *sq = &rt->ring.sq;
+	unsigned head = (rt->flags & URT_SQPOLL) ? io_uring_smp_load_acquire(sq->khead) : *sq->khead;
+	return sq->ring_entries - (sq->sqe_tail - head);
+}
+
+/* The SQE fast path: io_uring_get_sqe's work (it is static inline in
+ * liburing 2.3 too; this is written out to share one head load with the
+ * full test), plus clearing the slot.  A slot holds whatever the last
+ * operation left in it, and liburing >= 2.6 moved the clearing of flags,
+ * ioprio, rw_flags, buf_index, personality, file_index and addr3 out of
+ * io_uring_prep_rw into io_uring_get_sqe: a slot that bypasses it must be
+ * cleared here, or a stale IOSQE_FIXED_FILE or recv flag leaks into the next
+ * operation.  Clearing all 64 bytes is correct for every version. */
 static inline struct io_uring_sqe *sqe_fast(struct urt *rt)
 {
 	struct io_uring_sq *sq = &rt->ring.sq;
-	unsigned head = (rt->flags & URT_SQPOLL) ? io_uring_smp_load_acquire(sq->khead) : *sq->khead;
-	if (URT__UNLIKELY(sq->sqe_tail - head >= sq->ring_entries))
+	if (URT__UNLIKELY(sq_space(rt) == 0))
 		return NULL;
-	return &sq->sqes[sq->sqe_tail++ & sq->ring_mask];
+	struct io_uring_sqe *sqe = &sq->sqes[sq->sqe_tail++ & sq->ring_mask];
+	memset(sqe, 0, sizeof(*sqe));
+	return sqe;
 }
 
-static struct io_uring_sqe *get_sqe(struct urt *rt)
+/* An SQE for op, with need slots free (an operation and its link timeout
+ * must reach the kernel in the same submit).  A full SQ is published first:
+ * under SQPOLL the poller frees slots only by consuming what it has been
+ * shown, so waiting for space without submitting would return at once with
+ * none.  NULL only when a fault says so or the ring is dead. */
+static struct io_uring_sqe *get_sqe(struct urt *rt, const struct urt__op *op, unsigned need)
 {
 	for (unsigned tries = 0;; tries++) {
-		struct io_uring_sqe *sqe = NULL;
-		if (!URT__FAULT(rt, URT_FAULT_GET_SQE, EBUSY))
-			sqe = sqe_fast(rt);
-		if (URT__LIKELY(sqe != NULL))
-			return sqe;
+		if (!URT__FAULT_OP(rt, op, URT_FAULT_GET_SQE, EBUSY) && URT__LIKELY(sq_space(rt) >= need))
+			return sqe_fast(rt);
 		rt->stats.sq_full++;
 		if (tries >= URT__MAX_RETRIES || rt->fatal)
 			return NULL;
-		if (rt->flags & URT_SQPOLL)
-			io_uring_sqring_wait(&rt->ring); /* the poller frees slots on its own */
-		else if (submit(rt, 0) < 0)
+		if (submit(rt, 0, false) < 0)
 			return NULL;
+		if ((rt->flags & URT_SQPOLL) && sq_space(rt) < need)
+			io_uring_sqring_wait(&rt->ring); /* the poller frees slots on its own */
 	}
+}
+
+/* Whether a read's result may be cut after it completed: only a read at an
+ * explicit offset from a file with positions.  Everything else (pipes,
+ * sockets, ttys, off -1 which moves the file position) has consumed the
+ * bytes.  A system call, so only asked when the fault fires. */
+static bool positioned(const struct urt__op *op)
+{
+	if (op->off == (uint64_t)-1)
+		return false;
+	int saved = errno;
+	struct stat st;
+	bool ok = fstat(op->fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
+	errno = saved;
+	return ok;
 }
 
 /* faults: the caller is on the slow path, where the fault points that
@@ -293,19 +430,24 @@ static inline void prep(struct urt *rt, struct io_uring_sqe *sqe, struct urt__op
 {
 	uint32_t len = op->len;
 	if (faults) {
+		op->flags &= ~URT__OP_CUT;
 		switch (op->opcode) {
 		case IORING_OP_READ:
 		case IORING_OP_READ_FIXED:
 		case IORING_OP_RECV:
-			if ((op->flags & URT__OP_STREAM) && len > 1 && URT__FAULT(rt, URT_FAULT_READ_SHORT, 1))
-				len = 1 + (uint32_t)(urt__rand(rt) % (len - 1));
+			if (len > 1 && URT__FAULT_OP(rt, op, URT_FAULT_READ_SHORT, 1)) {
+				if (op->opcode != IORING_OP_RECV && positioned(op))
+					op->flags |= URT__OP_CUT;
+				else
+					len = 1 + (uint32_t)(urt__fault_rand(op, URT_FAULT_READ_SHORT) % (len - 1));
+			}
 			break;
 		case IORING_OP_WRITE:
 		case IORING_OP_WRITE_FIXED:
 		case IORING_OP_SEND:
 			/* The kernel really writes fewer bytes: a true short write. */
-			if (len > 1 && URT__FAULT(rt, URT_FAULT_WRITE_SHORT, 1))
-				len = 1 + (uint32_t)(urt__rand(rt) % (len - 1));
+			if (len > 1 && URT__FAULT_OP(rt, op, URT_FAULT_WRITE_SHORT, 1))
+				len = 1 + (uint32_t)(urt__fault_rand(op, URT_FAULT_WRITE_SHORT) % (len - 1));
 			break;
 		}
 	}
@@ -373,19 +515,23 @@ static void queued(struct urt *rt)
 	rt->inflight++;
 	rt->sq_pending++;
 	if (rt->submit_batch && rt->sq_pending >= rt->submit_batch)
-		submit(rt, 0);
+		submit(rt, 0, false);
 }
 
 /* The slow path of queue_op: cancelled before it was (re)queued, fault
- * points armed, or the SQ full. */
+ * points armed, a link timeout to add, or the SQ full. */
 static __attribute__((noinline)) void queue_op_slow(struct urt *rt, struct urt__op *op)
 {
 	if (op->flags & URT__OP_CANCELLED) {
 		complete(rt, op, -ECANCELED);
 		return;
 	}
+	if (rt->fatal) {
+		complete(rt, op, rt->fatal);
+		return;
+	}
 	for (;;) {
-		int err = URT__FAULT(rt, URT_FAULT_OP_EAGAIN, EAGAIN);
+		int err = URT__FAULT_OP(rt, op, URT_FAULT_OP_EAGAIN, EAGAIN);
 		if (!err)
 			break;
 		if (op->retries >= URT__MAX_RETRIES) {
@@ -395,12 +541,29 @@ static __attribute__((noinline)) void queue_op_slow(struct urt *rt, struct urt__
 		op->retries++;
 		rt->stats.op_retries++;
 	}
-	struct io_uring_sqe *sqe = get_sqe(rt);
+	bool linked = op->flags & URT__OP_LINKED;
+	if (linked && rt->ring.sq.ring_entries < 2) {
+		complete(rt, op, -EINVAL); /* a one-entry SQ cannot hold an op and its timeout */
+		return;
+	}
+	struct io_uring_sqe *sqe = get_sqe(rt, op, linked ? 2 : 1);
 	if (!sqe) {
 		complete(rt, op, rt->fatal ? rt->fatal : -EBUSY);
 		return;
 	}
 	prep(rt, sqe, op, true);
+	if (linked) {
+		/* Both SQEs go out in the same submit: queued() below is the
+		 * only place that submits, and get_sqe left room for two. */
+		sqe->flags |= IOSQE_IO_LINK;
+		struct io_uring_sqe *t = sqe_fast(rt);
+		io_uring_prep_link_timeout(t, &op->link_ts, 0);
+		io_uring_sqe_set_data64(t, (uint64_t)(uintptr_t)op | URT__TAG_LTIMEOUT);
+		op->flags &= ~(URT__OP_TIMED_OUT | URT__OP_HELD);
+		op->ltimeout_pending = 1;
+		rt->inflight++;
+		rt->sq_pending++;
+	}
 	queued(rt);
 }
 
@@ -408,7 +571,8 @@ static __attribute__((noinline)) void queue_op_slow(struct urt *rt, struct urt__
 static inline void queue_op(struct urt *rt, struct urt__op *op)
 {
 	struct io_uring_sqe *sqe;
-	if (URT__ARMED() || URT__UNLIKELY(op->flags & URT__OP_CANCELLED) || URT__UNLIKELY(!(sqe = sqe_fast(rt)))) {
+	if (URT__ARMED() || URT__UNLIKELY(op->flags & (URT__OP_CANCELLED | URT__OP_LINKED)) ||
+	    URT__UNLIKELY(!(sqe = sqe_fast(rt)))) {
 		queue_op_slow(rt, op);
 		return;
 	}
@@ -416,10 +580,19 @@ static inline void queue_op(struct urt *rt, struct urt__op *op)
 	queued(rt);
 }
 
-/* The slow start: an injected operation error completes it at once. */
-static __attribute__((noinline)) void op_start_slow(struct urt *rt, struct urt__op *op)
+/* The slow start: the operation's identity for faults, its link timeout,
+ * and an injected operation error that completes it at once. */
+static __attribute__((noinline)) void op_start_slow(struct urt *rt, struct urt__op *op, struct urt__task *self)
 {
-	int err = URT__FAULT(rt, URT_FAULT_OP_ERROR, EIO);
+	op->task_id = self->id;
+	op->seq = self->op_seq++;
+	op->ltimeout_pending = 0; /* read only while URT__OP_LINKED is set */
+	if (self->op_timeout_ns) {
+		op->flags |= URT__OP_LINKED;
+		op->link_ts.tv_sec = (long long)(self->op_timeout_ns / 1000000000u);
+		op->link_ts.tv_nsec = (long long)(self->op_timeout_ns % 1000000000u);
+	}
+	int err = URT__FAULT_OP(rt, op, URT_FAULT_OP_ERROR, EIO);
 	if (err) {
 		complete(rt, op, -err);
 		return;
@@ -436,10 +609,11 @@ void urt__op_start(struct urt *rt, struct urt__op *op)
 #endif
 	op->state = URT__OP_INFLIGHT;
 	rt->stats.ops_started++;
-	/* One test of the fault flag per operation; a new op is never cancelled. */
+	/* One test of the fault flag and one of "some task set a timeout" per
+	 * operation; a new op is never cancelled. */
 	struct io_uring_sqe *sqe;
-	if (URT__ARMED() || URT__UNLIKELY(!(sqe = sqe_fast(rt)))) {
-		op_start_slow(rt, op);
+	if (URT__ARMED() || URT__UNLIKELY(rt->op_timeouts_used) || URT__UNLIKELY(!(sqe = sqe_fast(rt)))) {
+		op_start_slow(rt, op, urt__self); /* only tasks start operations */
 		return;
 	}
 	prep(rt, sqe, op, false);
@@ -453,7 +627,7 @@ int urt__op_cancel(struct urt *rt, struct urt__op *op)
 	if (op->flags & URT__OP_CANCELLED)
 		return 0;
 	op->flags |= URT__OP_CANCELLED;
-	struct io_uring_sqe *sqe = get_sqe(rt);
+	struct io_uring_sqe *sqe = get_sqe(rt, op, 1);
 	if (!sqe) {
 		/* Nothing was asked of the kernel: a later urt_cancel must try
 		 * again rather than find the flag and report success. */
@@ -473,6 +647,18 @@ int urt__op_cancel(struct urt *rt, struct urt__op *op)
 	return 0;
 }
 
+int urt_set_op_timeout(uint64_t ns)
+{
+	struct urt__task *self = urt__self;
+	if (!self)
+		return -EPERM;
+	uint64_t prev = self->op_timeout_ns;
+	self->op_timeout_ns = ns;
+	if (ns)
+		self->rt->op_timeouts_used = true; /* from now on every op start looks */
+	return prev > INT_MAX ? INT_MAX : (int)prev;
+}
+
 static void resubmit_retries(struct urt *rt)
 {
 	while (rt->retry_head) {
@@ -485,11 +671,19 @@ static void resubmit_retries(struct urt *rt)
 /*
  * One turn of the reactor, called by the executor between passes over the
  * run queue.  may_block: no task is runnable, so wait in the kernel for
- * wait_nr completions (never more than are in flight, or we would sleep
- * forever).  Everything queued is submitted in the same enter.
+ * completions.  Everything queued is submitted in the same enter.
+ *
+ * wait_nr > 1 is a batching hint, never a promise to wait for that many:
+ * the second of two completions may need the task that the first one wakes
+ * (A reads what B writes after B's read completes), so waiting for both
+ * would sleep for ever.  Wait up to URT__WAIT_WINDOW_NS for wait_nr (never
+ * more than are in flight), and if none came, sleep until one does: an idle
+ * runtime still sleeps in the kernel.
  */
 int urt__reactor_poll(struct urt *rt, bool may_block)
 {
+	if (URT__UNLIKELY(rt->fatal))
+		return go_fatal(rt, rt->fatal);
 	unsigned wait = 0;
 	if (may_block)
 		wait = rt->wait_nr < rt->inflight ? rt->wait_nr : rt->inflight;
@@ -498,7 +692,19 @@ int urt__reactor_poll(struct urt *rt, bool may_block)
 	 * blocks for them is a wasted system call. */
 	if (wait && io_uring_cq_ready(&rt->ring) >= wait)
 		wait = 0;
-	int ret = submit(rt, wait);
+	int ret;
+	if (wait > 1) {
+		/* Without EXT_ARG liburing would queue a timeout SQE of its own
+		 * (user_data LIBURING_UDATA_TIMEOUT) that reap does not know:
+		 * fall back to waiting for one. */
+		if (rt->ring.features & IORING_FEAT_EXT_ARG) {
+			ret = submit(rt, wait, true);
+			if (ret < 0)
+				return ret;
+		}
+		wait = (io_uring_cq_ready(&rt->ring) || rt->runq_len || rt->retry_head || !rt->inflight) ? 0 : 1;
+	}
+	ret = submit(rt, wait, false);
 	if (ret < 0)
 		return ret;
 	/* DEFER_TASKRUN posts completions only inside an enter(GETEVENTS). */
@@ -509,6 +715,24 @@ int urt__reactor_poll(struct urt *rt, bool may_block)
 	reap(rt);
 	resubmit_retries(rt);
 	return rt->fatal;
+}
+
+/* Moves the ring's fd to 3 or above.  A process started with stdin (or
+ * stdout, stderr) closed would otherwise get its ring on that number, and
+ * the program's urt_read(0, ...) would read the ring.  liburing keeps the
+ * fd twice (ring_fd for register/mmap, enter_ring_fd for enter; equal while
+ * the ring fd is not registered, which we never do): both move. */
+static int ring_fd_above_stdio(struct io_uring *ring)
+{
+	if (ring->ring_fd > 2)
+		return 0;
+	int fd = fcntl(ring->ring_fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return -errno;
+	close(ring->ring_fd);
+	ring->ring_fd = fd;
+	ring->enter_ring_fd = fd;
+	return 0;
 }
 
 int urt__reactor_init(struct urt *rt, unsigned entries, unsigned flags)
@@ -528,6 +752,13 @@ int urt__reactor_init(struct urt *rt, unsigned entries, unsigned flags)
 	if (ret < 0)
 		/* Old kernels reject setup flags they do not know with -EINVAL. */
 		return (ret == -EINVAL && p.flags) ? -EOPNOTSUPP : ret;
+	int saved = errno;
+	ret = ring_fd_above_stdio(&rt->ring);
+	errno = saved;
+	if (ret < 0) {
+		io_uring_queue_exit(&rt->ring);
+		return ret;
+	}
 	/* We promise never to lose a completion: that needs the overflow list. */
 	if (!(p.features & IORING_FEAT_NODROP)) {
 		io_uring_queue_exit(&rt->ring);

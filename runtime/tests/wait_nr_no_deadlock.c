@@ -1,0 +1,67 @@
+/* wait_nr >= 2 never waits for a completion that needs a task to run first (two dependent pipe reads). */
+#include "check.h"
+#include "watchdog.h"
+#include <urt.h>
+#include <pthread.h>
+#include <unistd.h>
+
+static int p[2], q[2];
+static int got_a, got_b;
+
+static void task_a(void *arg)
+{
+	(void)arg;
+	char c;
+	CHECK_EQ(urt_read(p[0], &c, 1, -1), 1); /* only B's write can satisfy this */
+	CHECK_EQ(c, 'p');
+	got_a = 1;
+}
+
+static void task_b(void *arg)
+{
+	(void)arg;
+	char c;
+	CHECK_EQ(urt_read(q[0], &c, 1, -1), 1);
+	CHECK_EQ(c, 'q');
+	CHECK_EQ(urt_write(p[1], "p", 1, -1), 1);
+	got_b = 1;
+}
+
+static void *writer(void *arg)
+{
+	unsigned delay_us = (unsigned)(uintptr_t)arg;
+	usleep(delay_us);
+	CHECK_EQ(write(q[1], "q", 1), 1);
+	return NULL;
+}
+
+static void round_with(unsigned wait_nr, unsigned delay_us)
+{
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(pipe(q), 0);
+	got_a = got_b = 0;
+	struct urt *rt;
+	struct urt_config cfg = { .wait_nr = wait_nr };
+	CHECK_EQ(check_create(&rt, &cfg), 0);
+	CHECK_EQ(urt_spawn(rt, task_a, NULL), 0);
+	CHECK_EQ(urt_spawn(rt, task_b, NULL), 0);
+	pthread_t th;
+	CHECK_EQ(pthread_create(&th, NULL, writer, (void *)(uintptr_t)delay_us), 0);
+	CHECK_EQ(urt_run(rt), 0);
+	CHECK_EQ(pthread_join(th, NULL), 0);
+	CHECK(got_a && got_b);
+	urt_destroy(rt);
+	close(p[0]), close(p[1]), close(q[0]), close(q[1]);
+}
+
+int main(void)
+{
+	watchdog(20, "urt_run with wait_nr >= 2 and dependent completions");
+	/* The writer fires both before and after the loop has gone to sleep. */
+	unsigned waits[] = { 2, 3, 8, 64 };
+	for (unsigned i = 0; i < sizeof waits / sizeof waits[0]; i++) {
+		round_with(waits[i], 0);
+		round_with(waits[i], 20 * 1000);
+	}
+	return 0;
+}
