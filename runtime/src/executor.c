@@ -2,14 +2,18 @@
  * executor.c - tasks as stackful fibers, a FIFO run queue, and the loop that
  * alternates between running tasks and polling the reactor.
  *
- * Every switch goes scheduler -> task -> scheduler: a task never switches to
- * another task directly, so the scheduler is the one place that decides who
- * runs and when the reactor is polled.
+ * A task that blocks hands the CPU straight to the next runnable task of the
+ * current pass; the scheduler decides when a pass ends and when the reactor
+ * is polled.  errno is per thread, so each task's errno is saved and restored
+ * around its switches: another task's libc calls never show through.
  */
 #include "internal.h"
 #include "sanitizer.h"
 
 #include <errno.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 URT__TLS struct urt__task *urt__self;
 URT__TLS struct urt *urt__rt;
@@ -108,13 +112,9 @@ static void task_main(void *arg)
 	__builtin_unreachable();
 }
 
-int urt_spawn(struct urt *rt, void (*fn)(void *), void *arg)
+/* Makes a mapped task t runnable on rt (owner thread). */
+static void task_start(struct urt *rt, struct urt__task *t, void (*fn)(void *), void *arg)
 {
-	if (!rt || !fn)
-		return -EINVAL;
-	struct urt__task *t = urt__task_alloc(rt);
-	if (!t)
-		return -ENOMEM;
 	t->rt = rt;
 	t->fn = fn;
 	t->arg = arg;
@@ -133,24 +133,128 @@ int urt_spawn(struct urt *rt, void (*fn)(void *), void *arg)
 	rt->live_list = t;
 	rt->live_tasks++;
 	rt->stats.tasks_spawned++;
+}
+
+int urt_spawn(struct urt *rt, void (*fn)(void *), void *arg)
+{
+	if (!rt || !fn)
+		return -EINVAL;
+	if (URT__FORKED(rt))
+		return -ECHILD;
+	/* The run queue is not thread-safe: only the owner thread (inside a
+	 * task of this runtime, that is always the case) may touch it. */
+	if (!(urt__self && urt__self->rt == rt) && rt->owner_tid != urt__tid())
+		return -EPERM;
+	int saved = errno; /* a fault point may make a libc call */
+	struct urt__task *t = urt__task_alloc(rt);
+	errno = saved;
+	if (!t)
+		return -ENOMEM;
+	task_start(rt, t, fn, arg);
 	return 0;
+}
+
+/*
+ * Remote spawns: any thread maps the task itself (so -ENOMEM is its own
+ * answer) and pushes it on a lock-free LIFO; the owner takes the whole list
+ * at the start of each turn.  The runtime may be blocked in io_uring_enter:
+ * while it listens (urt_remote_listen) a read on an eventfd is armed in the
+ * ring, and the remote thread's write to the eventfd completes it.
+ */
+int urt_spawn_remote(struct urt *rt, void (*fn)(void *), void *arg)
+{
+	if (!rt || !fn)
+		return -EINVAL;
+	if (URT__FORKED(rt))
+		return -ECHILD;
+	if (!__atomic_load_n(&rt->listening, __ATOMIC_ACQUIRE))
+		return -ENOTCONN;
+	struct urt__task *t = urt__task_map(rt->stack_size, 0);
+	if (!t)
+		return -ENOMEM;
+	t->fn = fn;
+	t->arg = arg;
+	t->next = __atomic_load_n(&rt->remote_head, __ATOMIC_RELAXED);
+	/* Release: the owner that takes the list sees t's fields. */
+	while (!__atomic_compare_exchange_n(&rt->remote_head, &t->next, t, true, __ATOMIC_RELEASE,
+					    __ATOMIC_RELAXED))
+		;
+	int saved = errno;
+	uint64_t one = 1;
+	ssize_t w = write(rt->wake_fd, &one, sizeof one); /* only fails when the counter is full: awake anyway */
+	(void)w;
+	errno = saved;
+	return 0;
+}
+
+/* Owner side: starts every remotely spawned task, oldest first. */
+static void remote_take(struct urt *rt)
+{
+	if (URT__LIKELY(!__atomic_load_n(&rt->remote_head, __ATOMIC_RELAXED)))
+		return;
+	struct urt__task *t = __atomic_exchange_n(&rt->remote_head, NULL, __ATOMIC_ACQUIRE);
+	struct urt__task *fifo = NULL;
+	while (t) {
+		struct urt__task *next = t->next;
+		t->next = fifo;
+		fifo = t;
+		t = next;
+	}
+	while (fifo) {
+		struct urt__task *next = fifo->next;
+		task_start(rt, fifo, fifo->fn, fifo->arg);
+		fifo = next;
+	}
+}
+
+/* Keeps the wake-up read armed while listening.  Its completion wakes no
+ * task (no waiter): it only makes the loop come round to remote_take. */
+static void wake_arm(struct urt *rt)
+{
+	struct urt__op *op = &rt->wake_op;
+	if (!__atomic_load_n(&rt->listening, __ATOMIC_RELAXED) || op->state == URT__OP_INFLIGHT ||
+	    op->cancel_pending)
+		return;
+	memset(op, 0, sizeof(*op));
+	op->opcode = IORING_OP_READ;
+	op->fd = rt->wake_fd;
+	op->addr = &rt->wake_buf;
+	op->len = sizeof(rt->wake_buf);
+	op->off = (uint64_t)-1;
+	op->flags = URT__OP_STREAM;
+	urt__op_start(rt, op);
+}
+
+/* urt_destroy: remote tasks never taken are only mappings. */
+void urt__remote_free_all(struct urt *rt)
+{
+	struct urt__task *t = __atomic_exchange_n(&rt->remote_head, NULL, __ATOMIC_ACQUIRE);
+	while (t) {
+		struct urt__task *next = t->next;
+		urt__task_unmap(t);
+		t = next;
+	}
 }
 
 void urt__suspend(void)
 {
 	struct urt__task *t = urt__self;
+	int saved = errno;
 	t->state = URT__TASK_BLOCKED;
 	switch_away(t->rt, t);
+	errno = saved;
 }
 
 void urt_yield(void)
 {
 	struct urt__task *t = urt__self;
-	if (!t)
+	if (!t || URT__FORKED(t->rt))
 		return;
+	int saved = errno;
 	t->state = URT__TASK_RUNNABLE;
 	urt__runq_push(t->rt, t);
 	switch_away(t->rt, t);
+	errno = saved;
 }
 
 void *urt_task_local(void)
@@ -200,13 +304,20 @@ static void run_task(struct urt *rt, struct urt__task *t)
  */
 static int turn(struct urt *rt, bool may_block)
 {
+	remote_take(rt);
 	rt->pass_left = rt->runq_len;
 	while (rt->pass_left > 0) {
 		rt->pass_left--;
 		run_task(rt, runq_pop(rt));
 	}
+	/* A task may have forked: the child's loop must stop here, before it
+	 * touches the ring it shares with its parent. */
+	if (URT__FORKED(rt))
+		return -ECHILD;
 	if (rt->live_tasks == 0)
 		return 0;
+	remote_take(rt);
+	wake_arm(rt);
 	bool idle = rt->runq_len == 0;
 	/* Operations on the retry list (a failed submit handed them back) are
 	 * neither in flight nor pending, yet the next poll resubmits them. */
@@ -215,13 +326,31 @@ static int turn(struct urt *rt, bool may_block)
 	return urt__reactor_poll(rt, may_block && idle);
 }
 
+/*
+ * Who may run rt: not a forked child (-ECHILD), not while a loop runs it
+ * (-EBUSY: another thread's, or a nested call), any thread otherwise; the
+ * runner becomes the owner, except that a DEFER_TASKRUN ring only ever
+ * accepts work from the thread that created it (the kernel answers -EEXIST
+ * to every other one), so that runtime never moves (-EPERM).
+ */
 static int enter_loop(struct urt *rt)
 {
 	if (!rt)
 		return -EINVAL;
-	if (rt->running || urt__rt)
+	if (URT__FORKED(rt))
+		return -ECHILD;
+	if (urt__rt)
 		return -EBUSY;
-	rt->running = true;
+	if (__atomic_exchange_n(&rt->running, true, __ATOMIC_ACQ_REL))
+		return -EBUSY;
+	pid_t me = urt__tid();
+	if (rt->owner_tid != me) {
+		if ((rt->flags & URT_DEFER_TASKRUN) && me != rt->creator_tid) {
+			__atomic_store_n(&rt->running, false, __ATOMIC_RELEASE);
+			return -EPERM;
+		}
+		rt->owner_tid = me;
+	}
 	urt__rt = rt;
 	return 0;
 }
@@ -229,7 +358,7 @@ static int enter_loop(struct urt *rt)
 static void leave_loop(struct urt *rt)
 {
 	urt__rt = NULL;
-	rt->running = false;
+	__atomic_store_n(&rt->running, false, __ATOMIC_RELEASE);
 }
 
 int urt_run(struct urt *rt)
@@ -237,9 +366,12 @@ int urt_run(struct urt *rt)
 	int ret = enter_loop(rt);
 	if (ret < 0)
 		return ret;
+	int saved = errno; /* tasks and munmap set it; the caller's value comes back */
+	remote_take(rt);
 	while (rt->live_tasks > 0 && ret >= 0)
 		ret = turn(rt, true);
 	leave_loop(rt);
+	errno = saved;
 	return ret < 0 ? ret : 0;
 }
 
@@ -248,9 +380,12 @@ int urt_run_once(struct urt *rt)
 	int ret = enter_loop(rt);
 	if (ret < 0)
 		return ret;
+	int saved = errno;
+	remote_take(rt);
 	if (rt->live_tasks > 0)
 		ret = turn(rt, false);
 	leave_loop(rt);
+	errno = saved;
 	return ret < 0 ? ret : (int)rt->live_tasks;
 }
 

@@ -42,7 +42,9 @@ struct urt__op {
 	uint8_t retries;
 	uint8_t cancel_pending; /* our cancel requests whose CQE is still to come */
 	uint8_t ltimeout_pending; /* its link timeout's CQE is still to come */
+	uint8_t mark;           /* io.c: duplicate detection in urt_await_all */
 	int32_t res;
+	uint32_t gen;           /* pool.c: bumped at every free; part of a future's handle */
 	struct urt__task *waiter;
 	int fd;
 	uint32_t len;
@@ -58,6 +60,7 @@ struct urt__op {
 	uint32_t task_id;
 	uint32_t seq;
 	struct __kernel_timespec link_ts; /* the link timeout; the kernel reads it at submission */
+	uint32_t id;          /* pool.c: index in the pool (slab * URT__SLAB_OPS + slot) */
 };
 
 enum urt__task_state { URT__TASK_RUNNABLE, URT__TASK_RUNNING, URT__TASK_BLOCKED, URT__TASK_DONE };
@@ -113,6 +116,24 @@ struct urt {
 	size_t sched_stack_size;
 	void *sched_fake_stack;
 
+	/* threads and processes (runtime.c, executor.c) */
+	unsigned fork_gen;   /* urt__fork_gen at create: differs in a forked child */
+	pid_t owner_tid;     /* the thread that created or last ran the runtime */
+	pid_t creator_tid;   /* DEFER_TASKRUN binds the ring to this thread */
+	struct urt__task *remote_head; /* urt_spawn_remote's LIFO (atomic) */
+	int wake_fd;         /* eventfd a remote spawn writes; -1 until listening */
+	int listening;       /* atomic: urt_remote_listen(rt, 1) */
+	uint64_t wake_buf;
+	struct urt__op wake_op; /* read on wake_fd, armed while listening */
+
+	/* registered buffers (runtime.c), for the range checks in io.c */
+	struct iovec *bufs;
+	unsigned nbufs;
+
+	/* operation pool (pool.c): slab i holds ids i * URT__SLAB_OPS ... */
+	struct urt__op_slab **slab_table;
+	unsigned nslabs, slab_cap;
+
 	/* reactor */
 	unsigned sq_pending; /* SQEs queued since the last successful submit */
 	unsigned inflight;   /* CQEs still to come (ops and our cancels) */
@@ -137,8 +158,14 @@ struct urt {
 extern URT__TLS struct urt__task *urt__self;
 extern URT__TLS struct urt *urt__rt;
 
+/* runtime.c: fork and thread identity */
+extern unsigned urt__fork_gen; /* bumped in every forked child */
+#define URT__FORKED(rt) URT__UNLIKELY((rt)->fork_gen != urt__fork_gen)
+URT__HIDDEN pid_t urt__tid(void);
+
 /* executor.c */
 URT__HIDDEN void urt__suspend(void);
+URT__HIDDEN void urt__remote_free_all(struct urt *rt);
 
 /* Inline: the reactor wakes a task on every completion. */
 static inline void urt__runq_push(struct urt *rt, struct urt__task *t)
@@ -165,6 +192,10 @@ URT__HIDDEN void urt__tasks_free_all(struct urt *rt);
 
 /* stack.c */
 URT__HIDDEN struct urt__task *urt__task_alloc(struct urt *rt);
+URT__HIDDEN struct urt__task *urt__task_map(size_t stack_size, unsigned colour);
+/* The largest stack_size urt_create accepts: far from any overflow in the
+ * mapping arithmetic, and more than any fiber should need. */
+#define URT__MAX_STACK ((size_t)1 << 30)
 URT__HIDDEN void urt__task_release(struct urt *rt, struct urt__task *t);
 URT__HIDDEN void urt__task_unmap(struct urt__task *t);
 
@@ -174,9 +205,14 @@ URT__HIDDEN void urt__reactor_drain_and_exit(struct urt *rt);
 URT__HIDDEN void urt__op_start(struct urt *rt, struct urt__op *op);
 URT__HIDDEN int urt__op_cancel(struct urt *rt, struct urt__op *op);
 URT__HIDDEN int urt__reactor_poll(struct urt *rt, bool may_block);
+
+/* pool.c */
+#define URT__SLAB_OPS 256
 URT__HIDDEN struct urt__op *urt__op_alloc(struct urt *rt);
 URT__HIDDEN void urt__op_free(struct urt *rt, struct urt__op *op);
 URT__HIDDEN void urt__ops_free_all(struct urt *rt);
+URT__HIDDEN struct urt_future *urt__op_handle(const struct urt__op *op);
+URT__HIDDEN struct urt__op *urt__op_lookup(const struct urt *rt, const struct urt_future *f);
 
 /* faults.c: a point costs one predictable branch while disarmed. */
 extern int urt__faults_armed;

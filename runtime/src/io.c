@@ -5,7 +5,9 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <unistd.h>
 
 /* Linux never moves more than this in one read or write (MAX_RW_COUNT);
  * larger requests are legitimately short. */
@@ -49,21 +51,26 @@ static bool op_ready(const struct urt__op *op)
  * outlives every reference the kernel holds.  No allocation, no -ENOMEM. */
 static ssize_t run_op(struct urt *rt, struct urt__op *op)
 {
+	int saved = errno; /* a submit inside op_start may make a libc call */
 	urt__op_start(rt, op);
 	struct urt__task *self = urt__self;
 	while (!op_ready(op)) {
 		op->waiter = self;
 		urt__suspend();
 	}
+	errno = saved;
 	return op->res;
 }
 
-/* The runtime of the calling task; the I/O calls work only inside one. */
+/* The runtime of the calling task; the I/O calls work only inside one, and
+ * never in a forked child (its ring is shared with the parent's). */
 #define TASK_RT_OR_RETURN(rt)                  \
 	struct urt__task *self_ = urt__self;   \
 	if (URT__UNLIKELY(!self_))             \
 		return -EPERM;                 \
-	struct urt *rt = self_->rt
+	struct urt *rt = self_->rt;            \
+	if (URT__FORKED(rt))                   \
+		return -ECHILD
 
 #define SIMPLE_OP(opcode, fd, addr, len, off)                  \
 	do {                                                   \
@@ -95,7 +102,15 @@ int urt_fsync(int fd)
 
 int urt_close(int fd)
 {
-	SIMPLE_OP(IORING_OP_CLOSE, fd, NULL, 0, 0);
+	TASK_RT_OR_RETURN(rt);
+	/* A registered fd is also held by the ring's file table: drop that
+	 * slot first, or later operations on this number (and on the next file
+	 * that gets it) would still reach the old file. */
+	if (URT__UNLIKELY(rt->fixed_len) && fd >= 0 && (unsigned)fd < rt->fixed_len && rt->fixed_index[fd] >= 0)
+		urt_unregister_file(rt, fd);
+	struct urt__op op;
+	init_op(&op, IORING_OP_CLOSE, fd, NULL, 0, 0);
+	return (int)run_op(rt, &op);
 }
 
 ssize_t urt_readv(int fd, const struct iovec *iov, int iovcnt, off_t off)
@@ -148,14 +163,42 @@ int urt_connect(int fd, const struct sockaddr *addr, socklen_t addrlen)
 	OP_WITH(IORING_OP_CONNECT, fd, (void *)addr, 0, 0, op->addr2 = addrlen);
 }
 
+/* 0 when buf[0, len) lies inside registered buffer buf_index, else the
+ * error: -EINVAL for an index out of range (it would not fit the SQE's
+ * 16-bit field, or names no buffer), -EFAULT for a range outside it (what
+ * the kernel answers too; checked here so the answer does not depend on the
+ * kernel version). */
+static int fixed_check(const struct urt *rt, const void *buf, size_t len, int buf_index)
+{
+	if (buf_index < 0 || (unsigned)buf_index >= rt->nbufs)
+		return -EINVAL;
+	const struct iovec *b = &rt->bufs[buf_index];
+	uintptr_t lo = (uintptr_t)b->iov_base, p = (uintptr_t)buf;
+	if (p < lo || p - lo > b->iov_len || len > b->iov_len - (p - lo))
+		return -EFAULT;
+	return 0;
+}
+
+#define FIXED_OP(opcode, fd, buf, len, off, buf_index)                  \
+	do {                                                            \
+		TASK_RT_OR_RETURN(rt);                                  \
+		int err_ = fixed_check(rt, buf, len, buf_index);        \
+		if (err_ < 0)                                           \
+			return err_;                                    \
+		struct urt__op op;                                      \
+		init_op(&op, opcode, fd, (void *)(buf), len, off);      \
+		op.buf_index = (uint16_t)buf_index;                     \
+		return run_op(rt, &op);                                 \
+	} while (0)
+
 ssize_t urt_read_fixed(int fd, void *buf, size_t len, off_t off, int buf_index)
 {
-	OP_WITH(IORING_OP_READ_FIXED, fd, buf, len, off, op->buf_index = (uint16_t)buf_index);
+	FIXED_OP(IORING_OP_READ_FIXED, fd, buf, len, off, buf_index);
 }
 
 ssize_t urt_write_fixed(int fd, const void *buf, size_t len, off_t off, int buf_index)
 {
-	OP_WITH(IORING_OP_WRITE_FIXED, fd, (void *)buf, len, off, op->buf_index = (uint16_t)buf_index);
+	FIXED_OP(IORING_OP_WRITE_FIXED, fd, buf, len, off, buf_index);
 }
 
 int urt_sleep(uint64_t ns)
@@ -169,35 +212,89 @@ int urt_sleep(uint64_t ns)
 	return res == -ETIME ? 0 : res; /* -ETIME is how a timeout says it expired */
 }
 
+/*
+ * read_full / write_all.  With an explicit offset: one positioned op after
+ * another.  With off -1 on a stream: one op after another at "the current
+ * position", which a stream does not have.  With off -1 on a seekable fd
+ * (lseek works): on this kernel an io_uring read or write at the file
+ * position that comes back short does not move the position, so passing -1
+ * again would redo the same bytes (write_all rewrote offset 0 and reported
+ * success).  So: note the position first, go on with explicit offsets after
+ * a short result, and at the end set the position to where read(2)/write(2)
+ * would have left it: start + bytes done (the end of the file for O_APPEND).
+ * A first op that is not short needs no lseek after it: the kernel moved
+ * the position itself.
+ *
+ * Errors: the error is returned (never a count that looks like success);
+ * the bytes done before it are in *done, and on a seekable fd the position
+ * is after them.
+ */
+static ssize_t transfer_all(bool writing, int fd, void *buf, size_t len, off_t off, size_t *done_out)
+{
+	TASK_RT_OR_RETURN(rt);
+	(void)rt;
+	int saved = errno;
+	off_t start = -1; /* the file position we track, when off is -1 and fd seekable */
+	if (off == -1)
+		start = lseek(fd, 0, SEEK_CUR);
+	bool tracking = false; /* explicit offsets from start + done */
+	size_t done = 0;
+	ssize_t ret = 0;
+	while (done < len) {
+		off_t at = off != -1 ? off + (off_t)done : tracking ? start + (off_t)done : -1;
+		ssize_t r = writing ? urt_write(fd, (char *)buf + done, len - done, at)
+				    : urt_read(fd, (char *)buf + done, len - done, at);
+		if (r < 0) {
+			ret = r;
+			break;
+		}
+		if (r == 0) {
+			if (writing)
+				ret = -EIO; /* no progress on a non-empty write: give up rather than spin */
+			break;      /* reading: EOF */
+		}
+		done += (size_t)r;
+		if (start >= 0 && !tracking && done < len)
+			tracking = true; /* short at the file position: the position may not have moved */
+	}
+	if (tracking) {
+		int fl = writing ? fcntl(fd, F_GETFL) : 0;
+		if (fl > 0 && (fl & O_APPEND))
+			lseek(fd, 0, SEEK_END);
+		else
+			lseek(fd, start + (off_t)done, SEEK_SET);
+	}
+	errno = saved;
+	if (done_out)
+		*done_out = done;
+	return ret < 0 ? ret : (ssize_t)done;
+}
+
 ssize_t urt_read_full(int fd, void *buf, size_t len, off_t off)
 {
-	size_t done = 0;
-	while (done < len) {
-		ssize_t r = urt_read(fd, (char *)buf + done, len - done, off == -1 ? -1 : off + (off_t)done);
-		if (r < 0)
-			return r;
-		if (r == 0)
-			break; /* EOF */
-		done += (size_t)r;
-	}
-	return (ssize_t)done;
+	return transfer_all(false, fd, buf, len, off, NULL);
 }
 
 ssize_t urt_write_all(int fd, const void *buf, size_t len, off_t off)
 {
-	size_t done = 0;
-	while (done < len) {
-		ssize_t r = urt_write(fd, (const char *)buf + done, len - done, off == -1 ? -1 : off + (off_t)done);
-		if (r < 0)
-			return r;
-		if (r == 0)
-			return -EIO; /* no progress on a non-empty write: give up rather than spin */
-		done += (size_t)r;
-	}
-	return (ssize_t)done;
+	return transfer_all(true, fd, (void *)buf, len, off, NULL);
 }
 
-/* ---- futures: a future is its operation record ---- */
+ssize_t urt_read_full_n(int fd, void *buf, size_t len, off_t off, size_t *done)
+{
+	if (done)
+		*done = 0;
+	return transfer_all(false, fd, buf, len, off, done);
+}
+
+ssize_t urt_write_all_n(int fd, const void *buf, size_t len, off_t off, size_t *done)
+{
+	if (done)
+		*done = 0;
+	return transfer_all(true, fd, (void *)buf, len, off, done);
+}
+
+/* ---- futures: a future is a pool record, named by a checked handle ---- */
 
 static int start_async(struct urt_future **f, uint8_t opcode, int fd, void *buf, size_t len, off_t off,
 		       int buf_index)
@@ -206,12 +303,19 @@ static int start_async(struct urt_future **f, uint8_t opcode, int fd, void *buf,
 		return -EINVAL;
 	*f = NULL;
 	TASK_RT_OR_RETURN(rt);
+	if (opcode == IORING_OP_READ_FIXED) {
+		int err = fixed_check(rt, buf, len, buf_index);
+		if (err < 0)
+			return err;
+	}
 	struct urt__op *op = new_op(rt, opcode, fd, buf, len, off);
 	if (URT__UNLIKELY(!op))
 		return -ENOMEM;
 	op->buf_index = (uint16_t)buf_index;
+	int saved = errno; /* a submit inside op_start may make a libc call */
 	urt__op_start(rt, op);
-	*f = (struct urt_future *)op;
+	errno = saved;
+	*f = urt__op_handle(op);
 	return 0;
 }
 
@@ -235,16 +339,24 @@ int urt_read_fixed_async(struct urt_future **f, int fd, void *buf, size_t len, o
 	return start_async(f, IORING_OP_READ_FIXED, fd, buf, len, off, buf_index);
 }
 
+/* The live record f names in rt, or NULL (-EINVAL for the caller). */
+#define LOOKUP_OR_EINVAL(op, rt, f)                              \
+	struct urt__op *op = urt__op_lookup(rt, f);              \
+	if (URT__UNLIKELY(!op))                                  \
+		return -EINVAL
+
 ssize_t urt_await(struct urt_future *f)
 {
-	if (!f)
-		return -EINVAL;
 	TASK_RT_OR_RETURN(rt);
-	struct urt__op *op = (struct urt__op *)f;
+	LOOKUP_OR_EINVAL(op, rt, f);
+	if (op->waiter && op->waiter != self_)
+		return -EBUSY; /* another task is awaiting it */
+	int saved = errno;
 	while (!op_ready(op)) {
 		op->waiter = self_;
 		urt__suspend();
 	}
+	errno = saved;
 	ssize_t res = op->res;
 	urt__op_free(rt, op);
 	return res;
@@ -252,7 +364,11 @@ ssize_t urt_await(struct urt_future *f)
 
 int urt_future_done(const struct urt_future *f)
 {
-	return f && op_ready((const struct urt__op *)f);
+	struct urt__task *self = urt__self;
+	if (!self || URT__FORKED(self->rt))
+		return 0;
+	const struct urt__op *op = urt__op_lookup(self->rt, f);
+	return op && op_ready(op);
 }
 
 int urt_await_any(struct urt_future *const *fs, unsigned n)
@@ -260,17 +376,22 @@ int urt_await_any(struct urt_future *const *fs, unsigned n)
 	if (!fs || n == 0 || n > INT_MAX)
 		return -EINVAL;
 	TASK_RT_OR_RETURN(rt);
-	(void)rt;
+	for (unsigned i = 0; i < n; i++)
+		if (!urt__op_lookup(rt, fs[i]))
+			return -EINVAL;
+	int saved = errno;
 	for (;;) {
 		for (unsigned i = 0; i < n; i++)
-			if (op_ready((const struct urt__op *)fs[i]))
+			if (op_ready(urt__op_lookup(rt, fs[i]))) {
+				errno = saved;
 				return (int)i;
+			}
 		for (unsigned i = 0; i < n; i++)
-			((struct urt__op *)fs[i])->waiter = self_;
+			urt__op_lookup(rt, fs[i])->waiter = self_;
 		urt__suspend();
 		/* Woken by one of them: the rest must not keep a pointer to us. */
 		for (unsigned i = 0; i < n; i++)
-			((struct urt__op *)fs[i])->waiter = NULL;
+			urt__op_lookup(rt, fs[i])->waiter = NULL;
 	}
 }
 
@@ -278,14 +399,26 @@ int urt_await_all(struct urt_future *const *fs, unsigned n, ssize_t *results)
 {
 	if (!fs || n > INT_MAX)
 		return -EINVAL;
-	for (unsigned i = 0; i < n; i++)
-		if (!fs[i])
-			return -EINVAL;
-	if (!urt__self)
-		return -EPERM;
+	TASK_RT_OR_RETURN(rt);
+	/* Every entry live and none twice, before anything is awaited: mark
+	 * each record, and take the marks off again whatever the answer. */
+	unsigned i = 0;
+	int ret = 0;
+	for (; i < n; i++) {
+		struct urt__op *op = urt__op_lookup(rt, fs[i]);
+		if (!op || op->mark) {
+			ret = -EINVAL;
+			break;
+		}
+		op->mark = 1;
+	}
+	for (unsigned j = 0; j < i; j++)
+		urt__op_lookup(rt, fs[j])->mark = 0;
+	if (ret < 0)
+		return ret;
 	/* In order: a later future that completes first simply waits; each
 	 * urt_await suspends at most until its own completion. */
-	for (unsigned i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		ssize_t r = urt_await(fs[i]);
 		if (results)
 			results[i] = r;
@@ -295,8 +428,10 @@ int urt_await_all(struct urt_future *const *fs, unsigned n, ssize_t *results)
 
 int urt_cancel(struct urt_future *f)
 {
-	if (!f)
-		return -EINVAL;
 	TASK_RT_OR_RETURN(rt);
-	return urt__op_cancel(rt, (struct urt__op *)f);
+	LOOKUP_OR_EINVAL(op, rt, f);
+	int saved = errno;
+	int ret = urt__op_cancel(rt, op);
+	errno = saved;
+	return ret;
 }

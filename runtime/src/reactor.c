@@ -29,7 +29,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define URT__SLAB_OPS 256
 #define URT__REAP_BATCH 64
 #define URT__TAG_CANCEL ((uint64_t)1)
 #define URT__TAG_LTIMEOUT ((uint64_t)2)
@@ -38,51 +37,6 @@
  * then for one.  Short, because a completion that needs a task to run first
  * can only arrive after the wait ends. */
 #define URT__WAIT_WINDOW_NS (50 * 1000)
-
-/* ---- operation pool: no malloc on the hot path, slabs grow on demand ---- */
-
-static int pool_grow(struct urt *rt)
-{
-	if (URT__FAULT(rt, URT_FAULT_ALLOC, ENOMEM))
-		return -ENOMEM;
-	struct urt__op_slab *slab = malloc(sizeof(*slab) + URT__SLAB_OPS * sizeof(struct urt__op));
-	if (!slab)
-		return -ENOMEM;
-	slab->next = rt->slabs;
-	rt->slabs = slab;
-	for (unsigned i = 0; i < URT__SLAB_OPS; i++) {
-		slab->ops[i].state = URT__OP_FREE;
-		slab->ops[i].next = rt->free_ops;
-		rt->free_ops = &slab->ops[i];
-	}
-	return 0;
-}
-
-struct urt__op *urt__op_alloc(struct urt *rt)
-{
-	if (URT__UNLIKELY(!rt->free_ops) && pool_grow(rt) < 0)
-		return NULL;
-	struct urt__op *op = rt->free_ops;
-	rt->free_ops = op->next;
-	return op;
-}
-
-void urt__op_free(struct urt *rt, struct urt__op *op)
-{
-	op->state = URT__OP_FREE;
-	op->next = rt->free_ops;
-	rt->free_ops = op;
-}
-
-void urt__ops_free_all(struct urt *rt)
-{
-	while (rt->slabs) {
-		struct urt__op_slab *s = rt->slabs;
-		rt->slabs = s->next;
-		free(s);
-	}
-	rt->free_ops = NULL;
-}
 
 /* ---- completion ---- */
 

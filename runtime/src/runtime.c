@@ -1,18 +1,65 @@
 /*
- * runtime.c - creating and destroying a runtime, registered resources and
- * statistics.  Cold paths only.
+ * runtime.c - creating and destroying a runtime, who may use it (thread
+ * owner, fork), registered resources and statistics.  Cold paths only.
+ *
+ * Every public function here saves errno on entry and restores it on exit:
+ * the libc calls it makes (malloc, eventfd, write, gettid, ...) may set it.
  */
+#define _GNU_SOURCE /* gettid */
 #include "internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #define URT__DEFAULT_ENTRIES 256
 #define URT__DEFAULT_STACK (64 * 1024)
 #define URT__MIN_STACK (16 * 1024)
 #define URT__KNOWN_FLAGS (URT_SQPOLL | URT_COOP_TASKRUN | URT_DEFER_TASKRUN | URT_IOPOLL)
+
+/* ---- fork and threads ---- */
+
+/* Bumped in the child of every fork (pthread_atfork): a runtime whose
+ * fork_gen differs was inherited.  Its rings are MAP_SHARED with the parent's
+ * ring, so the child must never write an SQE or enter: every call on it
+ * answers -ECHILD and urt_destroy only frees memory. */
+unsigned urt__fork_gen;
+static URT__TLS pid_t tid_cache;
+
+static void atfork_child(void)
+{
+	urt__fork_gen++;
+	tid_cache = 0; /* the child's thread has a new id */
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void atfork_register(void)
+{
+	pthread_atfork(NULL, NULL, atfork_child);
+}
+
+pid_t urt__tid(void)
+{
+	if (URT__UNLIKELY(!tid_cache))
+		tid_cache = gettid(); /* never fails, never sets errno */
+	return tid_cache;
+}
+
+/* 0 when the calling thread may use rt now, else the error to return. */
+static int owner_check(const struct urt *rt)
+{
+	if (URT__FORKED(rt))
+		return -ECHILD;
+	if (rt->owner_tid != urt__tid())
+		return -EPERM;
+	return 0;
+}
+
+/* ---- lifetime ---- */
 
 int urt_create(struct urt **out, const struct urt_config *cfg)
 {
@@ -24,57 +71,122 @@ int urt_create(struct urt **out, const struct urt_config *cfg)
 		c = *cfg;
 	if (c.flags & ~URT__KNOWN_FLAGS)
 		return -EINVAL;
-	if (c.stack_size && c.stack_size < URT__MIN_STACK)
+	if (c.stack_size && (c.stack_size < URT__MIN_STACK || c.stack_size > URT__MAX_STACK))
 		return -EINVAL;
 	if (c.entries > 32768)
 		return -EINVAL;
 
+	int saved = errno;
+	pthread_once(&atfork_once, atfork_register);
 	urt__faults_arm_from_env();
-	if (URT__FAULT(NULL, URT_FAULT_ALLOC, ENOMEM))
-		return -ENOMEM;
-	struct urt *rt = calloc(1, sizeof(*rt));
-	if (!rt)
-		return -ENOMEM;
+	int ret = -ENOMEM;
+	struct urt *rt = NULL;
+	if (URT__FAULT(NULL, URT_FAULT_ALLOC, ENOMEM) || !(rt = calloc(1, sizeof(*rt))))
+		goto fail;
 	rt->flags = c.flags;
 	rt->submit_batch = c.submit_batch;
 	rt->wait_nr = c.wait_nr ? c.wait_nr : 1;
 	rt->stack_size = c.stack_size ? c.stack_size : URT__DEFAULT_STACK;
+	rt->fork_gen = urt__fork_gen;
+	rt->owner_tid = rt->creator_tid = urt__tid();
+	rt->wake_fd = -1;
 	const char *seed = getenv("FIU_PRNG_SEED");
 	rt->prng = 0x9e3779b97f4a7c15ull ^ (seed ? strtoull(seed, NULL, 10) : 0);
 	if (!rt->prng)
 		rt->prng = 1;
 
-	int ret = urt__reactor_init(rt, c.entries ? c.entries : URT__DEFAULT_ENTRIES, c.flags);
-	if (ret < 0) {
-		free(rt);
-		return ret;
-	}
+	ret = urt__reactor_init(rt, c.entries ? c.entries : URT__DEFAULT_ENTRIES, c.flags);
+	if (ret < 0)
+		goto fail;
 	*out = rt;
+	errno = saved;
 	return 0;
+fail:
+	free(rt);
+	errno = saved;
+	return ret;
+}
+
+/* Frees everything but the ring, which the caller has dealt with. */
+static void free_memory(struct urt *rt)
+{
+	urt__remote_free_all(rt);
+	urt__tasks_free_all(rt);
+	urt__ops_free_all(rt);
+	free(rt->fixed_index);
+	free(rt->bufs);
+	if (rt->wake_fd >= 0)
+		close(rt->wake_fd);
+	free(rt);
 }
 
 void urt_destroy(struct urt *rt)
 {
 	if (!rt)
 		return;
+	int saved = errno;
+	/* From one of its tasks (we would unmap our own stack) or while a loop
+	 * runs it: refuse, harmlessly; the urt_destroy after urt_run frees it. */
+	if (__atomic_load_n(&rt->running, __ATOMIC_ACQUIRE))
+		goto out;
+	if (URT__FORKED(rt)) {
+		/* Inherited: the kernel's operations belong to the parent, which
+		 * shares the rings.  Unmap and close our copies, nothing else. */
+		if (rt->ring_ready)
+			io_uring_queue_exit(&rt->ring);
+		rt->ring_ready = false;
+		free_memory(rt);
+		goto out;
+	}
 	urt__reactor_drain_and_exit(rt);
 	if (rt->fatal == -ETIMEDOUT) {
 		/* The kernel still holds operations: freeing their buffers and
 		 * stacks could let it write into reused memory.  Leak instead. */
 		fprintf(stderr, "urt: %u operations never completed after cancel; leaking their memory\n",
 			rt->inflight);
-		return;
+		goto out;
 	}
-	urt__tasks_free_all(rt);
-	urt__ops_free_all(rt);
-	free(rt->fixed_index);
-	free(rt);
+	free_memory(rt);
+out:
+	errno = saved;
 }
+
+/* ---- remote spawning: the eventfd that wakes the loop ---- */
+
+int urt_remote_listen(struct urt *rt, int on)
+{
+	if (!rt)
+		return -EINVAL;
+	int ret = owner_check(rt);
+	if (ret < 0)
+		return ret;
+	int saved = errno;
+	if (on && rt->wake_fd < 0) {
+		rt->wake_fd = eventfd(0, EFD_CLOEXEC);
+		if (rt->wake_fd < 0) {
+			ret = -errno;
+			goto out;
+		}
+	}
+	__atomic_store_n(&rt->listening, on ? 1 : 0, __ATOMIC_RELEASE);
+	/* Stop listening: take the armed read back (its completion, -ECANCELED,
+	 * is reaped like any other). */
+	if (!on && rt->wake_op.state == URT__OP_INFLIGHT)
+		urt__op_cancel(rt, &rt->wake_op);
+out:
+	errno = saved;
+	return ret;
+}
+
+/* ---- registered resources ---- */
 
 int urt_register_files(struct urt *rt, const int *fds, unsigned n)
 {
-	if (!rt || !fds || n == 0 || rt->fixed_len)
+	if (!rt || !fds || n == 0)
 		return -EINVAL;
+	int ret = owner_check(rt);
+	if (ret < 0)
+		return ret;
 	int max = -1;
 	for (unsigned i = 0; i < n; i++) {
 		if (fds[i] < 0)
@@ -82,29 +194,107 @@ int urt_register_files(struct urt *rt, const int *fds, unsigned n)
 		if (fds[i] > max)
 			max = fds[i];
 	}
+	/* The table is indexed by fd number: max + 1 entries (an absurd fd
+	 * makes malloc fail: -ENOMEM). */
+	if ((size_t)max >= SIZE_MAX / sizeof(int))
+		return -ENOMEM; /* 32-bit: the table would not fit */
+	int saved = errno;
 	int *index = malloc(((size_t)max + 1) * sizeof(int));
-	if (!index)
+	if (!index) {
+		errno = saved;
 		return -ENOMEM;
+	}
 	for (int i = 0; i <= max; i++)
 		index[i] = -1;
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		if (index[fds[i]] >= 0) { /* twice: which slot would it use? */
+			free(index);
+			errno = saved;
+			return -EINVAL;
+		}
 		index[fds[i]] = (int)i;
-	int ret = io_uring_register_files(&rt->ring, fds, n);
+	}
+	/* A second registration replaces the first. */
+	if (rt->fixed_len) {
+		io_uring_unregister_files(&rt->ring);
+		free(rt->fixed_index);
+		rt->fixed_index = NULL;
+		rt->fixed_len = 0;
+	}
+	ret = io_uring_register_files(&rt->ring, fds, n);
 	if (ret < 0) {
 		free(index);
+		errno = saved;
 		return ret;
 	}
 	rt->fixed_index = index;
 	rt->fixed_len = (unsigned)max + 1;
+	errno = saved;
 	return 0;
+}
+
+int urt_unregister_files(struct urt *rt)
+{
+	if (!rt)
+		return -EINVAL;
+	int ret = owner_check(rt);
+	if (ret < 0)
+		return ret;
+	if (!rt->fixed_len)
+		return -ENXIO;
+	int saved = errno;
+	ret = io_uring_unregister_files(&rt->ring);
+	free(rt->fixed_index);
+	rt->fixed_index = NULL;
+	rt->fixed_len = 0;
+	errno = saved;
+	return ret < 0 ? ret : 0;
+}
+
+int urt_unregister_file(struct urt *rt, int fd)
+{
+	if (!rt)
+		return -EINVAL;
+	int ret = owner_check(rt);
+	if (ret < 0)
+		return ret;
+	if (fd < 0 || (unsigned)fd >= rt->fixed_len || rt->fixed_index[fd] < 0)
+		return -EBADF;
+	/* Operations already in flight keep their own reference to the file;
+	 * from now on the number goes through the normal fd table. */
+	int minus_one = -1;
+	ret = io_uring_register_files_update(&rt->ring, (unsigned)rt->fixed_index[fd], &minus_one, 1);
+	rt->fixed_index[fd] = -1;
+	return ret < 0 ? ret : 0;
 }
 
 int urt_register_buffers(struct urt *rt, const struct iovec *iov, unsigned n)
 {
 	if (!rt || !iov || n == 0)
 		return -EINVAL;
-	return io_uring_register_buffers(&rt->ring, iov, n);
+	int ret = owner_check(rt);
+	if (ret < 0)
+		return ret;
+	int saved = errno;
+	struct iovec *copy = malloc((size_t)n * sizeof(*copy));
+	if (!copy) {
+		errno = saved;
+		return -ENOMEM;
+	}
+	memcpy(copy, iov, (size_t)n * sizeof(*copy));
+	ret = io_uring_register_buffers(&rt->ring, iov, n);
+	if (ret < 0) {
+		free(copy);
+	} else {
+		free(rt->bufs);
+		rt->bufs = copy;
+		rt->nbufs = n;
+	}
+	errno = saved;
+	return ret < 0 ? ret : 0;
 }
+
+/* ---- statistics ---- */
 
 void urt_get_stats(const struct urt *rt, struct urt_stats *out)
 {
