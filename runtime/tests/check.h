@@ -46,6 +46,7 @@
  * the matrix, -EOPNOTSUPP (options the kernel lacks) exits 77 (skipped).
  */
 #include <urt.h>
+#include <unistd.h>
 
 static int check_fixed_files; /* URT_TEST_RING names `fixed` */
 
@@ -92,11 +93,26 @@ static inline int check_create(struct urt **rt, const struct urt_config *base)
 }
 
 /* Registers the test's fds with the ring when the matrix asks for
- * registered files (`fixed`); otherwise does nothing.  Returns 0 or
- * urt_register_files' error. */
+ * registered files (`fixed`); otherwise does nothing.  A later call
+ * replaces the set.  Returns 0 or urt_register_files' error. */
 static inline int check_maybe_register(struct urt *rt, const int *fds, unsigned n)
 {
 	return check_fixed_files ? urt_register_files(rt, fds, n) : 0;
+}
+
+/* close(2) for tests that may run with registered files: urt.h requires
+ * urt_unregister_file first (from a task of the runtime, or its thread),
+ * or the number keeps reaching the old file. */
+static inline int check_close(int fd)
+{
+	if (check_fixed_files && urt_current()) {
+		int r = urt_unregister_file(urt_current(), fd);
+		if (r < 0 && r != -EBADF) { /* -EBADF: that fd was not registered */
+			fprintf(stderr, "urt_unregister_file(%d) = %d\n", fd, r);
+			exit(1);
+		}
+	}
+	return close(fd);
 }
 
 #endif

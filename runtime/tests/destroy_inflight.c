@@ -39,12 +39,14 @@ int main(void)
 	/* 1: destroy after run with orphaned futures in flight */
 	struct urt *rt;
 	CHECK_EQ(check_create(&rt, NULL), 0);
+	CHECK_EQ(check_maybe_register(rt, p, 2), 0);
 	CHECK_EQ(urt_spawn(rt, orphan_futures, NULL), 0);
 	CHECK_EQ(urt_run(rt), 0);
 	urt_destroy(rt);
 
 	/* 2: destroy while tasks wait in the kernel: one step of the loop starts them all */
 	CHECK_EQ(check_create(&rt, NULL), 0);
+	CHECK_EQ(check_maybe_register(rt, p, 2), 0);
 	for (int i = 0; i < 4; i++) {
 		CHECK_EQ(urt_spawn(rt, blocked_reader, NULL), 0);
 		CHECK_EQ(urt_spawn(rt, sleeper, NULL), 0);
@@ -54,6 +56,7 @@ int main(void)
 
 	/* 3: destroy a runtime whose tasks never ran */
 	CHECK_EQ(check_create(&rt, NULL), 0);
+	CHECK_EQ(check_maybe_register(rt, p, 2), 0);
 	CHECK_EQ(urt_spawn(rt, sleeper, NULL), 0);
 	urt_destroy(rt);
 	close(p[0]);

@@ -31,10 +31,16 @@
  * so on.  Where urt.h documents a difference, the reference implements the
  * documented rule instead (the one place these rules live):
  *  - urt_read_full / urt_write_all loop like a read/write loop: until len
- *    bytes, EOF (read) or an error; an error after some bytes were done
- *    returns the count done (the error comes back on the next call, like
- *    write(2)); a write that makes no progress is -EIO.  With off -1 on a
- *    regular file the file position advances by exactly what was done.
+ *    bytes, EOF (read) or an error.  An error returns the error, never a
+ *    count (the bytes done before it come back in *done of the _n
+ *    variants, compared with the loop's count); a write that makes no
+ *    progress is -EIO.  With off -1 on a regular file the position ends
+ *    after the bytes done, as the loop leaves it.
+ *  - A single urt_read/urt_write/urt_readv/urt_writev at the file position
+ *    (off -1) that comes back short may leave the position where it was
+ *    (urt.h; this kernel does that for short writes).  Then the urt fd's
+ *    position must be either where it was or where the syscall left it, and
+ *    is set to the syscall's before the sequence goes on.
  *  - On a stream (pipe, socket) off is -1 or 0 (0: the explicit-offset
  *    stream read of issue 9's defect 14) and the reference is read/write,
  *    not pread (-ESPIPE).  Offsets > 0 on streams are left out: urt.h does
@@ -154,32 +160,54 @@ static ssize_t ref_write(int fd, const void *buf, size_t len, off_t off, int str
 	return sys_ret(off == -1 || stream ? write(fd, buf, len) : pwrite(fd, buf, len, off));
 }
 
-static ssize_t ref_read_full(int fd, unsigned char *buf, size_t len, off_t off, int stream)
+/* The loops urt_read_full/urt_write_all stand for; *done = bytes moved. */
+static ssize_t ref_read_full(int fd, unsigned char *buf, size_t len, off_t off, int stream, size_t *done)
 {
-	size_t done = 0;
-	while (done < len) {
-		ssize_t r = ref_read(fd, buf + done, len - done, off == -1 ? -1 : off + (off_t)done, stream);
+	*done = 0;
+	while (*done < len) {
+		ssize_t r = ref_read(fd, buf + *done, len - *done, off == -1 ? -1 : off + (off_t)*done, stream);
 		if (r < 0)
-			return done ? (ssize_t)done : r;
+			return r;
 		if (r == 0)
 			break;
-		done += (size_t)r;
+		*done += (size_t)r;
 	}
-	return (ssize_t)done;
+	return (ssize_t)*done;
 }
 
-static ssize_t ref_write_all(int fd, const unsigned char *buf, size_t len, off_t off, int stream)
+static ssize_t ref_write_all(int fd, const unsigned char *buf, size_t len, off_t off, int stream, size_t *done)
 {
-	size_t done = 0;
-	while (done < len) {
-		ssize_t r = ref_write(fd, buf + done, len - done, off == -1 ? -1 : off + (off_t)done, stream);
+	*done = 0;
+	while (*done < len) {
+		ssize_t r = ref_write(fd, buf + *done, len - *done, off == -1 ? -1 : off + (off_t)*done, stream);
 		if (r < 0)
-			return done ? (ssize_t)done : r;
+			return r;
 		if (r == 0)
-			return done ? (ssize_t)done : -EIO;
-		done += (size_t)r;
+			return -EIO;
+		*done += (size_t)r;
 	}
-	return (ssize_t)done;
+	return (ssize_t)*done;
+}
+
+#define NO_DONE ((size_t)-1)
+
+/* urt_read_full or, at random, urt_read_full_n (then *done is compared). */
+static ssize_t urt_rf(int fd, void *buf, size_t len, off_t off, size_t *done)
+{
+	*done = NO_DONE;
+	return below(2) ? urt_read_full_n(fd, buf, len, off, done) : urt_read_full(fd, buf, len, off);
+}
+
+static ssize_t urt_wa(int fd, const void *buf, size_t len, off_t off, size_t *done)
+{
+	*done = NO_DONE;
+	return below(2) ? urt_write_all_n(fd, buf, len, off, done) : urt_write_all(fd, buf, len, off);
+}
+
+static void same_done(size_t du, size_t ds)
+{
+	if (du != NO_DONE)
+		SAME("bytes done (*done)", du, ds);
 }
 
 static ssize_t ref_readv(int fd, const struct iovec *iov, int n, off_t off, int stream)
@@ -257,7 +285,8 @@ static void pump_reader_task(void *arg)
 static void *pump_reader_thread(void *arg)
 {
 	struct pump *p = arg;
-	p->res = ref_read_full(p->fd, p->buf, p->len, -1, 1);
+	size_t done;
+	p->res = ref_read_full(p->fd, p->buf, p->len, -1, 1, &done);
 	return NULL;
 }
 
@@ -298,7 +327,8 @@ static void stream_pump(int w, int r)
 		}
 		ws = (ssize_t)done;
 	} else {
-		ws = ref_write_all(S.b[w], pattern + start, len, -1, 1);
+		size_t done;
+		ws = ref_write_all(S.b[w], pattern + start, len, -1, 1, &done);
 	}
 	CHECK_EQ(pthread_join(th, NULL), 0);
 	SAME("writer result", wu, ws);
@@ -331,9 +361,14 @@ static void stream_read_op(int e)
 			len = avail; /* read_full waits for len bytes: never more than are there */
 		snprintf(op_desc, sizeof op_desc, "urt_read_full(end %d, %zu, off %lld) [%zu queued%s]", e, len,
 			 (long long)off, avail, eof ? ", peer closed" : "");
-		u = urt_read_full(S.a[e], ubuf, len, off);
-		s = ref_read_full(S.b[e], sbuf, len, off, 1);
-		break;
+		size_t du, ds;
+		u = urt_rf(S.a[e], ubuf, len, off, &du);
+		s = ref_read_full(S.b[e], sbuf, len, off, 1, &ds);
+		SAME("result", u, s);
+		same_done(du, ds);
+		compare_bufs((ssize_t)ds, ubuf, sbuf);
+		S.q[e] -= ds;
+		return;
 	case 2: {
 		struct iovec iu[8], is[8];
 		int n = split_iov(iu, ubuf, len);
@@ -396,9 +431,17 @@ static void stream_write_op(int e)
 	case 1:
 		snprintf(op_desc, sizeof op_desc, "urt_write_all(end %d, %zu, off %lld)%s", e, len, (long long)off,
 			 peer);
-		u = urt_write_all(S.a[e], pattern + start, len, off);
-		s = ref_write_all(S.b[e], pattern + start, len, off, 1);
-		break;
+		size_t du, ds;
+		u = urt_wa(S.a[e], pattern + start, len, off, &du);
+		s = ref_write_all(S.b[e], pattern + start, len, off, 1, &ds);
+		SAME("result", u, s);
+		same_done(du, ds);
+		if (ds > 0 && S.open[p]) {
+			S.q[p] += ds;
+			if (S.is_tcp)
+				settle(p);
+		}
+		return;
 	case 2: {
 		struct iovec iov[8];
 		if (len == 0 && !S.open[p] && !S.is_pipe)
@@ -621,10 +664,13 @@ static void file_op(void)
 	size_t start = below(MAXLEN);
 	ssize_t u = 0, s = 0;
 	unsigned which = (unsigned)below(100);
+	off_t before = lseek(fa, 0, SEEK_CUR);
+	size_t asked = 0; /* a single read/write/readv/writev: what it asked for */
 	if (which < 14) {
 		size_t len = pick_len(maxlen);
 		snprintf(op_desc, sizeof op_desc, "urt_read(%s fd, %zu, off %lld)", fdname[k], len, (long long)off);
 		u = urt_read(fa, ubuf, len, off);
+		asked = len;
 		s = ref_read(fb, sbuf, len, off, 0);
 		SAME("result", u, s);
 		compare_bufs(u, ubuf, sbuf);
@@ -632,21 +678,26 @@ static void file_op(void)
 		size_t len = pick_len(maxlen);
 		snprintf(op_desc, sizeof op_desc, "urt_write(%s fd, %zu, off %lld)", fdname[k], len, (long long)off);
 		u = urt_write(fa, pattern + start, len, off);
+		asked = len;
 		s = ref_write(fb, pattern + start, len, off, 0);
 		SAME("result", u, s);
 	} else if (which < 40) {
 		size_t len = pick_len(maxlen);
 		snprintf(op_desc, sizeof op_desc, "urt_read_full(%s fd, %zu, off %lld)", fdname[k], len, (long long)off);
-		u = urt_read_full(fa, ubuf, len, off);
-		s = ref_read_full(fb, sbuf, len, off, 0);
+		size_t du, ds;
+		u = urt_rf(fa, ubuf, len, off, &du);
+		s = ref_read_full(fb, sbuf, len, off, 0, &ds);
 		SAME("result", u, s);
-		compare_bufs(u, ubuf, sbuf);
+		same_done(du, ds);
+		compare_bufs((ssize_t)ds, ubuf, sbuf);
 	} else if (which < 54) {
 		size_t len = pick_len(maxlen);
 		snprintf(op_desc, sizeof op_desc, "urt_write_all(%s fd, %zu, off %lld)", fdname[k], len, (long long)off);
-		u = urt_write_all(fa, pattern + start, len, off);
-		s = ref_write_all(fb, pattern + start, len, off, 0);
+		size_t du, ds;
+		u = urt_wa(fa, pattern + start, len, off, &du);
+		s = ref_write_all(fb, pattern + start, len, off, 0, &ds);
 		SAME("result", u, s);
+		same_done(du, ds);
 	} else if (which < 64) {
 		size_t len = pick_len(maxlen);
 		struct iovec iu[8], is[8];
@@ -656,6 +707,7 @@ static void file_op(void)
 		snprintf(op_desc, sizeof op_desc, "urt_readv(%s fd, %d iovecs, %zu bytes, off %lld)", fdname[k], n, len,
 			 (long long)off);
 		u = urt_readv(fa, iu, n, off);
+		asked = len;
 		s = ref_readv(fb, is, n, off, 0);
 		SAME("result", u, s);
 		compare_bufs(u, ubuf, sbuf);
@@ -666,6 +718,7 @@ static void file_op(void)
 		snprintf(op_desc, sizeof op_desc, "urt_writev(%s fd, %d iovecs, %zu bytes, off %lld)", fdname[k], n, len,
 			 (long long)off);
 		u = urt_writev(fa, iov, n, off);
+		asked = len;
 		s = ref_writev(fb, iov, n, off, 0);
 		SAME("result", u, s);
 	} else if (which < 77) {
@@ -705,9 +758,11 @@ static void file_op(void)
 		snprintf(op_desc, sizeof op_desc, "urt_%s(%s fd, %llu, off %lld)", full ? "read_full" : "read",
 			 fdname[k], HUGE_LEN, (long long)off);
 		u = full ? urt_read_full(fa, huge_buf, HUGE_LEN, off) : urt_read(fa, huge_buf, HUGE_LEN, off);
+		asked = full ? 0 : HUGE_LEN;
 		if (u > 0)
 			memcpy(ubuf, huge_buf, (size_t)u < MAXLEN ? (size_t)u : MAXLEN);
-		s = full ? ref_read_full(fb, huge_buf, HUGE_LEN, off, 0) : ref_read(fb, huge_buf, HUGE_LEN, off, 0);
+		size_t ds;
+		s = full ? ref_read_full(fb, huge_buf, HUGE_LEN, off, 0, &ds) : ref_read(fb, huge_buf, HUGE_LEN, off, 0);
 		SAME("result", u, s);
 		compare_bufs(u < MAXLEN ? u : MAXLEN, ubuf, huge_buf);
 	} else if (which < 85 && !RUNNING_ON_VALGRIND) {
@@ -733,6 +788,16 @@ static void file_op(void)
 	} else {
 		snprintf(op_desc, sizeof op_desc, "urt_fsync(%s fd)", fdname[k]);
 		SAME("result", urt_fsync(fa), sys_ret(fsync(fb)));
+	}
+	if (asked && off == -1 && u >= 0 && (size_t)u < asked) {
+		/* documented: a short single op at the file position may leave it */
+		off_t pu = lseek(fa, 0, SEEK_CUR), ps = lseek(fb, 0, SEEK_CUR);
+		if (pu != ps) {
+			if (pu != before)
+				FAIL("position after a short op at the file position: urt %lld, neither where it was (%lld) nor the syscall's (%lld)",
+				     (long long)pu, (long long)before, (long long)ps);
+			CHECK_EQ(lseek(fa, ps, SEEK_SET), ps);
+		}
 	}
 	compare_files();
 }

@@ -15,6 +15,7 @@ static void task(void *arg)
 	(void)arg;
 	int fd = open(path, O_RDWR);
 	CHECK(fd >= 0);
+	CHECK_EQ(check_maybe_register(urt_current(), &fd, 1), 0);
 	/* positioned: write all, read full, compare */
 	CHECK_EQ(urt_write_all(fd, src, SIZE, 0), SIZE);
 	CHECK_EQ(urt_fsync(fd), 0);

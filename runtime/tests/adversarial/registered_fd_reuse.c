@@ -1,4 +1,4 @@
-/* A registered fd that is closed (urt_close) and whose number is reused by a new file: the old number gives -EBADF, then the new file gets every byte; the old file gets nothing more. */
+/* A registered fd that is closed (urt_close, or close(2) after urt_unregister_file) and whose number is reused by a new file: the old number gives -EBADF, then the new file gets every byte; the old file gets nothing more. */
 #include "adv.h"
 
 #include <fcntl.h>
@@ -14,11 +14,18 @@ static off_t size_of(const char *path)
 	return st.st_size;
 }
 
+static int by_close2; /* 0: urt_close; 1: urt_unregister_file + close(2); 2: urt_unregister_files + close(2) */
+
 static void task(void *arg)
 {
 	(void)arg;
 	CHECK_EQ(urt_write(fd, "old!", 4, 0), 4);
-	CHECK_EQ(urt_close(fd), 0);
+	if (by_close2 == 0) {
+		CHECK_EQ(urt_close(fd), 0);
+	} else {
+		CHECK_EQ(by_close2 == 1 ? urt_unregister_file(urt_current(), fd) : urt_unregister_files(urt_current()), 0);
+		CHECK_EQ(close(fd), 0);
+	}
 	CHECK_EQ(urt_write(fd, "gone", 4, 4), -EBADF);
 	int nfd = open(path2, O_RDWR);
 	CHECK_EQ(nfd, fd); /* the lowest free number: the same one */
@@ -39,18 +46,31 @@ static void task(void *arg)
 int main(void)
 {
 	adv_watchdog(20, "registered_fd_reuse");
-	int t = mkstemp(path2);
-	CHECK(t >= 0);
-	close(t);
-	fd = mkstemp(path1);
-	CHECK(fd >= 0);
-	struct urt *rt;
-	CHECK_EQ(urt_create(&rt, NULL), 0);
-	CHECK_EQ(urt_register_files(rt, &fd, 1), 0);
-	CHECK_EQ(urt_spawn(rt, task, NULL), 0);
-	CHECK_EQ(urt_run(rt), 0);
-	urt_destroy(rt);
-	unlink(path1);
-	unlink(path2);
+	for (by_close2 = 0; by_close2 < 3; by_close2++) {
+		strcpy(path1, "/tmp/urt-adv-reg1-XXXXXX");
+		strcpy(path2, "/tmp/urt-adv-reg2-XXXXXX");
+		int t = mkstemp(path2);
+		CHECK(t >= 0);
+		close(t);
+		fd = mkstemp(path1);
+		CHECK(fd >= 0);
+		struct urt *rt;
+		CHECK_EQ(urt_create(&rt, NULL), 0);
+		int other = open("/dev/null", O_RDONLY); /* a second registered fd that stays */
+		CHECK(other >= 0);
+		int fds[2] = { fd, other };
+		CHECK_EQ(urt_register_files(rt, fds, 2), 0);
+		CHECK_EQ(urt_spawn(rt, task, NULL), 0);
+		CHECK_EQ(urt_run(rt), 0);
+		if (by_close2 != 2) {
+			CHECK_EQ(urt_unregister_file(rt, fd), -EBADF); /* no longer registered */
+			CHECK_EQ(urt_unregister_file(rt, other), 0);
+		}
+		CHECK_EQ(urt_unregister_files(rt), -ENXIO); /* none left */
+		urt_destroy(rt);
+		close(other);
+		unlink(path1);
+		unlink(path2);
+	}
 	return 0;
 }

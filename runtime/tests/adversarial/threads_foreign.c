@@ -1,4 +1,4 @@
-/* Calls from a thread that is not running the runtime: a concurrent urt_spawn is refused (or works), never crashes; a DEFER_TASKRUN runtime run on another thread than its creator works or fails clearly at urt_run, never spins. */
+/* Calls from a thread that is not running the runtime: a concurrent urt_spawn is refused (or works), never crashes; urt_spawn_remote hands tasks over, each runs once; a DEFER_TASKRUN runtime run on another thread than its creator works or fails clearly at urt_run, never spins. */
 #include "adv.h"
 
 #include <pthread.h>
@@ -40,6 +40,31 @@ static void *foreign_spawner(void *arg)
 	return NULL;
 }
 
+#define REMOTE 500
+static volatile int remote_ran;
+static void remote_task(void *arg)
+{
+	(void)arg;
+	remote_ran++; /* runs on the runtime's thread */
+}
+
+static void *remote_spawner(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < REMOTE; i++)
+		CHECK_EQ(urt_spawn_remote(rt, remote_task, NULL), 0);
+	return NULL;
+}
+
+/* Waits for the remote tasks, then stops listening so urt_run can end. */
+static void collector(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 20000 && remote_ran < REMOTE; i++)
+		CHECK_EQ(urt_sleep(100 * 1000), 0);
+	CHECK_EQ(urt_remote_listen(urt_current(), 0), 0);
+}
+
 static int nops;
 static void nop_task(void *arg)
 {
@@ -69,6 +94,22 @@ int main(void)
 	fprintf(stderr, "foreign urt_spawn: %d refused, %d accepted, %u ran\n", refused, accepted, ran);
 	CHECK(refused == 0 || accepted == 0); /* one rule, not a race */
 	CHECK_EQ(ran, (unsigned)accepted);
+	urt_destroy(rt);
+
+	/* urt_spawn_remote: refused while the runtime does not listen, then
+	 * 500 from another thread, each run exactly once on this thread */
+	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(urt_spawn_remote(rt, remote_task, NULL), -ENOTCONN);
+	CHECK_EQ(urt_spawn_remote(rt, NULL, NULL), -EINVAL);
+	CHECK_EQ(urt_spawn_remote(NULL, remote_task, NULL), -EINVAL);
+	CHECK_EQ(urt_remote_listen(rt, 1), 0);
+	CHECK_EQ(urt_spawn(rt, collector, NULL), 0);
+	CHECK_EQ(pthread_create(&th, NULL, remote_spawner, NULL), 0);
+	adv_what = "urt_run while another thread calls urt_spawn_remote";
+	CHECK_EQ(urt_run(rt), 0);
+	pthread_join(th, NULL);
+	fprintf(stderr, "urt_spawn_remote: %d of %d ran\n", remote_ran, REMOTE);
+	CHECK_EQ(remote_ran, REMOTE);
 	urt_destroy(rt);
 
 	/* DEFER_TASKRUN: created here, run on another thread */
