@@ -620,8 +620,13 @@ static off_t pick_off(void)
 	case 7: {
 		struct stat st;
 		CHECK(fstat(F.b[0], &st) == 0);
-		return st.st_size + (off_t)below(8192) - 4096 < 0 ? 0 : st.st_size + (off_t)below(8192) - 4096;
+		off_t near_eof = st.st_size + (off_t)below(8192) - 4096;
+		return near_eof < 0 ? 0 : near_eof;
 	}
+	case 8:
+		if (below(3) == 0)
+			return -2 - (off_t)below(4096); /* negative, not -1: -EINVAL */
+		/* fall through */
 	default:
 		return (off_t)below((uint64_t)F.span);
 	}
@@ -661,6 +666,13 @@ static void file_op(void)
 	int fa = F.a[k], fb = F.b[k];
 	static const char *fdname[] = { "rw", "append", "ro" };
 	off_t off = pick_off();
+	if (off < -1) {
+		/* only one error at a time: with a wrong-mode fd the kernel's two
+		 * paths check mode and offset in different orders */
+		k = 0;
+		fa = F.a[0];
+		fb = F.b[0];
+	}
 	size_t start = below(MAXLEN);
 	ssize_t u = 0, s = 0;
 	unsigned which = (unsigned)below(100);
