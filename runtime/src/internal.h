@@ -16,8 +16,8 @@
 #define URT__HIDDEN __attribute__((visibility("hidden")))
 
 /* How often a transient failure (submit -EAGAIN/-EBUSY/-EINTR/-ENOMEM, a full
- * SQ, an operation's -EAGAIN/-EINTR) is retried before it surfaces as the
- * error.  Large enough that a 50 % fault rate practically never surfaces
+ * SQ, an operation's -EAGAIN/-EINTR or unrequested -ECANCELED) is retried
+ * before it surfaces as the error.  Large enough that a 50 % fault rate practically never surfaces
  * (2^-64), small enough that a permanent failure ends quickly. */
 #define URT__MAX_RETRIES 64
 
@@ -235,7 +235,8 @@ URT__HIDDEN void urt__faults_arm_from_env(void);
 #define URT__FAULT(rt, p, err) 0
 #define URT__FAULT_OP(rt, op, p, err) 0
 #endif
-/* A cheap PRNG for fault lengths; seeded from FIU_PRNG_SEED for repeatable runs. */
+/* A cheap PRNG, seeded from FIU_PRNG_SEED.  Fault lengths no longer use it
+ * (urt__fault_rand draws them from the operation's identity). */
 static inline uint64_t urt__rand(struct urt *rt)
 {
 	uint64_t x = rt->prng;
