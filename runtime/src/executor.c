@@ -145,9 +145,7 @@ int urt_spawn(struct urt *rt, void (*fn)(void *), void *arg)
 	 * task of this runtime, that is always the case) may touch it. */
 	if (!(urt__self && urt__self->rt == rt) && rt->owner_tid != urt__tid())
 		return -EPERM;
-	int saved = errno; /* a fault point may make a libc call */
 	struct urt__task *t = urt__task_alloc(rt);
-	errno = saved;
 	if (!t)
 		return -ENOMEM;
 	task_start(rt, t, fn, arg);
@@ -236,25 +234,32 @@ void urt__remote_free_all(struct urt *rt)
 	}
 }
 
+/* errno's address, cached by urt_run: tasks run only inside it, on its
+ * thread, and one TLS load is cheaper than a call to __errno_location on
+ * every switch. */
+static URT__TLS int *errno_p;
+
 void urt__suspend(void)
 {
 	struct urt__task *t = urt__self;
-	int saved = errno;
+	int *ep = errno_p;
+	int saved = *ep;
 	t->state = URT__TASK_BLOCKED;
 	switch_away(t->rt, t);
-	errno = saved;
+	*ep = saved;
 }
 
 void urt_yield(void)
 {
 	struct urt__task *t = urt__self;
-	if (!t || URT__FORKED(t->rt))
+	if (!t)
 		return;
-	int saved = errno;
+	int *ep = errno_p;
+	int saved = *ep;
 	t->state = URT__TASK_RUNNABLE;
 	urt__runq_push(t->rt, t);
 	switch_away(t->rt, t);
-	errno = saved;
+	*ep = saved;
 }
 
 void *urt_task_local(void)
@@ -304,7 +309,6 @@ static void run_task(struct urt *rt, struct urt__task *t)
  */
 static int turn(struct urt *rt, bool may_block)
 {
-	remote_take(rt);
 	rt->pass_left = rt->runq_len;
 	while (rt->pass_left > 0) {
 		rt->pass_left--;
@@ -316,8 +320,10 @@ static int turn(struct urt *rt, bool may_block)
 		return -ECHILD;
 	if (rt->live_tasks == 0)
 		return 0;
-	remote_take(rt);
-	wake_arm(rt);
+	if (URT__UNLIKELY(rt->wake_fd >= 0)) { /* has listened for remote spawns */
+		remote_take(rt);
+		wake_arm(rt);
+	}
 	bool idle = rt->runq_len == 0;
 	/* Operations on the retry list (a failed submit handed them back) are
 	 * neither in flight nor pending, yet the next poll resubmits them. */
@@ -351,6 +357,7 @@ static int enter_loop(struct urt *rt)
 		}
 		rt->owner_tid = me;
 	}
+	errno_p = &errno;
 	urt__rt = rt;
 	return 0;
 }

@@ -160,6 +160,9 @@ extern URT__TLS struct urt *urt__rt;
 
 /* runtime.c: fork and thread identity */
 extern unsigned urt__fork_gen; /* bumped in every forked child */
+/* Set in a child forked from inside a task (whose urt__self the child
+ * handler cleared): a task's calls there answer -ECHILD, not -EPERM. */
+extern URT__TLS bool urt__forked_in_task;
 #define URT__FORKED(rt) URT__UNLIKELY((rt)->fork_gen != urt__fork_gen)
 URT__HIDDEN pid_t urt__tid(void);
 
@@ -211,8 +214,31 @@ URT__HIDDEN int urt__reactor_poll(struct urt *rt, bool may_block);
 URT__HIDDEN struct urt__op *urt__op_alloc(struct urt *rt);
 URT__HIDDEN void urt__op_free(struct urt *rt, struct urt__op *op);
 URT__HIDDEN void urt__ops_free_all(struct urt *rt);
-URT__HIDDEN struct urt_future *urt__op_handle(const struct urt__op *op);
-URT__HIDDEN struct urt__op *urt__op_lookup(const struct urt *rt, const struct urt_future *f);
+/* A future's handle = generation << SHIFT | (id + 1), never NULL (see
+ * pool.c).  Inline: every await looks its future up. */
+#define URT__HANDLE_SHIFT (sizeof(uintptr_t) * 4)
+#define URT__HANDLE_ID_MASK (((uintptr_t)1 << URT__HANDLE_SHIFT) - 1)
+#define URT__HANDLE_GEN_MASK ((uint32_t)(((uint64_t)1 << (sizeof(uintptr_t) * 8 - URT__HANDLE_SHIFT)) - 1))
+
+static inline struct urt_future *urt__op_handle(const struct urt__op *op)
+{
+	uintptr_t h = ((uintptr_t)(op->gen & URT__HANDLE_GEN_MASK) << URT__HANDLE_SHIFT) | ((uintptr_t)op->id + 1);
+	return (struct urt_future *)h;
+}
+
+/* The live record f names in rt, or NULL (stale, foreign or garbage). */
+static inline struct urt__op *urt__op_lookup(const struct urt *rt, const struct urt_future *f)
+{
+	uintptr_t h = (uintptr_t)f;
+	uintptr_t id = (h & URT__HANDLE_ID_MASK) - 1; /* a NULL handle wraps to a huge id */
+	if (URT__UNLIKELY(id >= (uintptr_t)rt->nslabs * URT__SLAB_OPS))
+		return NULL;
+	struct urt__op *op = &rt->slab_table[id / URT__SLAB_OPS]->ops[id % URT__SLAB_OPS];
+	if (URT__UNLIKELY(op->state == URT__OP_FREE ||
+			  (op->gen & URT__HANDLE_GEN_MASK) != (uint32_t)(h >> URT__HANDLE_SHIFT)))
+		return NULL;
+	return op;
+}
 
 /* faults.c: a point costs one predictable branch while disarmed. */
 extern int urt__faults_armed;

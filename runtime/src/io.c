@@ -51,26 +51,25 @@ static bool op_ready(const struct urt__op *op)
  * outlives every reference the kernel holds.  No allocation, no -ENOMEM. */
 static ssize_t run_op(struct urt *rt, struct urt__op *op)
 {
-	int saved = errno; /* a submit inside op_start may make a libc call */
+	/* No errno to save here: liburing makes its system calls without libc
+	 * (nolibc), and urt__suspend keeps this task's errno across switches. */
 	urt__op_start(rt, op);
 	struct urt__task *self = urt__self;
 	while (!op_ready(op)) {
 		op->waiter = self;
 		urt__suspend();
 	}
-	errno = saved;
 	return op->res;
 }
 
 /* The runtime of the calling task; the I/O calls work only inside one, and
- * never in a forked child (its ring is shared with the parent's). */
-#define TASK_RT_OR_RETURN(rt)                  \
-	struct urt__task *self_ = urt__self;   \
-	if (URT__UNLIKELY(!self_))             \
-		return -EPERM;                 \
-	struct urt *rt = self_->rt;            \
-	if (URT__FORKED(rt))                   \
-		return -ECHILD
+ * never in a forked child (its ring is shared with the parent's): the child
+ * handler of fork clears urt__self, so that costs no test here. */
+#define TASK_RT_OR_RETURN(rt)                                   \
+	struct urt__task *self_ = urt__self;                    \
+	if (URT__UNLIKELY(!self_))                              \
+		return urt__forked_in_task ? -ECHILD : -EPERM;  \
+	struct urt *rt = self_->rt
 
 #define SIMPLE_OP(opcode, fd, addr, len, off)                  \
 	do {                                                   \
@@ -312,9 +311,7 @@ static int start_async(struct urt_future **f, uint8_t opcode, int fd, void *buf,
 	if (URT__UNLIKELY(!op))
 		return -ENOMEM;
 	op->buf_index = (uint16_t)buf_index;
-	int saved = errno; /* a submit inside op_start may make a libc call */
 	urt__op_start(rt, op);
-	errno = saved;
 	*f = urt__op_handle(op);
 	return 0;
 }
@@ -351,12 +348,10 @@ ssize_t urt_await(struct urt_future *f)
 	LOOKUP_OR_EINVAL(op, rt, f);
 	if (op->waiter && op->waiter != self_)
 		return -EBUSY; /* another task is awaiting it */
-	int saved = errno;
 	while (!op_ready(op)) {
 		op->waiter = self_;
 		urt__suspend();
 	}
-	errno = saved;
 	ssize_t res = op->res;
 	urt__op_free(rt, op);
 	return res;
@@ -365,7 +360,7 @@ ssize_t urt_await(struct urt_future *f)
 int urt_future_done(const struct urt_future *f)
 {
 	struct urt__task *self = urt__self;
-	if (!self || URT__FORKED(self->rt))
+	if (!self)
 		return 0;
 	const struct urt__op *op = urt__op_lookup(self->rt, f);
 	return op && op_ready(op);
@@ -379,13 +374,10 @@ int urt_await_any(struct urt_future *const *fs, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		if (!urt__op_lookup(rt, fs[i]))
 			return -EINVAL;
-	int saved = errno;
 	for (;;) {
 		for (unsigned i = 0; i < n; i++)
-			if (op_ready(urt__op_lookup(rt, fs[i]))) {
-				errno = saved;
+			if (op_ready(urt__op_lookup(rt, fs[i])))
 				return (int)i;
-			}
 		for (unsigned i = 0; i < n; i++)
 			urt__op_lookup(rt, fs[i])->waiter = self_;
 		urt__suspend();

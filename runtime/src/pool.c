@@ -17,10 +17,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-/* Handle = generation << SHIFT | (id + 1): never NULL. */
-#define HANDLE_SHIFT (sizeof(uintptr_t) * 4)
-#define ID_MASK (((uintptr_t)1 << HANDLE_SHIFT) - 1)
-#define GEN_MASK ((uint32_t)(((uint64_t)1 << (sizeof(uintptr_t) * 8 - HANDLE_SHIFT)) - 1))
+#define ID_MASK URT__HANDLE_ID_MASK
 
 static int pool_grow(struct urt *rt)
 {
@@ -89,22 +86,4 @@ void urt__ops_free_all(struct urt *rt)
 	rt->slab_table = NULL;
 	rt->nslabs = rt->slab_cap = 0;
 	rt->free_ops = NULL;
-}
-
-struct urt_future *urt__op_handle(const struct urt__op *op)
-{
-	uintptr_t h = ((uintptr_t)(op->gen & GEN_MASK) << HANDLE_SHIFT) | ((uintptr_t)op->id + 1);
-	return (struct urt_future *)h;
-}
-
-struct urt__op *urt__op_lookup(const struct urt *rt, const struct urt_future *f)
-{
-	uintptr_t h = (uintptr_t)f;
-	uintptr_t id = (h & ID_MASK) - 1; /* a NULL handle wraps to a huge id */
-	if (URT__UNLIKELY(id >= (uintptr_t)rt->nslabs * URT__SLAB_OPS))
-		return NULL;
-	struct urt__op *op = &rt->slab_table[id / URT__SLAB_OPS]->ops[id % URT__SLAB_OPS];
-	if (URT__UNLIKELY(op->state == URT__OP_FREE || (op->gen & GEN_MASK) != (uint32_t)(h >> HANDLE_SHIFT)))
-		return NULL;
-	return op;
 }

@@ -30,10 +30,17 @@
 unsigned urt__fork_gen;
 static URT__TLS pid_t tid_cache;
 
+URT__TLS bool urt__forked_in_task;
+
 static void atfork_child(void)
 {
 	urt__fork_gen++;
 	tid_cache = 0; /* the child's thread has a new id */
+	if (urt__self) {
+		/* Forked inside a task: its I/O calls must not reach the ring. */
+		urt__self = NULL;
+		urt__forked_in_task = true;
+	}
 }
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
