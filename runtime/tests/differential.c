@@ -881,7 +881,7 @@ static int run_tmpfs(void)
 			fprintf(stderr, "skipped: unshare(CLONE_NEWNS): %s\n", strerror(errno));
 			_exit(77);
 		}
-		if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		if (mount("none", "/", "", MS_REC | MS_PRIVATE, NULL) != 0 ||
 		    mount("tmpfs", da, "tmpfs", 0, "size=1m") != 0 || mount("tmpfs", db, "tmpfs", 0, "size=1m") != 0) {
 			fprintf(stderr, "skipped: cannot mount a private tmpfs: %s\n", strerror(errno));
 			_exit(77);

@@ -104,7 +104,7 @@ int main(void)
 	pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
-		if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", "", MS_REC | MS_PRIVATE, NULL) != 0 ||
 		    mount("tmpfs", dir, "tmpfs", 0, "size=1m") != 0)
 			_exit(77);
 		_exit(adv_run1(disk_task, NULL) == 0 ? 0 : 1);
