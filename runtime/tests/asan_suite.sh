@@ -1,6 +1,7 @@
 #!/bin/sh
 # asan_suite.sh SOURCE_DIR - runs the asan+ubsan preset's tests (except the
-# gates and this one) as one test of the release build.  When the asan build
+# gates, the option matrix (`ctest --preset asan -L matrix` runs its
+# sanitizer cells) and this one) as one test of the release build.  When the asan build
 # is missing nothing was checked: under CI (CI set and not "false") that is
 # a failure, so a CI run can never report "100% tests passed" without the
 # sanitizers; elsewhere it is a skip (77, listed by ctest as "Skipped").
@@ -14,4 +15,4 @@ if [ ! -f "$src/build/asan/CTestTestfile.cmake" ]; then
 	esac
 fi
 cd "$src" || exit 2
-exec ctest --preset asan -LE 'asan|gate'
+exec ctest --preset asan -LE 'asan|gate|matrix'

@@ -34,7 +34,8 @@ int main(void)
 {
 	CHECK(pipe(p) == 0);
 	struct urt *rt;
-	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(check_create(&rt, NULL), 0);
+	CHECK_EQ(check_maybe_register(rt, p, 2), 0);
 	CHECK_EQ(urt_spawn(rt, task, NULL), 0);
 	CHECK_EQ(urt_run(rt), 0);
 	struct urt_stats s;

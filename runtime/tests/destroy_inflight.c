@@ -38,13 +38,15 @@ int main(void)
 	CHECK(pipe(p) == 0);
 	/* 1: destroy after run with orphaned futures in flight */
 	struct urt *rt;
-	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(check_create(&rt, NULL), 0);
+	CHECK_EQ(check_maybe_register(rt, p, 2), 0);
 	CHECK_EQ(urt_spawn(rt, orphan_futures, NULL), 0);
 	CHECK_EQ(urt_run(rt), 0);
 	urt_destroy(rt);
 
 	/* 2: destroy while tasks wait in the kernel: one step of the loop starts them all */
-	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(check_create(&rt, NULL), 0);
+	CHECK_EQ(check_maybe_register(rt, p, 2), 0);
 	for (int i = 0; i < 4; i++) {
 		CHECK_EQ(urt_spawn(rt, blocked_reader, NULL), 0);
 		CHECK_EQ(urt_spawn(rt, sleeper, NULL), 0);
@@ -53,7 +55,8 @@ int main(void)
 	urt_destroy(rt);
 
 	/* 3: destroy a runtime whose tasks never ran */
-	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(check_create(&rt, NULL), 0);
+	CHECK_EQ(check_maybe_register(rt, p, 2), 0);
 	CHECK_EQ(urt_spawn(rt, sleeper, NULL), 0);
 	urt_destroy(rt);
 	close(p[0]);

@@ -35,7 +35,7 @@ static void task(void *arg)
 int main(void)
 {
 	struct urt *rt;
-	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(check_create(&rt, NULL), 0);
 	int modes[] = { FE_TONEAREST, FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO };
 	for (int i = 0; i < 4; i++)
 		CHECK_EQ(urt_spawn(rt, task, (void *)(uintptr_t)modes[i]), 0);

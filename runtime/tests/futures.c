@@ -15,6 +15,7 @@ static void task(void *arg)
 	(void)arg;
 	int fd = open(path, O_RDONLY);
 	CHECK(fd >= 0);
+	CHECK_EQ(check_maybe_register(urt_current(), &fd, 1), 0);
 	static unsigned char bufs[N][BS];
 	struct urt_future *f[N];
 	for (int round = 0; round < 20; round++) {
@@ -55,7 +56,7 @@ static void task(void *arg)
 		CHECK_EQ(urt_nop_async(&f[i]), 0);
 	for (int i = N - 1; i >= 0; i--)
 		CHECK_EQ(urt_await(f[i]), 0);
-	close(fd);
+	check_close(fd);
 }
 
 int main(void)
@@ -70,7 +71,7 @@ int main(void)
 	}
 	close(fd);
 	struct urt *rt;
-	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(check_create(&rt, NULL), 0);
 	CHECK_EQ(urt_spawn(rt, task, NULL), 0);
 	CHECK_EQ(urt_run(rt), 0);
 	urt_destroy(rt);

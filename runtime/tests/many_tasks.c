@@ -64,7 +64,7 @@ int main(void)
 	struct urt *rt;
 	/* 16 KiB stacks: the test is about the number of tasks, not their size. */
 	struct urt_config cfg = { .stack_size = 16 * 1024 };
-	CHECK_EQ(urt_create(&rt, &cfg), 0);
+	CHECK_EQ(check_create(&rt, &cfg), 0);
 	for (unsigned i = 0; i < TASKS; i++)
 		CHECK_EQ(urt_spawn(rt, sleeper, NULL), 0);
 	CHECK_EQ(urt_run(rt), 0);

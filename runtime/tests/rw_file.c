@@ -15,6 +15,7 @@ static void task(void *arg)
 	(void)arg;
 	int fd = open(path, O_RDWR);
 	CHECK(fd >= 0);
+	CHECK_EQ(check_maybe_register(urt_current(), &fd, 1), 0);
 	/* positioned: write all, read full, compare */
 	CHECK_EQ(urt_write_all(fd, src, SIZE, 0), SIZE);
 	CHECK_EQ(urt_fsync(fd), 0);
@@ -63,7 +64,7 @@ int main(void)
 	for (size_t i = 0; i < SIZE; i++)
 		src[i] = (unsigned char)(i * 7 + (i >> 9));
 	struct urt *rt;
-	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(check_create(&rt, NULL), 0);
 	CHECK_EQ(urt_spawn(rt, task, NULL), 0);
 	CHECK_EQ(urt_run(rt), 0);
 	urt_destroy(rt);

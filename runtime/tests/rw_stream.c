@@ -25,7 +25,7 @@ static void writer(void *arg)
 		done += n;
 		step = step * 31 + 7;
 	}
-	close(s->wfd);
+	check_close(s->wfd);
 }
 
 static void reader(void *arg)
@@ -43,7 +43,7 @@ static void reader(void *arg)
 	ssize_t r = urt_read_full(s->rfd, s->dst + done, TOTAL - done + 100, -1);
 	CHECK_EQ(r, TOTAL - done); /* stops at EOF */
 	CHECK(memcmp(s->src, s->dst, TOTAL) == 0);
-	close(s->rfd);
+	check_close(s->rfd);
 }
 
 static void run_pair(int rfd, int wfd, const char *what)
@@ -52,7 +52,9 @@ static void run_pair(int rfd, int wfd, const char *what)
 	for (size_t i = 0; i < TOTAL; i++)
 		s.src[i] = (unsigned char)(i ^ (i >> 8) ^ (i >> 16));
 	struct urt *rt;
-	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(check_create(&rt, NULL), 0);
+	int fds[2] = { rfd, wfd };
+	CHECK_EQ(check_maybe_register(rt, fds, 2), 0);
 	CHECK_EQ(urt_spawn(rt, reader, &s), 0);
 	CHECK_EQ(urt_spawn(rt, writer, &s), 0);
 	CHECK_EQ(urt_run(rt), 0);
@@ -76,7 +78,7 @@ static void sock_echo_server(void *arg)
 			break;
 		CHECK_EQ(urt_send(sv[1], buf, (size_t)n, 0), n);
 	}
-	close(sv[1]);
+	check_close(sv[1]);
 }
 
 static void sock_echo_client(void *arg)
@@ -93,7 +95,7 @@ static void sock_echo_client(void *arg)
 	}
 	shutdown(sv[0], SHUT_WR);
 	CHECK_EQ(urt_read(sv[0], in, 1, -1), 0);
-	close(sv[0]);
+	check_close(sv[0]);
 }
 
 int main(void)
@@ -107,7 +109,8 @@ int main(void)
 
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	struct urt *rt;
-	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(check_create(&rt, NULL), 0);
+	CHECK_EQ(check_maybe_register(rt, sv, 2), 0);
 	CHECK_EQ(urt_spawn(rt, sock_echo_server, NULL), 0);
 	CHECK_EQ(urt_spawn(rt, sock_echo_client, NULL), 0);
 	CHECK_EQ(urt_run(rt), 0);

@@ -42,7 +42,7 @@ int main(void)
 	CHECK(tmp >= 0);
 	close(tmp);
 	struct urt *rt;
-	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(check_create(&rt, NULL), 0);
 	CHECK_EQ(urt_spawn(rt, write_example, NULL), 0);
 	CHECK_EQ(urt_run(rt), 0);
 	struct urt_stats s;

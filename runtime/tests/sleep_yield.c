@@ -27,7 +27,7 @@ static void sleeper(void *arg)
 int main(void)
 {
 	struct urt *rt;
-	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(check_create(&rt, NULL), 0);
 	CHECK_EQ(urt_spawn(rt, yielder, (void *)'a'), 0);
 	CHECK_EQ(urt_spawn(rt, yielder, (void *)'b'), 0);
 	CHECK_EQ(urt_spawn(rt, yielder, (void *)'c'), 0);

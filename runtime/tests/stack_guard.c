@@ -29,7 +29,7 @@ int main(void)
 {
 	/* a deep-but-fitting recursion works */
 	struct urt *rt;
-	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(check_create(&rt, NULL), 0);
 	CHECK_EQ(urt_spawn(rt, fine, NULL), 0);
 	CHECK_EQ(urt_run(rt), 0);
 	urt_destroy(rt);
@@ -39,7 +39,7 @@ int main(void)
 	if (pid == 0) {
 		signal(SIGSEGV, SIG_DFL);
 		struct urt *crt;
-		if (urt_create(&crt, NULL) < 0)
+		if (check_create(&crt, NULL) < 0)
 			_exit(3);
 		urt_spawn(crt, overflow, NULL);
 		urt_run(crt);

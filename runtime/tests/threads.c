@@ -33,7 +33,7 @@ static void *thread_main(void *arg)
 {
 	struct job *jobs = arg;
 	struct urt *rt;
-	CHECK_EQ(urt_create(&rt, NULL), 0);
+	CHECK_EQ(check_create(&rt, NULL), 0);
 	for (int t = 0; t < 4; t++)
 		CHECK_EQ(urt_spawn(rt, worker, &jobs[t]), 0);
 	CHECK_EQ(urt_run(rt), 0);

@@ -21,7 +21,7 @@ int main(void)
 {
 	struct urt *rt;
 	struct urt_config cfg = { .entries = 4, .stack_size = 16 * 1024 };
-	CHECK_EQ(urt_create(&rt, &cfg), 0);
+	CHECK_EQ(check_create(&rt, &cfg), 0);
 	for (uintptr_t i = 0; i < TASKS; i++)
 		CHECK_EQ(urt_spawn(rt, task, (void *)i), 0);
 	CHECK_EQ(urt_run(rt), 0);
