@@ -210,6 +210,8 @@ URT_API void urt_set_task_local(void *p);
  *   task starts afterwards is linked to a timeout and returns -ETIMEDOUT).
  * Registered fds (urt_register_files) are used automatically; see there for
  *   closing them.
+ * A zero-length urt_writev to a socket whose peer has closed answers -EPIPE
+ *   (io_uring's send path checks the socket first); writev(2) answers 0.
  * Transient kernel failures (-EAGAIN, -EINTR, a full ring, an interrupted
  *   wait, a signal) are retried inside the runtime; what a task sees is the
  *   operation's own result.
@@ -225,7 +227,10 @@ URT_API ssize_t urt_write(int fd, const void *buf, size_t len, off_t off); /* on
  * loops would leave it: after the bytes done (at the end of the file for
  * O_APPEND), also when an error stopped it; short results are continued at
  * explicit offsets, so no byte is done twice.  The runtime assumes no other
- * thread moves the position meanwhile.  On a stream, off = -1 as usual. */
+ * thread moves the position meanwhile.  On a stream (pipe, socket) there is
+ * no offset to advance: the remainder is asked for with the caller's off
+ * again (pipes ignore it; sockets accept 0 and -1 and answer -ESPIPE to any
+ * other, at the first call, before a byte is consumed). */
 URT_API ssize_t urt_read_full(int fd, void *buf, size_t len, off_t off);
 URT_API ssize_t urt_write_all(int fd, const void *buf, size_t len, off_t off);
 /* The same, and *done (may be NULL) = the bytes transferred, also when the
@@ -306,7 +311,8 @@ URT_API int urt_register_files(struct urt *rt, const int *fds, unsigned n);
  * or still queued: they are submitted first) keep their file.  -EBADF if it
  * is not registered. */
 URT_API int urt_unregister_file(struct urt *rt, int fd);
-/* Removes them all; -ENXIO if none are registered. */
+/* Removes them all; -ENXIO if none are registered (never, or every one
+ * unregistered already). */
 URT_API int urt_unregister_files(struct urt *rt);
 /* Registers buffers; use them through the *_fixed calls with their index
  * (0 <= buf_index < n).  -EBUSY if buffers are registered already. */

@@ -239,10 +239,11 @@ static ssize_t transfer_all(bool writing, int fd, void *buf, size_t len, off_t o
 	if (off == -1)
 		start = lseek(fd, 0, SEEK_CUR);
 	bool tracking = false; /* explicit offsets from start + done */
+	bool stream = false;   /* off given, but fd has no positions: keep passing off */
 	size_t done = 0;
 	ssize_t ret = 0;
 	while (done < len) {
-		off_t at = off != -1 ? off + (off_t)done : tracking ? start + (off_t)done : -1;
+		off_t at = off != -1 ? (stream ? off : off + (off_t)done) : tracking ? start + (off_t)done : -1;
 		ssize_t r = writing ? urt_write(fd, (char *)buf + done, len - done, at)
 				    : urt_read(fd, (char *)buf + done, len - done, at);
 		if (r < 0) {
@@ -257,6 +258,13 @@ static ssize_t transfer_all(bool writing, int fd, void *buf, size_t len, off_t o
 		done += (size_t)r;
 		if (start >= 0 && !tracking && done < len)
 			tracking = true; /* short at the file position: the position may not have moved */
+		/* Short at an explicit offset: on a pipe or socket the bytes are
+		 * consumed and there is no offset to advance (a socket refuses
+		 * any but the one it accepted, -ESPIPE, after the first part was
+		 * read).  Asked once, only when a result comes back short. */
+		if (off != -1 && !stream && done == (size_t)r && done < len && lseek(fd, 0, SEEK_CUR) < 0 &&
+		    errno == ESPIPE)
+			stream = true;
 	}
 	if (tracking) {
 		int fl = writing ? fcntl(fd, F_GETFL) : 0;

@@ -9,6 +9,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -223,12 +224,18 @@ int urt_register_files(struct urt *rt, const int *fds, unsigned n)
 	if (ret < 0)
 		return ret;
 	int max = -1;
+	int saved_errno = errno;
 	for (unsigned i = 0; i < n; i++) {
-		if (fds[i] < 0)
+		/* Only open fds: the table below is indexed by fd number, so
+		 * an fd that is not open (1 << 30, say) must not size it. */
+		if (fds[i] < 0 || fcntl(fds[i], F_GETFD) < 0) {
+			errno = saved_errno;
 			return -EBADF;
+		}
 		if (fds[i] > max)
 			max = fds[i];
 	}
+	errno = saved_errno;
 	/* The table is indexed by fd number: max + 1 entries (an absurd fd
 	 * makes malloc fail: -ENOMEM). */
 	if ((size_t)max >= SIZE_MAX / sizeof(int))
@@ -278,6 +285,12 @@ int urt_unregister_files(struct urt *rt)
 		return ret;
 	if (!rt->fixed_len)
 		return -ENXIO;
+	/* Every fd may have been unregistered one by one (urt_close,
+	 * urt_unregister_file): the table is then empty, and -ENXIO says so
+	 * as for a runtime that never registered any; it goes all the same. */
+	bool any = false;
+	for (unsigned i = 0; i < rt->fixed_len && !any; i++)
+		any = rt->fixed_index[i] >= 0;
 	int saved = errno;
 	flush_queued(rt);
 	ret = io_uring_unregister_files(&rt->ring);
@@ -285,7 +298,7 @@ int urt_unregister_files(struct urt *rt)
 	rt->fixed_index = NULL;
 	rt->fixed_len = 0;
 	errno = saved;
-	return ret < 0 ? ret : 0;
+	return ret < 0 ? ret : any ? 0 : -ENXIO;
 }
 
 int urt_unregister_file(struct urt *rt, int fd)

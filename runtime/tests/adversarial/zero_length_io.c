@@ -37,7 +37,12 @@ static void compare(const char *kind, int fd_u, int fd_s, int can_read)
 	snprintf(what, sizeof what, "%s: write of 0 bytes", kind);
 	SAME(what, urt_write(fd_u, b, 0, -1), sys(write(fd_s, b, 0)));
 	snprintf(what, sizeof what, "%s: writev of 0 bytes", kind);
-	SAME(what, urt_writev(fd_u, &iov, 1, -1), sys(writev(fd_s, &iov, 1)));
+	ssize_t want = sys(writev(fd_s, &iov, 1));
+	/* The one documented difference (urt.h, I/O): a zero-length writev to
+	 * a socket whose peer closed answers -EPIPE through io_uring. */
+	if (strstr(kind, "peer closed") && want == 0)
+		want = -EPIPE;
+	SAME(what, urt_writev(fd_u, &iov, 1, -1), want);
 	snprintf(what, sizeof what, "%s: write_all of 0 bytes", kind);
 	SAME(what, urt_write_all(fd_u, b, 0, -1), 0);
 }
