@@ -97,16 +97,16 @@ static int hypervisor_flag(void)
 
 void meta_write_host_context(FILE *f)
 {
-	char buf[256], hint[256];
+	char buf[256], vendor[256], hint[520]; /* vendor " / " product fits */
 	int vm = hypervisor_flag();
 	fputs(", \"vm\": ", f);
 	fputs(vm < 0 ? "null" : vm ? "true" : "false", f);
-	bool have_hint = read_line("/sys/class/dmi/id/sys_vendor", hint, sizeof(hint));
-	if (read_line("/sys/class/dmi/id/product_name", buf, sizeof(buf)))
-		snprintf(hint + (have_hint ? strlen(hint) : 0), sizeof(hint) - (have_hint ? strlen(hint) : 0), "%s%s",
-			 have_hint ? " / " : "", buf), have_hint = true;
+	bool have_vendor = read_line("/sys/class/dmi/id/sys_vendor", vendor, sizeof(vendor));
+	bool have_product = read_line("/sys/class/dmi/id/product_name", buf, sizeof(buf));
+	snprintf(hint, sizeof(hint), "%s%s%s", have_vendor ? vendor : "", have_vendor && have_product ? " / " : "",
+		 have_product ? buf : "");
 	fputs(", \"vm_hint\": ", f);
-	put_string_or_null(f, have_hint ? hint : NULL);
+	put_string_or_null(f, have_vendor || have_product ? hint : NULL);
 	fputs(", \"governor\": ", f);
 	put_string_or_null(f, read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf, sizeof(buf))
 				      ? buf
