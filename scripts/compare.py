@@ -49,7 +49,7 @@ BENCH_METRICS = {
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from urtplot.errors import InputError  # noqa: E402  (standard library only)
+from urtplot.errors import InputError, loads_finite  # noqa: E402  (standard library only)
 
 
 class BadInput(InputError):
@@ -72,7 +72,10 @@ class OneLineParser(argparse.ArgumentParser):
 def load_json(path):
     try:
         with open(path, encoding="utf-8") as f:
-            return json.load(f)
+            text = f.read()
+        return loads_finite(text, path)
+    except InputError as e:
+        raise BadInput(str(e))
     except FileNotFoundError:
         raise BadInput(f"{path}: no such file")
     except IsADirectoryError:

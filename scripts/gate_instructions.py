@@ -177,20 +177,13 @@ def verdicts(doc, measured, override):
 
 
 def check_baseline_writable(path):
-    """--update: find an unwritable baseline before measuring, not after.
-
-    The file is written beside and renamed, so the folder must take a new
-    file (tried for real: os.access says yes to root even on /proc)."""
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise BadInput(f"{path}: its directory does not exist")
-    if os.path.isdir(path):
-        raise BadInput(f"{path}: is a directory")
+    """--update: find an unwritable baseline before measuring, not after."""
+    from urtplot.cli import check_replaceable
+    from urtplot.errors import InputError
     try:
-        with tempfile.NamedTemporaryFile(dir=parent, prefix=".urt-write-test."):
-            pass
-    except OSError as e:
-        raise BadInput(f"{path}: cannot write there ({e.strerror})")
+        check_replaceable(path)
+    except InputError as e:
+        raise BadInput(str(e))
 
 
 def write_baseline(path, old, measured, args, versions):

@@ -268,3 +268,19 @@ def test_a_tie_across_the_samples_is_not_judged_when_unreachable():
 def test_duplicated_repeats_are_bad_input():
     rc, out, err = run(os.path.join(REVIEW, "dup_base.json"), os.path.join(REVIEW, "dup_new.json"))
     assert rc == 2 and "duplicated" in err and len(err.strip().splitlines()) == 1, out + err
+
+
+@pytest.mark.parametrize("const", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_numbers_are_refused_by_every_json_reader(tmp_path, const):
+    """Python's json reads NaN/Infinity (not JSON) and NaN passes range checks."""
+    from urtplot import inputs
+    from urtplot.errors import InputError
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(synth.doc([synth.result(1e6, 0)])).replace("1000000.0", const, 1))
+    assert const in path.read_text()
+    with pytest.raises(compare.BadInput, match=const.lstrip("-")):
+        compare.load_json(str(path))
+    with pytest.raises(InputError, match=const.lstrip("-")):
+        inputs._read_json(path, "urt-bench")
+    rc, out, err = run(path, path)
+    assert rc == 2 and const.lstrip("-") in err

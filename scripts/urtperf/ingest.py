@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 from urtplot import inputs
-from urtplot.errors import InputError
+from urtplot.errors import InputError, loads_finite
 
 from .store import machine_json
 
@@ -187,7 +187,7 @@ def read_run(folder, host=None, repo=REPO, warn=sys.stderr):
             continue
         try:
             data = path.read_bytes()
-            doc = json.loads(data)
+            doc = loads_finite(data.decode("utf-8"), path)
         except OSError as err:
             raise InputError(f"{path}: cannot read: {err.strerror}") from None
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
