@@ -108,7 +108,9 @@ def cmd_plot(args):
     if not chosen:
         raise InputError(f"--db {args.db}: no series to draw (an empty store, or filters that match nothing)")
     metrics = sorted({s.metric for s in chosen}, key=lambda m: (m not in series.TRACKED, m))
-    out = outdir.prepare(args.out)
+    # The figures are this command's outputs; other files in --out are not
+    # (ci-history.sh writes change-points.md and the exports beside them).
+    out = outdir.prepare(args.out, force=args.force, outputs=[trends.file_name(m) for m in metrics])
     targets = {m: out / trends.file_name(m) for m in metrics}
     existing = [str(p) for p in targets.values() if p.exists()]
     if existing and not args.force:
