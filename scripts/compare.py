@@ -522,8 +522,10 @@ def report(rows, args, unit, bigger_is_better, name_of_key, kind):
 
 def parse_args(argv):
     p = OneLineParser(description="Compare two urt-bench/1 (or hyperfine) JSON files.")
-    p.add_argument("base", metavar="BASE.json")
-    p.add_argument("new", metavar="NEW.json")
+    p.add_argument("base", metavar="BASE.json", nargs="?")
+    p.add_argument("new", metavar="NEW.json", nargs="?")
+    p.add_argument("--check-args", action="store_true",
+                   help="only validate the options and exit 0 (scripts/ab.sh calls this before building)")
     p.add_argument("--threshold", type=float, default=3.0,
                    help="noise threshold in percent: smaller changes are never regressions (default 3)")
     p.add_argument("--alpha", type=float, default=0.01, help="p-value below which a change counts (default 0.01)")
@@ -535,6 +537,10 @@ def parse_args(argv):
         raise BadInput(f"--threshold must be a percentage in [0, 100), got {args.threshold}")
     if not (0 < args.alpha < 1):
         raise BadInput(f"--alpha must be in (0, 1), got {args.alpha}")
+    if args.metric not in BENCH_METRICS:
+        raise BadInput(f"unknown metric '{args.metric}' (one of {', '.join(BENCH_METRICS)})")
+    if not args.check_args and (args.base is None or args.new is None):
+        raise BadInput("expected BASE.json and NEW.json (try --help)")
     args.threshold /= 100
     return args
 
@@ -542,6 +548,8 @@ def parse_args(argv):
 def main(argv=None):
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
+        if args.check_args:
+            return 0
         base, bigger, unit, name_of_key, kind = load_samples(args.base, args.metric)
         new, _, _, _, kind_new = load_samples(args.new, args.metric)
         if kind != kind_new:

@@ -284,3 +284,12 @@ def test_non_finite_numbers_are_refused_by_every_json_reader(tmp_path, const):
         inputs._read_json(path, "urt-bench")
     rc, out, err = run(path, path)
     assert rc == 2 and const.lstrip("-") in err
+
+
+def test_check_args_validates_options_without_files():
+    """ab.sh asks compare.py before building (it once learned of --threshold 150 after 1 min 41 s)."""
+    assert run("--check-args", "--threshold", "5", "--markdown")[0] == 0
+    rc, _, err = run("--check-args", "--threshold", "150")
+    assert rc == 2 and "--threshold" in err and len(err.strip().splitlines()) == 1
+    rc, _, err = run("--check-args", "--metric", "nope")
+    assert rc == 2 and "nope" in err
