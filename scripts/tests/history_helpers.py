@@ -30,7 +30,11 @@ def run_folder(path, git="0000000", with_gates=True, bench="bench_sweep.json"):
     bench["meta"]["git"] = git
     with open(os.path.join(path, "bench.json"), "w", encoding="utf-8") as f:
         json.dump(bench, f)
-    shutil.copy(os.path.join(FIXTURES, "faults_matrix.json"), os.path.join(path, "faults.json"))
+    # Every file of a main.sh run comes from one commit (history add refuses a mix).
+    faults = json.load(open(os.path.join(FIXTURES, "faults_matrix.json"), encoding="utf-8"))
+    faults["meta"]["git"] = git
+    with open(os.path.join(path, "faults.json"), "w", encoding="utf-8") as f:
+        json.dump(faults, f)
     shutil.copy(os.path.join(FIXTURES, "hyperfine_cp.json"), os.path.join(path, "hyperfine_cp.json"))
     if with_gates:
         # What gate_instructions.py --update writes (scripts/ci-history.sh makes one per run).

@@ -88,7 +88,11 @@ def cmd_add(args):
     with _open(args.db, create=True) as store:
         for folder, (one, rows) in zip(args.run_dirs, runs):
             run_id, added = store.add_run(one, rows)
-            if added:
+            if added and set(added) != set(one["files"]):
+                n = sum(1 for r in rows if r.get("file") in added)
+                print(f"{folder}: added {n} results from {', '.join(added)} to run {run_id} "
+                      f"(its other files were added before)")
+            elif added:
                 print(f"{folder}: added run {run_id}: {len(rows)} results from {', '.join(one['files'])} "
                       f"(commit {one['git'] or '?'}, host {one['host']})")
             else:
