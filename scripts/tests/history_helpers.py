@@ -43,13 +43,14 @@ def run_folder(path, git="0000000", with_gates=True, bench="bench_sweep.json"):
     return path
 
 
-def store_with_series(db, values, metric="ops_per_s", better="higher", host="h1", config="nop/urt/qd32"):
+def store_with_series(db, values, metric="ops_per_s", better="higher", host="h1", config="nop/urt/qd32",
+                      git=None):
     """A store holding one series: one run (3 repeats around the value) per entry of values."""
     with Store(db, create=True, quiet=True) as store:
         with store.transaction():
             for i, v in enumerate(values):
                 run_id = store.insert_run_row({
-                    "content_hash": f"t-{host}-{metric}-{i}", "git": f"{i:07x}c0ffee", "host": host,
+                    "content_hash": f"t-{host}-{metric}-{i}", "git": git or f"{i:07x}c0ffee", "host": host,
                     "started": f"2026-01-01T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z",
                     "imported": "2026-01-01T00:00:00Z"})
                 store.insert_results([(run_id, "bench", metric, config, r, float(v) * f, "ops/s", better, None)
