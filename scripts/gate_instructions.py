@@ -308,6 +308,9 @@ def run(argv):
     # A baseline metric the program no longer has is a failure (MISSING),
     # unless the user asked for a subset of cases on purpose.
     subset = {n: m for n, m in doc["metrics"].items() if not args.cases or n in cases}
+    left_out = [n for n in doc["metrics"] if n not in subset]
+    if left_out:
+        print(f"not judged (not in --cases): {', '.join(left_out)}")
     rows, failed, stale = verdicts(dict(doc, metrics=subset), measured, args.tolerance)
     print()
     print(render_table(["metric", "baseline", "measured", "change", "tolerance", "verdict"], rows, True))

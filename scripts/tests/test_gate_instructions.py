@@ -214,3 +214,9 @@ def test_update_to_unwritable_baseline_exits_2_before_measuring(tmp_path, tools)
     rc, out, err = run(tools, "/proc/urt-b.json", {"nop-urt-qd1": 500, "yield": 150}, "--update")
     assert rc == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
     assert "Ir(" not in out  # refused before any measurement
+
+
+def test_cases_subset_names_the_metrics_it_left_out(tmp_path, tools):
+    base = baseline(tmp_path, {"nop-urt-qd1": {"instructions_per_op": 500}, "yield": {"instructions_per_op": 150}})
+    rc, out, _ = run(tools, base, {"nop-urt-qd1": 500, "yield": 150}, "--cases", "yield")
+    assert rc == 0 and "not judged (not in --cases): nop-urt-qd1" in out and "PASS (1 metrics" in out, out
