@@ -100,7 +100,7 @@ if [ -n "$branch" ]; then
 fi
 
 # Before the store is touched (or pushed): the outputs must have somewhere to go.
-mkdir -p "$out" 2>/dev/null && [ -w "$out" ] || bad "$out: cannot create or write the output folder"
+if ! mkdir -p "$out" 2>/dev/null || [ ! -w "$out" ]; then bad "$out: cannot create or write the output folder"; fi
 
 # 2. Add the runs (a run already in the store adds nothing).
 "$urtperf" history add "$@" --db "$db"
