@@ -77,6 +77,11 @@ done
 [[ $repeats =~ ^[0-9]+$ ]] && [ "$repeats" -ge 1 ] && [ "$repeats" -le 1000 ] || die "--repeats must be an integer in 1..1000"
 [[ $runs =~ ^[0-9]+$ ]] && [ "$runs" -ge 1 ] && [ "$runs" -le 1000 ] || die "--runs must be an integer in 1..1000"
 [[ $threshold =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--threshold must be a non-negative number (percent)"
+# Every option compare.py gets at the end is checked by compare.py now, not
+# after two builds and every round.
+# shellcheck disable=SC2086
+cmp_err=$("$py" "$script_dir/compare.py" --check-args --threshold "$threshold" $markdown 2>&1) ||
+	die "${cmp_err#compare.py: }"
 if [ -n "$hf_cmd" ]; then
 	command -v hyperfine >/dev/null || die "--hyperfine needs hyperfine on PATH"
 	[[ $hf_cmd == *"{build}"* ]] || die "the --hyperfine command must use {build} to pick each revision's binary"
@@ -217,6 +222,13 @@ set +e
 "$py" "$script_dir/compare.py" --threshold "$threshold" $markdown "$out/A.json" "$out/B.json" | tee "$out/report.md"
 status=${PIPESTATUS[0]}
 set -e
-finished=1
-echo "ab.sh: results in $out" >&2
+# Only a comparison that produced its report counts as finished: anything
+# else removes --out (cleanup) rather than leave a result-looking folder.
+if [ "$status" -le 2 ] && [ -s "$out/report.md" ]; then
+	finished=1
+	echo "ab.sh: results in $out" >&2
+else
+	echo "ab.sh: compare.py failed (exit $status): --out $out removed" >&2
+	[ "$status" -ne 0 ] || status=2
+fi
 exit "$status"

@@ -33,19 +33,24 @@
 #   OUT/bmf.json, OUT/gab-bigger.json, OUT/gab-smaller.json
 #                               the run in Bencher's and github-action-benchmark's
 #                               formats (scripts/export_metrics.py), when it has bench.json
-#   RUN_DIR/report.html|.md     the run's report, now with its History section
+#                               (the last RUN_DIR that has one)
+#   OUT/report/RUN/report.html|.md  each run's report, with its History section
+#                               (main.sh's RUN_DIR/report.html is left as it is)
 #   $GITHUB_STEP_SUMMARY        the change points and the figures' names, when set
+# Everything written goes under OUT, which belongs to this script: a rerun on
+# the same folder replaces its own earlier outputs and nothing else.
 #
 # Exit status: that of `urtperf history detect`: 0 checked, no regression
 # change point in the last N commits; 1 there is one; 2 bad input, or too few
 # runs in the store to judge yet (a young history: treat as you see fit).
+# When detect said 0 but a report or an export then failed: 2.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 db=$top/results/history.sqlite
 branch="" remote=origin push=0 last=10 out="" db_given=0
 
-usage() { sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,46p' "$0" | sed 's/^# \{0,1\}//'; }
 bad() { echo "ci-history.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -94,6 +99,9 @@ if [ -n "$branch" ]; then
 	esac
 fi
 
+# Before the store is touched (or pushed): the outputs must have somewhere to go.
+if ! mkdir -p "$out" 2>/dev/null || [ ! -w "$out" ]; then bad "$out: cannot create or write the output folder"; fi
+
 # 2. Add the runs (a run already in the store adds nothing).
 "$urtperf" history add "$@" --db "$db"
 
@@ -118,19 +126,11 @@ if [ -n "$branch" ]; then
 fi
 
 # 4. Trends, change points, the report's History section, the dashboards' formats.
-mkdir -p "$out"
+# The verdict and the summary first: a report that fails later loses neither.
 "$urtperf" history plot --db "$db" --out "$out" --detect --force >/dev/null
 status=0
 "$urtperf" history detect --db "$db" --last "$last" --markdown >"$out/change-points.md" || status=$?
 [ "$status" -le 2 ] || { cat "$out/change-points.md" >&2; exit "$status"; }
-for run in "$@"; do
-	if [ -f "$run/bench.json" ]; then
-		"$here/report.py" "$run" --history "$db" >/dev/null
-		for f in bmf gab-bigger gab-smaller; do
-			"$here/export_metrics.py" --format "$f" "$run/bench.json" -o "$out/$f.json"
-		done
-	fi
-done
 cat "$out/change-points.md"
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
 	{
@@ -141,4 +141,18 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
 		echo
 	} >>"$GITHUB_STEP_SUMMARY"
 fi
+failed=0
+for run in "$@"; do
+	if [ -f "$run/bench.json" ]; then
+		# --force only ever replaces this script's own earlier outputs in OUT.
+		rep=$out/report/$(basename "$(cd "$run" && pwd)")
+		"$here/report.py" "$run" --history "$db" --out "$rep" --force >/dev/null ||
+			{ echo "ci-history.sh: warning: report.py failed for $run" >&2; failed=1; }
+		for f in bmf gab-bigger gab-smaller; do
+			"$here/export_metrics.py" --format "$f" "$run/bench.json" -o "$out/$f.json" --force ||
+				{ echo "ci-history.sh: warning: export_metrics.py --format $f failed for $run" >&2; failed=1; }
+		done
+	fi
+done
+[ "$status" != 0 ] || [ "$failed" = 0 ] || status=2
 exit "$status"

@@ -11,13 +11,14 @@ With at least 2 samples on each side a configuration gets:
   - the relative change of the median,
   - a Hodges-Lehmann confidence interval for that change (on the log scale,
     so it reads as a ratio),
-  - a two-sided Mann-Whitney U p-value (exact without ties for small n,
-    normal approximation with tie correction otherwise).
+  - a two-sided Mann-Whitney U p-value (exact for small n, with ties by the
+    permutation distribution of the midranks; normal approximation with tie
+    correction otherwise).
 It is a REGRESSION when it got worse by more than the threshold (default 3 %)
 and p < alpha (default 0.01).  With fewer samples only a plain ratio table is
 printed, flagged "no statistics", and nothing is called a regression.
 Configurations in only one file, or with too few samples on a side for the
-test to ever reach p < alpha (fewer than 5 at the default alpha), are not judged; their counts are printed.  "no regression" speaks only of the
+test used to ever reach p < alpha (fewer than 5 at the default alpha), are not judged; their counts are printed.  "no regression" speaks only of the
 judged configurations, and a comparison that judged none exits 2.  A result
 that ran (iops not null) but lacks the metric (e.g. no lat_ns for --metric
 lat_p99) is bad input, not a dropped sample.
@@ -48,7 +49,7 @@ BENCH_METRICS = {
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from urtplot.errors import InputError  # noqa: E402  (standard library only)
+from urtplot.errors import InputError, loads_finite  # noqa: E402  (standard library only)
 
 
 class BadInput(InputError):
@@ -71,7 +72,10 @@ class OneLineParser(argparse.ArgumentParser):
 def load_json(path):
     try:
         with open(path, encoding="utf-8") as f:
-            return json.load(f)
+            text = f.read()
+        return loads_finite(text, path)
+    except InputError as e:
+        raise BadInput(str(e))
     except FileNotFoundError:
         raise BadInput(f"{path}: no such file")
     except IsADirectoryError:
@@ -154,8 +158,15 @@ def bench_samples(doc, path, metric):
     input: dropping its sample would silently move the median."""
     read, _, _ = BENCH_METRICS[metric]
     groups = {}
+    seen = {}
     for i, r in enumerate(doc["results"]):
         groups.setdefault(config_key(r), [])
+        # The same repeat twice (a file concatenated with itself) would count
+        # one measurement as several independent samples and fake significance.
+        first = seen.setdefault((config_key(r), r["repeat"]), i)
+        if first != i:
+            raise BadInput(f"{path}: results[{i}] ({config_name(config_key(r))}) repeats repeat "
+                           f"{r['repeat']} of results[{first}]: duplicated results")
         if r.get("iops") is None:
             continue
         if metric.startswith("lat_"):
@@ -251,32 +262,93 @@ def u_distribution(n1, n2):
 EXACT_LIMIT = 25  # per side; the table grows as n1*n2 and stays cheap here
 
 
+TIES_EXACT_LIMIT = 12  # per side: the exact test with ties enumerates rank sums
+
+
+def tied_rank_sum_distribution(ranks, n1):
+    """{2 x rank sum of n1 of the ranks: number of subsets giving it}.
+
+    The exact (permutation) distribution of the rank sum given the observed
+    midranks, so ties are handled exactly; doubled ranks are integers."""
+    counts = [dict() for _ in range(n1 + 1)]
+    counts[0][0] = 1
+    for i, r in enumerate(ranks):
+        r2 = int(round(2 * r))
+        for k in range(min(i + 1, n1), 0, -1):
+            into = counts[k]
+            for s, c in counts[k - 1].items():
+                into[s + r2] = into.get(s + r2, 0) + c
+    return counts[n1]
+
+
+def mw_method(n1, n2, ties):
+    if n1 <= EXACT_LIMIT and n2 <= EXACT_LIMIT and not ties:
+        return "exact"
+    if n1 <= TIES_EXACT_LIMIT and n2 <= TIES_EXACT_LIMIT:
+        return "exact (ties)"
+    return "normal"
+
+
+def _normal_p(u1, n1, n2, ties):
+    n = n1 + n2
+    tie_term = sum(t ** 3 - t for t in ties) / (n * (n - 1))
+    var = n1 * n2 / 12 * ((n + 1) - tie_term)
+    if var <= 0:  # every value identical: no evidence of any difference
+        return 1.0
+    mu = n1 * n2 / 2
+    diff = abs(u1 - mu) - 0.5  # continuity correction
+    z = max(diff, 0.0) / math.sqrt(var)
+    return math.erfc(z / math.sqrt(2))
+
+
 def mann_whitney(a, b):
-    """Two-sided Mann-Whitney U test.  Returns (U of a, p, method)."""
+    """Two-sided Mann-Whitney U test.  Returns (U of a, p, method).
+
+    Exact for small n: from the U distribution without ties, from the
+    permutation distribution of the midrank sum with ties (the normal
+    approximation is poor there and its p can never reach 0.01 at 5 a side,
+    which once made a 48 % drop 'no significant change').  Normal
+    approximation with tie correction for larger n."""
     n1, n2 = len(a), len(b)
     ranks, ties = ranks_with_ties(list(a) + list(b))
     u1 = sum(ranks[:n1]) - n1 * (n1 + 1) / 2
-    if not ties and n1 <= EXACT_LIMIT and n2 <= EXACT_LIMIT:
+    method = mw_method(n1, n2, ties)
+    if method == "exact":
         dist = u_distribution(n1, n2)
         total = sum(dist)
         u = int(round(u1))
         lower = sum(dist[:u + 1]) / total
         upper = sum(dist[u:]) / total
-        return u1, min(1.0, 2 * min(lower, upper)), "exact"
-    n = n1 + n2
-    tie_term = sum(t ** 3 - t for t in ties) / (n * (n - 1))
-    var = n1 * n2 / 12 * ((n + 1) - tie_term)
-    if var <= 0:  # every value identical: no evidence of any difference
-        return u1, 1.0, "normal"
-    mu = n1 * n2 / 2
-    diff = abs(u1 - mu) - 0.5  # continuity correction
-    z = max(diff, 0.0) / math.sqrt(var)
-    return u1, math.erfc(z / math.sqrt(2)), "normal"
+        return u1, min(1.0, 2 * min(lower, upper)), method
+    if method == "exact (ties)":
+        dist = tied_rank_sum_distribution(ranks, n1)
+        total = sum(dist.values())
+        obs = int(round(2 * sum(ranks[:n1])))
+        lower = sum(c for s, c in dist.items() if s <= obs) / total
+        upper = sum(c for s, c in dist.items() if s >= obs) / total
+        return u1, min(1.0, 2 * min(lower, upper)), method
+    return u1, _normal_p(u1, n1, n2, ties), method
 
 
 def min_p_value(n1, n2):
     """The smallest two-sided p the exact test can give: 2 / C(n1+n2, n1)."""
     return min(1.0, 2 / math.comb(n1 + n2, n1))
+
+
+def best_p_value(a, b):
+    """The smallest p mann_whitney(a, b) could give with these sample sizes
+    and these ties, with the method it uses: whether a configuration can be
+    judged at all must follow the test actually run."""
+    n1, n2 = len(a), len(b)
+    ranks, ties = ranks_with_ties(list(a) + list(b))
+    method = mw_method(n1, n2, ties)
+    if method == "exact":
+        return min_p_value(n1, n2)
+    if method == "exact (ties)":
+        dist = tied_rank_sum_distribution(ranks, n1)
+        total = sum(dist.values())
+        return min(1.0, 2 * min(dist[min(dist)], dist[max(dist)]) / total)
+    return _normal_p(0.0, n1, n2, ties)
 
 
 def normal_quantile(p):
@@ -350,7 +422,7 @@ def compare_groups(base, new, bigger_is_better, threshold, alpha):
             continue
         row["stats"] = True
         _, p, method = mann_whitney(a, b)
-        row.update(p=p, method=method, min_p=min_p_value(len(a), len(b)))
+        row.update(p=p, method=method, min_p=best_p_value(a, b))
         row["ci"] = hodges_lehmann(a, b, 1 - alpha)
         if worse > threshold and p < alpha:
             row["verdict"] = "REGRESSION"
@@ -422,8 +494,8 @@ def report(rows, args, unit, bigger_is_better, name_of_key, kind):
         table.append(cells)
     out.append(render_table(header, table, args.markdown))
     regressions = [r for r in rows if r["verdict"] == "REGRESSION"]
-    # With n samples a side the exact test cannot go below 2 / C(2n, n): with
-    # 2 repeats that is 0.33, so such a configuration can never be called a
+    # With n samples a side the exact test cannot go below 2 / C(2n, n) (less
+    # low still with ties, see best_p_value): with 2 repeats that is 0.33, so such a configuration can never be called a
     # regression and counts as not judged, like one without statistics.
     judged = [r for r in rows if r.get("stats") and r["min_p"] < args.alpha]
     unmatched = sum(1 for r in rows if r["verdict"] in ("only in BASE", "only in NEW"))
@@ -450,8 +522,10 @@ def report(rows, args, unit, bigger_is_better, name_of_key, kind):
 
 def parse_args(argv):
     p = OneLineParser(description="Compare two urt-bench/1 (or hyperfine) JSON files.")
-    p.add_argument("base", metavar="BASE.json")
-    p.add_argument("new", metavar="NEW.json")
+    p.add_argument("base", metavar="BASE.json", nargs="?")
+    p.add_argument("new", metavar="NEW.json", nargs="?")
+    p.add_argument("--check-args", action="store_true",
+                   help="only validate the options and exit 0 (scripts/ab.sh calls this before building)")
     p.add_argument("--threshold", type=float, default=3.0,
                    help="noise threshold in percent: smaller changes are never regressions (default 3)")
     p.add_argument("--alpha", type=float, default=0.01, help="p-value below which a change counts (default 0.01)")
@@ -463,6 +537,10 @@ def parse_args(argv):
         raise BadInput(f"--threshold must be a percentage in [0, 100), got {args.threshold}")
     if not (0 < args.alpha < 1):
         raise BadInput(f"--alpha must be in (0, 1), got {args.alpha}")
+    if args.metric not in BENCH_METRICS:
+        raise BadInput(f"unknown metric '{args.metric}' (one of {', '.join(BENCH_METRICS)})")
+    if not args.check_args and (args.base is None or args.new is None):
+        raise BadInput("expected BASE.json and NEW.json (try --help)")
     args.threshold /= 100
     return args
 
@@ -470,6 +548,8 @@ def parse_args(argv):
 def main(argv=None):
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
+        if args.check_args:
+            return 0
         base, bigger, unit, name_of_key, kind = load_samples(args.base, args.metric)
         new, _, _, _, kind_new = load_samples(args.new, args.metric)
         if kind != kind_new:

@@ -11,14 +11,18 @@ off, its default), with N and 2N operations, and takes
 so process start-up, urt_create and the case's own setup cancel.  Compares
 with the committed baseline (results/baseline/instructions.json), each
 metric with its own tolerance (default 2 %), and fails with a table when a
-metric got more expensive than that.
+metric got more expensive than that, when a case measured no work (<= 0 per
+op), or when it got implausibly cheap (below half its baseline: suspicious,
+re-record the baseline with a reason).  Only new metrics, nothing judged: 2.
 
 Instruction counts do not move with machine load, which is why this gate
 can be strict on a shared CI runner.  They are user-space only: valgrind
 never sees the kernel's io_uring work.
 
 --update writes the measured numbers into the baseline file instead (keeping
-its tolerances); scripts/update-baseline.sh is the usual way to call it.
+its tolerances, and with --cases every metric not measured); it refuses
+non-positive numbers, and an unwritable file before measuring (exit 2).
+scripts/update-baseline.sh is the usual way to call it.
 
 Exit status: 0 pass, 1 regression (or a case failed), 2 bad input,
 77 skipped (valgrind missing, or a build configured unlike the baseline's).
@@ -40,6 +44,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_BASELINE = os.path.join(REPO, "results", "baseline", "instructions.json")
 DEFAULT_TOLERANCE_PCT = 2.0
 DEFAULT_OPS = 3200  # a multiple of 32 so the qd32 cases end on whole rounds
+# A case that got this much cheaper (new < PLAUSIBLE_FRACTION x baseline) is
+# more likely doing less work (a broken loop bound, a case that returns at
+# once) than optimised: it fails as suspicious until the baseline is
+# re-recorded, with a reason in the commit.
+PLAUSIBLE_FRACTION = 0.5
 SKIP = 77
 USER_SPACE_NOTE = ("valgrind counts user-space instructions only: the kernel's io_uring work "
                    "(submission, completion, copying read data) is invisible to it")
@@ -149,7 +158,13 @@ def verdicts(doc, measured, override):
             failed.append(name)
             continue
         change = (new - base) / base * 100
-        if change > tol:
+        if not new > 0:
+            verdict = "NO WORK MEASURED (<= 0 per op)"
+            failed.append(name)
+        elif new < PLAUSIBLE_FRACTION * base:
+            verdict = "SUSPICIOUS: re-record the baseline with a reason"
+            failed.append(name)
+        elif change > tol:
             verdict = "REGRESSION"
             failed.append(name)
         elif change < -tol:
@@ -161,8 +176,19 @@ def verdicts(doc, measured, override):
     return rows, failed, stale
 
 
+def check_baseline_writable(path):
+    """--update: find an unwritable baseline before measuring, not after."""
+    from urtplot.cli import check_replaceable
+    from urtplot.errors import InputError
+    try:
+        check_replaceable(path)
+    except InputError as e:
+        raise BadInput(str(e))
+
+
 def write_baseline(path, old, measured, args, versions):
-    metrics = {}
+    # Cases not measured this time (--cases) keep their recorded numbers.
+    metrics = {n: dict(m) for n, m in (old or {}).get("metrics", {}).items() if n not in measured}
     for name, value in measured.items():
         entry = {"instructions_per_op": round(value, 2)}
         prev = (old or {}).get("metrics", {}).get(name, {})
@@ -185,11 +211,12 @@ def write_baseline(path, old, measured, args, versions):
         "metrics": metrics,
     }
     # Write next to the target and rename, so a failure never leaves half a file.
-    tmp = f"{path}.tmp.{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(doc, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
+    from urtplot.cli import write_file_atomically
+    from urtplot.errors import InputError
+    try:
+        write_file_atomically(path, json.dumps(doc, indent=2) + "\n", option="--baseline")
+    except InputError as e:
+        raise BadInput(str(e))
 
 
 def parse_args(argv):
@@ -220,8 +247,8 @@ def run(argv):
     doc = None
     if not args.update or os.path.exists(args.baseline):
         doc = load_baseline(args.baseline)
-    elif not os.path.isdir(os.path.dirname(os.path.abspath(args.baseline))):
-        raise BadInput(f"{args.baseline}: its directory does not exist")
+    if args.update:
+        check_baseline_writable(args.baseline)
     all_cases = list_cases(args.micro)  # bad input (2) before any skip (77)
     valgrind = shutil.which(args.valgrind)
     if not valgrind:
@@ -258,6 +285,11 @@ def run(argv):
                 "liburing": tool_version(["pkg-config", "--modversion", "liburing"]),
                 "kernel": os.uname().release}
     if args.update:
+        bad = [f"{n} ({v:g})" for n, v in measured.items() if not v > 0]
+        if bad:
+            print(f"verdict: FAIL: not writing the baseline: {', '.join(bad)} measured no work "
+                  "(<= 0 instructions per op): a case that does nothing is not a baseline")
+            return 1
         write_baseline(args.baseline, doc, measured, args, versions)
         print(f"baseline written: {args.baseline} ({len(measured)} metrics); review it with git diff")
         return 0
@@ -276,18 +308,31 @@ def run(argv):
     # A baseline metric the program no longer has is a failure (MISSING),
     # unless the user asked for a subset of cases on purpose.
     subset = {n: m for n, m in doc["metrics"].items() if not args.cases or n in cases}
+    left_out = [n for n in doc["metrics"] if n not in subset]
+    if left_out:
+        print(f"not judged (not in --cases): {', '.join(left_out)}")
     rows, failed, stale = verdicts(dict(doc, metrics=subset), measured, args.tolerance)
     print()
     print(render_table(["metric", "baseline", "measured", "change", "tolerance", "verdict"], rows, True))
     print()
+    compared = [r for r in rows if r[2] != "-" and r[1] != "-"]
+    if not failed and not compared:
+        print("verdict: NOTHING JUDGED: no measured metric is in the baseline "
+              "(record it with scripts/update-baseline.sh)")
+        return 2
     if failed:
         moved = ", ".join(f"{r[0]} ({r[3]})" for r in rows if r[0] in failed)
         print(f"verdict: FAIL: {len(failed)} of {len(rows)} metrics regressed beyond tolerance: {moved}")
+        odd = [r[0] for r in rows if r[0] in failed and r[5].startswith(("SUSPICIOUS", "NO WORK"))]
+        if odd:
+            print(f"note: {', '.join(odd)} got implausibly cheap (below {PLAUSIBLE_FRACTION:.0%} of the baseline, "
+                  "or no work): check the case still does its work, then re-record the baseline with a reason")
         print("If the change is intended, run scripts/update-baseline.sh and commit the baseline diff.")
         return 1
     if stale:
         print(f"note: {', '.join(stale)} got cheaper beyond tolerance: update the baseline to lock it in")
-    print(f"verdict: PASS ({len(rows)} metrics within tolerance)")
+    print(f"verdict: PASS ({len(compared)} metrics within tolerance"
+          + (f", {len(rows) - len(compared)} new and not judged)" if len(rows) > len(compared) else ")"))
     return 0
 
 

@@ -43,7 +43,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import BadInput, OneLineParser, load_bench, load_schema_doc, render_table  # noqa: E402
+from urtplot.errors import InputError  # noqa: E402
+from compare import BadInput, OneLineParser, is_number, load_bench, load_schema_doc, render_table  # noqa: E402
 
 SCHEMA = "urt-ratios-baseline/1"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -58,6 +59,9 @@ def ops_per_cpu_s(r):
     CPU time does not count that, so this moves much less than ops/s while
     being the same number on an idle machine for these single-thread loops."""
     cpu = r.get("cpu") or {}
+    for what, v in (("cpu.user_s", cpu.get("user_s")), ("cpu.sys_s", cpu.get("sys_s")), ("ops", r.get("ops"))):
+        if v is not None and (not is_number(v) or v < 0):
+            raise BadInput(f"a {r.get('backend')} {r.get('workload')} result has a bad {what} value {v!r}")
     used = (cpu.get("user_s") or 0) + (cpu.get("sys_s") or 0)
     if not used or r.get("ops") is None:
         return None
@@ -87,10 +91,10 @@ def load_baseline(path):
         if bad:
             raise BadInput(f"{where}.match has unknown key(s) {', '.join(bad)}")
         for k in ("target",):
-            if not isinstance(c.get(k), (int, float)) or c[k] <= 0:
+            if not is_number(c.get(k)) or c[k] <= 0:
                 raise BadInput(f"{where}.{k} must be a positive number")
         margin = c.get("noise_margin", default_margin)
-        if not isinstance(margin, (int, float)) or not 0 <= margin < c["target"]:
+        if not is_number(margin) or not 0 <= margin < c["target"]:
             raise BadInput(f"{where}.noise_margin must be in [0, target)")
     args = doc.get("bench_args", [])
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
@@ -103,7 +107,7 @@ def load_baseline(path):
         raise BadInput(f"{path}: 'metric' must be one of {', '.join(METRICS)}")
     for i, c in enumerate(checks):
         acc = c.get("accepted_floor")
-        if acc is not None and (not isinstance(acc, (int, float)) or acc <= 0 or not c.get("why")):
+        if acc is not None and (not is_number(acc) or acc <= 0 or not c.get("why")):
             raise BadInput(f"{path}: checks[{i}].accepted_floor must be a positive number with a 'why'")
     rounds = doc.get("rounds", 3)
     if not isinstance(rounds, int) or rounds < 1:
@@ -247,11 +251,8 @@ def updated_baseline(doc, measurements, command):
 
 
 def write_json(path, doc):
-    tmp = f"{path}.tmp.{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(doc, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
+    from urtplot.cli import write_file_atomically
+    write_file_atomically(path, json.dumps(doc, indent=2) + "\n", option="--baseline")
 
 
 def parse_args(argv):
@@ -279,6 +280,9 @@ def parse_args(argv):
 def run(argv):
     args = parse_args(argv)
     doc = load_baseline(args.baseline)
+    if args.update:  # an unwritable baseline is found now, not after every round
+        from urtplot.cli import check_replaceable
+        check_replaceable(args.baseline)
     h = "## " if args.markdown else ""
     print(f"{h}Same-run ratio gate: urt against the bare liburing loop, measured side by side")
     unit = METRICS[doc.get("metric", "iops")][0]
@@ -336,7 +340,7 @@ def run(argv):
 def main():
     try:
         return run(sys.argv[1:])
-    except BadInput as e:
+    except InputError as e:  # BadInput, and the shared helpers' InputError
         print(f"gate_ratios.py: {e}", file=sys.stderr)
         return 2
 

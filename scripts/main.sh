@@ -30,9 +30,14 @@ set -euo pipefail
 
 prog=main.sh
 die() { echo "$prog: $*" >&2; exit 2; }
-usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; }
+# This script's path and the caller's directory, before the cd below: --out
+# and --build are relative to where the user is, not to the repository.
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+caller=$(pwd)
+# The header comment, and nothing after it.
+usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$self"; }
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$self")/.."
 top=$(pwd)
 out="" build="" quick=0
 while [ $# -gt 0 ]; do
@@ -48,13 +53,19 @@ while [ $# -gt 0 ]; do
 done
 
 # Every output and input checked before any work.
+# The fault matrix and the tools' temp files go to TMPDIR: a bad one would
+# otherwise fail every stage one after the other.
+if [ -n "${TMPDIR:-}" ]; then
+	[ -d "$TMPDIR" ] && [ -w "$TMPDIR" ] || die "TMPDIR=$TMPDIR: not a writable directory"
+fi
 [ -n "$out" ] || out=$top/results/$(date -u +%Y%m%dT%H%M%SZ)
-case "$out" in /*) ;; *) out=$(pwd)/$out ;; esac
+case "$out" in /*) ;; *) out=$caller/$out ;; esac
 [ ! -e "$out" ] || die "--out $out already exists; choose a new folder (or wait a second)"
 parent=$(dirname "$out")
 mkdir -p "$parent" 2>/dev/null || die "--out $out: cannot create $parent"
 [ -w "$parent" ] || die "--out $out: $parent is not writable"
 if [ -n "$build" ]; then
+	case "$build" in /*) ;; *) build=$caller/$build ;; esac
 	build=$(cd "$build" 2>/dev/null && pwd) || die "--build $build: no such directory"
 	for t in bench/urt-bench bench/urt-cp faults/urt-faults; do
 		[ -x "$build/$t" ] || die "--build $build: no $t (build the release preset there first)"

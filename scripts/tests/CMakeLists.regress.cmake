@@ -30,7 +30,8 @@ endif()
 
 # One ctest test per pytest file, so a failure names the tool.
 # main_sh runs scripts/main.sh --quick against this build (URT_BUILD_DIR).
-foreach(_t compare compare_ab export_metrics gate_ratios gate_instructions main_sh ab_sh update_baseline)
+foreach(_t compare compare_ab export_metrics gate_ratios gate_instructions main_sh ab_sh update_baseline
+           conftest_skip)
   if(NOT EXISTS ${_regress_dir}/test_${_t}.py)
     continue()
   endif()

@@ -30,7 +30,11 @@ def run_folder(path, git="0000000", with_gates=True, bench="bench_sweep.json"):
     bench["meta"]["git"] = git
     with open(os.path.join(path, "bench.json"), "w", encoding="utf-8") as f:
         json.dump(bench, f)
-    shutil.copy(os.path.join(FIXTURES, "faults_matrix.json"), os.path.join(path, "faults.json"))
+    # Every file of a main.sh run comes from one commit (history add refuses a mix).
+    faults = json.load(open(os.path.join(FIXTURES, "faults_matrix.json"), encoding="utf-8"))
+    faults["meta"]["git"] = git
+    with open(os.path.join(path, "faults.json"), "w", encoding="utf-8") as f:
+        json.dump(faults, f)
     shutil.copy(os.path.join(FIXTURES, "hyperfine_cp.json"), os.path.join(path, "hyperfine_cp.json"))
     if with_gates:
         # What gate_instructions.py --update writes (scripts/ci-history.sh makes one per run).
@@ -39,13 +43,14 @@ def run_folder(path, git="0000000", with_gates=True, bench="bench_sweep.json"):
     return path
 
 
-def store_with_series(db, values, metric="ops_per_s", better="higher", host="h1", config="nop/urt/qd32"):
+def store_with_series(db, values, metric="ops_per_s", better="higher", host="h1", config="nop/urt/qd32",
+                      git=None):
     """A store holding one series: one run (3 repeats around the value) per entry of values."""
     with Store(db, create=True, quiet=True) as store:
         with store.transaction():
             for i, v in enumerate(values):
                 run_id = store.insert_run_row({
-                    "content_hash": f"t-{host}-{metric}-{i}", "git": f"{i:07x}c0ffee", "host": host,
+                    "content_hash": f"t-{host}-{metric}-{i}", "git": git or f"{i:07x}c0ffee", "host": host,
                     "started": f"2026-01-01T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z",
                     "imported": "2026-01-01T00:00:00Z"})
                 store.insert_results([(run_id, "bench", metric, config, r, float(v) * f, "ops/s", better, None)

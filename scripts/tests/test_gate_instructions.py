@@ -167,3 +167,56 @@ def test_a_binary_that_is_not_urt_micro_exits_2_with_one_line(tmp_path, tools, i
     assert rc == 2, out + err
     assert len(err.strip().splitlines()) == 1 and "not" in err and "urt-micro" in err, err
     assert "regressed" not in out and "MISSING" not in out
+
+
+# --- hostile review (issue 10): no pass without a check ---------------------
+
+def test_zero_work_per_op_fails_not_stale(tmp_path, tools):
+    """A case that does no work measured 0.0/op and passed as 'faster (baseline stale)'."""
+    base = baseline(tmp_path, {"nop-urt-qd1": {"instructions_per_op": 500}, "yield": {"instructions_per_op": 150}})
+    rc, out, _ = run(tools, base, {"nop-urt-qd1": 0, "yield": 150})
+    assert rc == 1, out
+    assert "NO WORK MEASURED" in row(out, "nop-urt-qd1") and "verdict: PASS" not in out
+
+
+def test_implausibly_large_improvement_is_suspicious(tmp_path, tools):
+    base = baseline(tmp_path, {"nop-urt-qd1": {"instructions_per_op": 500}, "yield": {"instructions_per_op": 150}})
+    rc, out, _ = run(tools, base, {"nop-urt-qd1": 240, "yield": 150})
+    assert rc == 1 and "SUSPICIOUS: re-record the baseline with a reason" in row(out, "nop-urt-qd1"), out
+    rc, out, _ = run(tools, base, {"nop-urt-qd1": 260, "yield": 150})  # -48 %: plausible, stale
+    assert rc == 0 and "faster (baseline stale)" in row(out, "nop-urt-qd1"), out
+
+
+def test_update_with_cases_merges_and_keeps_other_metrics(tmp_path, tools):
+    base = baseline(tmp_path, {"nop-urt-qd1": {"instructions_per_op": 500, "tolerance_pct": 4},
+                               "yield": {"instructions_per_op": 150}})
+    rc, out, err = run(tools, base, {"nop-urt-qd1": 999, "yield": 160}, "--update", "--cases", "yield")
+    assert rc == 0, out + err
+    assert json.load(open(base))["metrics"] == {"nop-urt-qd1": {"instructions_per_op": 500, "tolerance_pct": 4},
+                                                "yield": {"instructions_per_op": 160.0}}
+
+
+def test_update_refuses_non_positive_values(tmp_path, tools):
+    base = baseline(tmp_path, {"nop-urt-qd1": {"instructions_per_op": 500}, "yield": {"instructions_per_op": 150}})
+    before = open(base).read()
+    rc, out, _ = run(tools, base, {"nop-urt-qd1": 0, "yield": 160}, "--update")
+    assert rc == 1 and "not writing the baseline" in out and open(base).read() == before
+
+
+def test_only_new_metrics_judges_nothing(tmp_path, tools):
+    base = baseline(tmp_path, {"gone": {"instructions_per_op": 500}})
+    rc, out, _ = run(tools, base, {"nop-urt-qd1": 500, "yield": 150}, "--cases", "yield")
+    assert rc == 2 and "NOTHING JUDGED" in out and "PASS" not in out, out
+
+
+def test_update_to_unwritable_baseline_exits_2_before_measuring(tmp_path, tools):
+    # os.access says yes to root on /proc; a real create there fails.
+    rc, out, err = run(tools, "/proc/urt-b.json", {"nop-urt-qd1": 500, "yield": 150}, "--update")
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert "Ir(" not in out  # refused before any measurement
+
+
+def test_cases_subset_names_the_metrics_it_left_out(tmp_path, tools):
+    base = baseline(tmp_path, {"nop-urt-qd1": {"instructions_per_op": 500}, "yield": {"instructions_per_op": 150}})
+    rc, out, _ = run(tools, base, {"nop-urt-qd1": 500, "yield": 150}, "--cases", "yield")
+    assert rc == 0 and "not judged (not in --cases): nop-urt-qd1" in out and "PASS (1 metrics" in out, out

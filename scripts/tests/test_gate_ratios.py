@@ -301,3 +301,72 @@ def test_interrupt_stops_the_bench_and_exits_130(tmp_path):
     assert not os.path.exists(f"/proc/{bench_pid}") or \
         open(f"/proc/{bench_pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"
     assert list(tmp.iterdir()) == []  # the rounds' temp dir is gone
+
+
+# --- hostile review (issue 10) ----------------------------------------------
+
+REVIEW = os.path.join(HERE, "fixtures", "review")
+
+
+def test_nan_accepted_floor_is_bad_input_not_a_pass():
+    """json reads NaN, and NaN <= 0 is False: a NaN floor passed everything."""
+    rc, out, err = run("--baseline", os.path.join(REVIEW, "r_nan.json"),
+                       "--json", os.path.join(REVIEW, "round_bad.json"))
+    assert rc == 2 and "NaN" in err and len(err.strip().splitlines()) == 1, out + err
+    assert "PASS" not in out
+
+
+@pytest.mark.parametrize("where,value", [("target", "Infinity"), ("noise_margin", "-Infinity"),
+                                         ("accepted_floor", "NaN")])
+def test_non_finite_baseline_numbers_exit_2(tmp_path, where, value):
+    path = baseline(tmp_path)
+    doc = json.loads(path.read_text())
+    doc["checks"][0][where] = 12345.5
+    doc["checks"][0]["why"] = "x"
+    path.write_text(json.dumps(doc).replace("12345.5", value))
+    rc, out, err = run("--baseline", path, "--json", *rounds(tmp_path, [0.9, 0.9, 0.9]))
+    assert rc == 2 and value.lstrip("-") in err, out + err
+
+
+def test_non_finite_or_bad_measurement_exits_2(tmp_path):
+    path = baseline(tmp_path)
+    files = rounds(tmp_path, [0.9, 0.9, 0.9])
+    text = open(files[0]).read()
+    open(files[0], "w").write(text.replace('"iops": 900000.0', '"iops": NaN', 1))
+    assert "NaN" in open(files[0]).read()
+    rc, out, err = run("--baseline", path, "--json", *files)
+    assert rc == 2 and "NaN" in err, out + err
+    doc = json.loads(path.read_text())
+    doc["metric"] = "ops_per_cpu_s"
+    path.write_text(json.dumps(doc))
+    bad = json.loads(text)
+    for r in bad["results"]:
+        r["ops"], r["cpu"] = 1000, {"user_s": "1", "sys_s": 0}
+    open(files[0], "w").write(json.dumps(bad))
+    rc, out, err = run("--baseline", path, "--json", *files)
+    assert rc == 2 and "cpu.user_s" in err, out + err
+
+
+def _make_unwritable(folder):
+    """root ignores mode bits: chattr +i, else skip; others: chmod."""
+    if os.geteuid() != 0:
+        os.chmod(folder, 0o555)
+        return lambda: os.chmod(folder, 0o755)
+    p = subprocess.run(["chattr", "+i", str(folder)], capture_output=True)
+    if p.returncode != 0:
+        pytest.skip("cannot make a folder unwritable for root here (chattr +i failed)")
+    return lambda: subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def test_update_to_an_unwritable_baseline_exits_2_with_one_line(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    path = baseline(ro)
+    files = rounds(tmp_path, [0.9, 0.9, 0.9])
+    restore = _make_unwritable(ro)
+    try:
+        rc, out, err = run("--baseline", path, "--update", "--json", *files)
+    finally:
+        restore()
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, out + err
+    assert "cannot write" in err and "measured:" not in out  # refused before measuring

@@ -39,7 +39,7 @@ def test_store_kept_on_a_branch_between_ci_runs(tmp_path):
         assert (run / "history" / "change-points.md").exists()
         for f in ("history_ops_per_s.png", "bmf.json", "gab-bigger.json", "gab-smaller.json"):
             assert (run / "history" / f).stat().st_size > 0, f
-        assert 'id="history"' in (run / "report.html").read_text()
+        assert 'id="history"' in (run / "history" / "report" / name / "report.html").read_text()
     log = git("--git-dir", str(remote), "log", "--format=%s", "perf-history").split("\n")
     assert log[:2] == ["history: add 20261127T100000Z", "history: add 20261126T100000Z"]
     db = tmp_path / "fetched.sqlite"
@@ -66,3 +66,22 @@ def test_fail_paths(tmp_path, case):
     assert len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "h.sqlite").exists()
     assert not (run / "history").exists()
+
+
+def test_a_folder_written_by_main_sh_keeps_the_verdict_and_reruns(tmp_path):
+    """Issue 10 review: report.py refused because main.sh's report.html was
+    there: exit 2, no change-points.md, no summary, detect's verdict lost."""
+    run = run_folder(tmp_path / "20261126T100000Z", bench="bench_one.json")
+    (run / "report.html").write_text("<html>main.sh's report</html>")
+    (run / "report.md").write_text("main.sh's report\n")
+    summary = tmp_path / "summary.md"
+    db = tmp_path / "h.sqlite"
+    for attempt in (1, 2):  # a rerun on the same folder works too
+        rc, out, err = ci("--db", db, run, env={"GITHUB_STEP_SUMMARY": str(summary)})
+        assert rc == 2 and "NOTHING JUDGED" in out, (attempt, out, err)  # detect's status: one run
+        assert "warning" not in err and "refusing" not in err, err
+        assert (run / "history" / "change-points.md").exists()
+        assert 'id="history"' in (run / "history" / "report" / run.name / "report.html").read_text()
+        assert (run / "history" / "bmf.json").stat().st_size > 0
+    assert (run / "report.html").read_text() == "<html>main.sh's report</html>"  # not its output
+    assert summary.read_text().count("## Change points") == 2

@@ -115,3 +115,14 @@ def test_exit_2_on_an_unknown_metric(tmp_path):
     db = store_with_series(str(tmp_path / "h.sqlite"), _series(20))
     rc, out, err = urtperf("history", "detect", "--db", db, "--metric", "nope")
     assert rc == 2 and "not in the store" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("git", ["unknown", "?"])
+def test_runs_without_a_commit_count_one_each(tmp_path, git):
+    """Issue 10 review: every run had git 'unknown', so all shared one 'commit' and
+    a change point 20 runs back counted as 'in the last 1 commits': exit 1 forever."""
+    db = store_with_series(str(tmp_path / "h.sqlite"), _series(40, step_at=20, step=-0.10), git=git)
+    rc, out, err = urtperf("history", "detect", "--db", db, "--last", "10")
+    assert rc == 0 and "verdict: PASS" in out, (out, err)
+    rc, out, err = urtperf("history", "detect", "--db", db, "--last", "25")  # 20 runs back is within 25
+    assert rc == 1, (out, err)

@@ -73,7 +73,7 @@ def url(server):
     """A clean database for each test: drop what the previous one left."""
     conn = psycopg2.connect(server)
     conn.autocommit = True
-    conn.cursor().execute("DROP TABLE IF EXISTS urt_results, urt_runs, urt_meta")
+    conn.cursor().execute("DROP TABLE IF EXISTS urt_run_files, urt_results, urt_runs, urt_meta")
     conn.close()
     return server
 
@@ -85,7 +85,7 @@ def test_ingest_is_idempotent_on_postgresql(url, tmp_path):
     rc, out, err = urtperf("history", "add", run, "--db", url)
     assert rc == 0 and "already in the store as run 1" in out, err
     with Store(url) as s:
-        assert s.kind == "postgresql" and s.version() == 2
+        assert s.kind == "postgresql" and s.version() == 3
         assert s.count("urt_runs") == 1
         n = s.count("urt_results")
     assert urtperf("history", "add", run, "--db", tmp_path / "same.sqlite")[0] == 0
@@ -109,9 +109,9 @@ def test_migrates_a_version_1_store_on_postgresql(url, tmp_path):
     conn.commit()
     conn.close()
     rc, out, err = urtperf("history", "add", run_folder(tmp_path / "run"), "--db", url)
-    assert rc == 0 and "from schema 1 to 2" in err, err
+    assert rc == 0 and "from schema 1 to 3" in err, err
     with Store(url) as s:
-        assert s.version() == 2
+        assert s.version() == 3
         assert s.execute("SELECT unit, better FROM urt_results WHERE run_id = 1").fetchone() == ("ns", "lower")
 
 

@@ -86,9 +86,9 @@ def test_migrates_a_version_1_store(tmp_path):
     run = run_folder(tmp_path / "run")
     rc, out, err = urtperf("history", "add", run, "--db", db)
     assert rc == 0, err
-    assert "migrated" in err and "from schema 1 to 2" in err
+    assert "migrated" in err and "from schema 1 to 3" in err
     with Store(str(db)) as s:
-        assert s.version() == 2
+        assert s.version() == 3
         old = s.execute("SELECT metric, value, unit, better FROM urt_results WHERE run_id = 1"
                         " ORDER BY metric").fetchall()
         assert old == [("ops_per_s", 1e6, "ops/s", "higher"), ("p99_ns", 2e4, "ns", "lower"),
@@ -207,3 +207,33 @@ def test_wrapper_finds_an_interpreter():
     p = subprocess.run([os.path.join(REPO, "scripts", "urtperf.sh"), "history", "-h"], capture_output=True,
                        text=True, timeout=120)
     assert p.returncode == 0 and "detect" in p.stdout, p.stderr
+
+
+# --- hostile review (issue 10) ----------------------------------------------
+
+def test_a_folder_that_gains_a_file_adds_only_that_file(tmp_path):
+    """Adding instructions.json to an added folder and adding again stored every
+    bench/faults/hyperfine row twice (idempotence was per folder)."""
+    run = run_folder(tmp_path / "20261126T100000Z", with_gates=False)
+    db = tmp_path / "h.sqlite"
+    assert urtperf("history", "add", run, "--db", db)[0] == 0
+    runs, results = counts(str(db))
+    import shutil
+    shutil.copy(os.path.join(REPO, "results", "baseline", "instructions.json"), run / "instructions.json")
+    rc, out, err = urtperf("history", "add", run, "--db", db)
+    assert rc == 0 and "added 8 results from instructions.json to run 1" in out, out + err
+    assert counts(str(db)) == (runs, results + 8)
+    rc, out, _ = urtperf("history", "add", run, "--db", db)  # and again: nothing
+    assert rc == 0 and "already in the store" in out and counts(str(db)) == (runs, results + 8)
+    # a stored file that changed is refused, not stored a second time
+    (run / "hyperfine_cp.json").write_text((run / "hyperfine_cp.json").read_text().replace("}", " }", 1))
+    rc, out, err = urtperf("history", "add", run, "--db", db)
+    assert rc == 2 and "hyperfine_cp.json changed" in err and counts(str(db)) == (runs, results + 8), out + err
+
+
+def test_a_folder_with_two_commits_is_refused(tmp_path):
+    """ab.sh's A.json and B.json were merged into one run as commit A."""
+    db = tmp_path / "h.sqlite"
+    rc, out, err = urtperf("history", "add", os.path.join(os.path.dirname(__file__), "fixtures", "review",
+                                                          "abrun"), "--db", db)
+    assert rc == 2 and "2 different commits" in err and len(err.strip().splitlines()) == 1, out + err

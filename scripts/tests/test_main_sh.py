@@ -69,6 +69,42 @@ def test_help_exits_0():
     assert proc.returncode == 0 and "--quick" in proc.stdout and "Exit status" in proc.stdout
 
 
+def test_help_from_another_directory_with_a_relative_path(tmp_path):
+    """'bash tree/scripts/main.sh --help' from elsewhere printed 'sed: can't read'."""
+    rel = os.path.relpath(MAIN, tmp_path)
+    p = subprocess.run(["bash", rel, "--help"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert p.returncode == 0 and p.stderr == "" and "Exit status" in p.stdout, p.stderr
+    last = p.stdout.rstrip("\n").splitlines()[-1]
+    assert not last.startswith(("set ", "prog=")) and "pipefail" not in p.stdout, last
+
+
+def test_compare_commands_help_has_no_code():
+    p = subprocess.run(["bash", str(SCRIPTS / "compare-commands.sh"), "--help"], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 0 and "prog=" not in p.stdout and "set -" not in p.stdout, p.stdout
+
+
+def test_relative_out_and_build_are_the_callers(tmp_path):
+    """--out and --build were resolved against the repository root."""
+    build = fake_build(tmp_path)
+    (build / "faults" / "urt-faults").unlink()
+    (tmp_path / "run").mkdir()
+    p = subprocess.run(["bash", str(MAIN), "--out", "run", "--build", "build"], capture_output=True,
+                       text=True, timeout=60, cwd=tmp_path)
+    assert p.returncode == 2 and f"--out {tmp_path}/run already exists" in p.stderr, p.stderr
+    p = subprocess.run(["bash", str(MAIN), "--out", "run2", "--build", "build"], capture_output=True,
+                       text=True, timeout=60, cwd=tmp_path)
+    assert p.returncode == 2 and f"--build {build}: no faults/urt-faults" in p.stderr, p.stderr
+
+
+def test_bad_tmpdir_is_refused_up_front(tmp_path):
+    """TMPDIR=/nonexistent ran every stage and exited 1."""
+    proc = run("--quick", "--out", tmp_path / "run", "--build", fake_build(tmp_path),
+               env={"TMPDIR": "/nonexistent"})
+    assert proc.returncode == 2 and "TMPDIR=/nonexistent" in proc.stderr, proc.stderr
+    assert proc.stderr.count("\n") == 1 and not (tmp_path / "run").exists()
+
+
 @needs_build
 def test_failing_fault_cells_fail_the_run_and_the_report_says_so(tmp_path):
     out = tmp_path / "run"

@@ -88,7 +88,11 @@ def cmd_add(args):
     with _open(args.db, create=True) as store:
         for folder, (one, rows) in zip(args.run_dirs, runs):
             run_id, added = store.add_run(one, rows)
-            if added:
+            if added and set(added) != set(one["files"]):
+                n = sum(1 for r in rows if r.get("file") in added)
+                print(f"{folder}: added {n} results from {', '.join(added)} to run {run_id} "
+                      f"(its other files were added before)")
+            elif added:
                 print(f"{folder}: added run {run_id}: {len(rows)} results from {', '.join(one['files'])} "
                       f"(commit {one['git'] or '?'}, host {one['host']})")
             else:
@@ -108,7 +112,9 @@ def cmd_plot(args):
     if not chosen:
         raise InputError(f"--db {args.db}: no series to draw (an empty store, or filters that match nothing)")
     metrics = sorted({s.metric for s in chosen}, key=lambda m: (m not in series.TRACKED, m))
-    out = outdir.prepare(args.out)
+    # The figures are this command's outputs; other files in --out are not
+    # (ci-history.sh writes change-points.md and the exports beside them).
+    out = outdir.prepare(args.out, force=args.force, outputs=[trends.file_name(m) for m in metrics])
     targets = {m: out / trends.file_name(m) for m in metrics}
     existing = [str(p) for p in targets.values() if p.exists()]
     if existing and not args.force:

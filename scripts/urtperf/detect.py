@@ -9,12 +9,17 @@ series had enough points to judge (fewer than 2 x --min-size runs).
 A change can only be seen once min_size runs after it show it: with the
 default min size 5, a regression at the newest commit is reported 4 runs later.
 So --last should be at least --min-size (default 10).
+
+"The last N commits" are the last N distinct commits of the series in date
+order; a run without a known commit (git 'unknown' or missing: a folder
+outside a git checkout) counts as one commit of its own, so N is then
+counted in runs.
 """
 
 from dataclasses import dataclass
 
 from . import edivisive
-from .series import last_commits
+from .series import recent_indices
 
 DEFAULTS = {"alpha": 0.01, "permutations": 199, "min_size": 5, "last": 10, "seed": 1}
 
@@ -43,14 +48,14 @@ def run(series_list, alpha, permutations, min_size, last, min_change=0.0, seed=1
         judged += 1
         cps = edivisive.e_divisive(values, alpha, permutations, min_size, seed)
         segs = edivisive.segment_medians(values, cps)
-        recent = last_commits(s, last)
+        recent = recent_indices(s, last)
         for i, cp in enumerate(cps):
             before, after = segs[i][2], segs[i + 1][2]
             change = (after - before) / abs(before) if before else None
             worse = after < before if s.better == "higher" else after > before
             big = change is None or abs(change) >= min_change
             commit = s.points[cp.index].commit
-            found.append(Found(s, cp, before, after, change, worse and big, commit in recent,
+            found.append(Found(s, cp, before, after, change, worse and big, cp.index in recent,
                                commit, s.points[cp.index - 1].commit))
     return found, judged, too_short
 

@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 from urtplot import inputs
-from urtplot.errors import InputError
+from urtplot.errors import InputError, loads_finite
 
 from .store import machine_json
 
@@ -181,13 +181,13 @@ def read_run(folder, host=None, repo=REPO, warn=sys.stderr):
     if not folder.is_dir():
         raise InputError(f"{folder}: not a directory (expected a results/<ts>/ run folder)")
     digest = hashlib.sha256()
-    rows, metas, used = [], [], []
+    rows, metas, used, hashes, gits = [], [], [], {}, {}
     for path in sorted(folder.glob("*.json")):
         if not path.is_file():
             continue
         try:
             data = path.read_bytes()
-            doc = json.loads(data)
+            doc = loads_finite(data.decode("utf-8"), path)
         except OSError as err:
             raise InputError(f"{path}: cannot read: {err.strerror}") from None
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -217,12 +217,26 @@ def read_run(folder, host=None, repo=REPO, warn=sys.stderr):
         else:
             warn.write(f"urtperf: {path}: not a format the history reads: left out\n")
             continue
+        for r in rows:
+            r.setdefault("file", path.name)  # which file each result came from
+        if metas and metas[-1].get("git") and path.name not in gits and kind != "urt-instructions-baseline/1":
+            gits[path.name] = metas[-1]["git"]
         used.append(path.name)
+        hashes[path.name] = hashlib.sha256(data).hexdigest()
         digest.update(path.name.encode() + b"\0" + hashlib.sha256(data).digest())
     if not used:
         raise InputError(f"{folder}: no bench.json, faults.json, hyperfine_*.json or gate output here")
     if not rows:
         raise InputError(f"{folder}: {', '.join(used)}: no result with a value")
+    commits = {}
+    for name, g in gits.items():
+        c = _commit_of(g) or g
+        same = next((k for k in commits if k.startswith(c) or c.startswith(k)), c)  # abbreviations
+        commits.setdefault(same, []).append(name)
+    if len(commits) > 1:  # e.g. ab.sh's A.json and B.json: one run is one commit
+        which = "; ".join(f"{', '.join(n)}: {c}" for c, n in commits.items())
+        raise InputError(f"{folder}: holds results of {len(commits)} different commits ({which}): "
+                         "one run is one commit; put each in a folder of its own and add those")
 
     meta = {}
     for m in metas:  # the first file that knows a field wins (bench.json sorts first)
@@ -245,5 +259,6 @@ def read_run(folder, host=None, repo=REPO, warn=sys.stderr):
         "build": meta.get("build"),
         "machine": machine_json({k: v for k, v in meta.items() if k != "argv"}),
         "files": used,
+        "file_hashes": hashes,
     }
     return run, rows

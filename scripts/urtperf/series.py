@@ -83,12 +83,26 @@ def build(rows):
     return out
 
 
-def last_commits(series, n):
-    """The set of the last n distinct commits of a series, in its order."""
-    seen = []
-    for p in reversed(series.points):
-        if p.commit not in seen:
-            seen.append(p.commit)
+UNKNOWN_COMMITS = {"", "?", "unknown", "none"}
+
+
+def commit_known(commit):
+    return (commit or "").strip().lower() not in UNKNOWN_COMMITS
+
+
+def recent_indices(series, n):
+    """Indices of the points in the last n commits of a series, in its order.
+
+    A run without a known commit (git 'unknown', or none recorded) counts as
+    a commit of its own: otherwise every such run shares one 'commit' and a
+    change point far back would always be 'in the last 1 commits'."""
+    seen, out = [], set()
+    for i in range(len(series.points) - 1, -1, -1):
+        p = series.points[i]
+        ident = p.commit if commit_known(p.commit) else ("run", p.run_id)
+        if ident not in seen:
             if len(seen) == n:
                 break
-    return set(seen)
+            seen.append(ident)
+        out.add(i)
+    return out

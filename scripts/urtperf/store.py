@@ -27,7 +27,7 @@ import urllib.parse
 
 from urtplot.errors import InputError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Per dialect: the few words SQLite and PostgreSQL spell differently.
 _DIALECT = {
@@ -66,6 +66,13 @@ MIGRATIONS = [
         " WHEN 'p99_ns' THEN 'ns' WHEN 'ratio_to_raw' THEN 'x raw' ELSE NULL END",
         "CREATE INDEX urt_results_series ON urt_results (metric, source, config)",
         "CREATE INDEX urt_results_run ON urt_results (run_id)",
+    ],
+    # 2 -> 3: which file of a run folder each stored run took, with its
+    # content hash, so adding a folder that gained a file adds that file's
+    # results only (idempotence per file, not per folder).
+    [
+        "CREATE TABLE urt_run_files (run_id BIGINT NOT NULL REFERENCES urt_runs(id), name TEXT NOT NULL,"
+        " sha256 TEXT NOT NULL, PRIMARY KEY (run_id, name))",
     ],
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
@@ -219,23 +226,51 @@ class Store:
         return row[0] if row else None
 
     def add_run(self, run, results):
-        """Insert a run and its results in one transaction; return (run id, added?).
+        """Insert a run and its results in one transaction; return (run id, added files).
 
-        A run whose content hash is already stored adds nothing."""
+        A run whose content hash is already stored adds nothing (added files
+        is []).  A folder already stored (same source_dir and host) that has
+        gained files adds the new files' results to that run; a file that
+        changed since it was stored is refused: a run folder only grows."""
+        hashes = run.get("file_hashes") or {}
         try:
             with self.transaction():
                 existing = self.run_with_hash(run["content_hash"])
                 if existing is not None:
-                    return existing, False
+                    return existing, []
+                earlier = self.execute("SELECT id FROM urt_runs WHERE source_dir = ? AND host = ? ORDER BY id",
+                                       (run.get("source_dir"), run.get("host"))).fetchall()
+                for (run_id,) in earlier:
+                    stored = dict(self.execute("SELECT name, sha256 FROM urt_run_files WHERE run_id = ?",
+                                               (run_id,)).fetchall())
+                    if not stored:
+                        continue  # stored before files were recorded: a new run, as then
+                    changed = [n for n in stored if n in hashes and hashes[n] != stored[n]]
+                    if changed:
+                        raise InputError(f"{run.get('source_dir')}: {', '.join(changed)} changed since it was "
+                                         f"added as run {run_id}: refusing (a run folder only ever gains files)")
+                    new = [n for n in hashes if n not in stored]
+                    if not new:
+                        return run_id, []
+                    self._insert_files(run_id, {n: hashes[n] for n in new})
+                    self.execute("UPDATE urt_runs SET content_hash = ? WHERE id = ?", (run["content_hash"], run_id))
+                    self.insert_results([(run_id, *(r.get(c) for c in RESULT_COLUMNS[1:]))
+                                         for r in results if r.get("file") in new])
+                    return run_id, new
                 cols = ", ".join(RUN_COLUMNS)
                 marks = ", ".join("?" for _ in RUN_COLUMNS)
                 run_id = self.execute(f"INSERT INTO urt_runs ({cols}) VALUES ({marks}) RETURNING id",
                                       tuple(run.get(c) for c in RUN_COLUMNS)).fetchone()[0]
                 rows = [(run_id, *(r.get(c) for c in RESULT_COLUMNS[1:])) for r in results]
                 self.insert_results(rows)
-                return run_id, True
+                self._insert_files(run_id, hashes)
+                return run_id, sorted(hashes) or list(run.get("files") or ["?"])
         except self._errors() as err:
             raise InputError(f"{self.option} {self.where()}: cannot write: {_one_line(err)}") from None
+
+    def _insert_files(self, run_id, hashes):
+        for name, sha in sorted(hashes.items()):
+            self.execute("INSERT INTO urt_run_files (run_id, name, sha256) VALUES (?, ?, ?)", (run_id, name, sha))
 
     def insert_results(self, rows):
         """Bulk insert of result tuples in RESULT_COLUMNS order (inside a transaction)."""

@@ -61,6 +61,27 @@ def check_output_file(path, force=False, option="-o", inputs=()):
         raise InputError(f"{where}: folder {parent} is not writable")
 
 
+def check_replaceable(path, option="--baseline"):
+    """Refuse, before any work, a file that --update could not replace.
+
+    write_file_atomically writes beside the file and renames, so its folder
+    must take a new file: tried for real, since os.access says yes to root
+    even on /proc."""
+    import os
+    import tempfile
+    where = f"{option} {path}"
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise InputError(f"{where}: folder {parent} does not exist")
+    if os.path.isdir(path):
+        raise InputError(f"{where}: is a directory")
+    try:
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".urt-write-test."):
+            pass
+    except OSError as err:
+        raise InputError(f"{where}: cannot write in {parent} ({err.strerror})") from None
+
+
 def write_file_atomically(path, text, option="-o"):
     """Write beside and rename: a failure never leaves half a file."""
     import os

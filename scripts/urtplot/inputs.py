@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 from . import intervals
-from .errors import InputError
+from .errors import InputError, loads_finite
 
 BENCH_SCHEMA = "urt-bench/1"
 FAULTS_SCHEMA = "urt-faults/1"
@@ -30,7 +30,7 @@ def _read_json(path, what):
     if not text.strip():
         raise InputError(f"{path}: empty file, expected {what} JSON")
     try:
-        return json.loads(text)
+        return loads_finite(text, path)
     except json.JSONDecodeError as err:
         raise InputError(f"{path}: not valid JSON (line {err.lineno}: {err.msg})") from None
 
