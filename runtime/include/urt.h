@@ -155,7 +155,8 @@ URT_API int urt_run_once(struct urt *rt);
  * completions ready, SQEs to submit), else -1: every timer of the runtime
  * (urt_sleep, operation timeouts) is a kernel timeout whose completion makes
  * the fd readable, so there is never a user-space deadline to wait for.
- * Both return -EINVAL for a NULL or destroyed runtime.  Call them from the
+ * Both return -EINVAL for a NULL runtime (a destroyed one is freed memory:
+ * do not pass it).  Call them from the
  * thread that runs the runtime, between calls to urt_run_once. */
 URT_API int urt_backend_fd(struct urt *rt);
 URT_API int urt_backend_timeout(const struct urt *rt);
@@ -287,7 +288,8 @@ URT_API int urt_await_any(struct urt_future *const *fs, unsigned n);
  * (an entry NULL, not live, or present twice) or -EBUSY (another task is
  * awaiting one of them): then nothing is awaited.  Should another task start
  * awaiting a later entry while this call waits for an earlier one, that
- * entry's result is -EBUSY and it is left to that task. */
+ * entry's result is -EBUSY and it is left to that task (-EINVAL if that
+ * task has already released it). */
 URT_API int urt_await_all(struct urt_future *const *fs, unsigned n, ssize_t *results);
 
 /* ---------------------------------------------------------------------------
@@ -380,8 +382,10 @@ URT_API int urt_faults_arm(int on);
  * -ETIMEDOUT.  0 turns it off (the default for a new task).  Its record and
  * buffer stay owned by the kernel until both the operation's and its
  * timeout's completions have arrived; transient errors resubmit it with a
- * fresh timeout; urt_cancel still gives -ECANCELED.  Returns the previous
- * value (clamped to INT_MAX), or -EPERM outside a task. */
+ * fresh timeout; urt_cancel still gives -ECANCELED.  An operation and its
+ * timeout take two SQ slots at once: on a runtime created with entries = 1
+ * every timed operation answers -EINVAL.  Returns the previous value
+ * (clamped to INT_MAX), or -EPERM outside a task. */
 URT_API int urt_set_op_timeout(uint64_t ns);
 
 /* Enables point p with the given probability, decided from (seed, point,

@@ -39,8 +39,17 @@ static int embed_eventfd(struct urt *rt)
 	}
 	if (ret == 0) {
 		ret = io_uring_register_eventfd(&rt->ring, fd);
-		if (ret < 0)
+		if (ret < 0) {
 			close(fd);
+		} else {
+			/* The kernel signals the eventfd when deferred work goes from
+			 * none to some.  Work queued before it was registered would
+			 * never be signalled (the list stays non-empty): start
+			 * readable, so the first poll returns and urt_run_once runs
+			 * that work. */
+			uint64_t one = 1;
+			(void)!write(fd, &one, sizeof one);
+		}
 	}
 	errno = saved;
 	if (ret < 0)

@@ -44,7 +44,13 @@ static int pool_grow(struct urt *rt)
 	rt->slab_table[rt->nslabs++] = slab;
 	slab->next = rt->slabs;
 	rt->slabs = slab;
-	uint32_t gen0 = (uint32_t)(((uintptr_t)rt >> 4) * 2654435761u);
+	/* Generations start somewhere new for every slab: from the runtime's
+	 * address and a process-wide count, because malloc hands a destroyed
+	 * runtime's address to the next one, and a stale handle from the first
+	 * must not match a live future of the second. */
+	static uint32_t slabs_made;
+	uint32_t nth = __atomic_add_fetch(&slabs_made, 1, __ATOMIC_RELAXED);
+	uint32_t gen0 = (uint32_t)(((uintptr_t)rt >> 4) * 2654435761u) ^ (nth * 0x9e3779b9u);
 	/* Pushed in reverse so the free list hands out ascending ids. */
 	for (unsigned i = URT__SLAB_OPS; i-- > 0;) {
 		struct urt__op *op = &slab->ops[i];

@@ -619,6 +619,25 @@ static inline void queue_op(struct urt *rt, struct urt__op *op)
  * and an injected operation error that completes it at once. */
 static __attribute__((noinline)) void op_start_slow(struct urt *rt, struct urt__op *op, struct urt__task *self)
 {
+	if (!self) {
+		/* The runtime's own operation (the remote wake-up read, armed by
+		 * the scheduler): no task, so no op timeout, and no injected
+		 * faults (a cut or failed wake-up read would only be re-armed,
+		 * turn after turn).  Its only slow path is a full SQ. */
+		op->task_id = 0;
+		op->seq = 0;
+		op->ltimeout_pending = 0;
+		struct io_uring_sqe *sqe = sqe_fast(rt);
+		if (!sqe && submit(rt, 0, false) == 0)
+			sqe = sqe_fast(rt);
+		if (!sqe) {
+			complete(rt, op, rt->fatal ? rt->fatal : -EBUSY); /* re-armed next turn */
+			return;
+		}
+		prep(rt, sqe, op, false);
+		queued(rt);
+		return;
+	}
 	op->task_id = self->id;
 	op->seq = self->op_seq++;
 	op->ltimeout_pending = 0; /* read only while URT__OP_LINKED is set */
@@ -648,7 +667,7 @@ void urt__op_start(struct urt *rt, struct urt__op *op)
 	 * operation; a new op is never cancelled. */
 	struct io_uring_sqe *sqe;
 	if (URT__ARMED() || URT__UNLIKELY(rt->op_timeouts_used) || URT__UNLIKELY(!(sqe = sqe_fast(rt)))) {
-		op_start_slow(rt, op, urt__self); /* only tasks start operations */
+		op_start_slow(rt, op, urt__self); /* NULL: the scheduler's own wake-up read */
 		return;
 	}
 	prep(rt, sqe, op, false);
