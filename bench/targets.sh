@@ -6,9 +6,11 @@
 #   T1 urt >= 0.85x raw, nop, qd 32, batch 32
 #   T2 urt >= 0.95x raw, cached 4 KiB randread, qd 32 (batch 32 and batch 1)
 #   T3 urt >= 1.3x fio on that randread job
-#   T4 urt-futures >= 0.95x raw on nop
+#   T4 urt-futures >= 0.95x raw on nop (issue 13 asks 0.9x)
 #   T0 raw >= 0.9x raw-bare on nop (the harness's sampled timing costs
 #      under 10 %); urt and urt-futures are shown against raw-bare too
+#   T5 urt p50 <= 1.1x raw p50, cached 4 KiB randread at qd 1 (batch 1);
+#      psync (pread) is shown against raw too: where the ring loses at qd 1
 # Also T1 and T4 with --lat-sample 16 --no-split: the harness's own cost
 # (clock reads, the runtime's stats read for the split) nearly removed.
 # Uses URT_BENCH, or build/release/bench/urt-bench (run default-sweep.sh
@@ -36,6 +38,9 @@ set -x
 # shellcheck disable=SC2086
 "$bench" --workload randread --bs 4k --backend raw,urt,urt-futures,fio --qd 32 --batch 32,1 $rounds \
 	--json "$out/randread.json"
+# shellcheck disable=SC2086
+"$bench" --workload randread --bs 4k --backend raw,urt,psync --qd 1 --batch 1 $rounds \
+	--json "$out/qd1.json"
 set +x
 
 "$py" - "$out" <<'PY'
@@ -51,7 +56,7 @@ def paired(path, workload, num, den, batch):
 
 rows = [
     ("T0 raw / raw-bare, nop qd32 batch32", "nop.json", "nop", "raw", "raw-bare", 32, 0.9),
-    ("   urt / raw-bare, nop qd32 batch32", "nop.json", "nop", "urt", "raw-bare", 32, 0.0),
+    ("T1b urt / raw-bare, nop qd32 batch32", "nop.json", "nop", "urt", "raw-bare", 32, 0.75),
     ("   urt-futures / raw-bare, nop qd32 batch32", "nop.json", "nop", "urt-futures", "raw-bare", 32, 0.0),
     ("T1 urt / raw, nop qd32 batch32", "nop.json", "nop", "urt", "raw", 32, 0.85),
     ("T4 urt-futures / raw, nop qd32 batch32", "nop.json", "nop", "urt-futures", "raw", 32, 0.95),
@@ -63,6 +68,12 @@ rows = [
     ("T3 urt / fio, randread 4k qd32 batch1", "randread.json", "randread", "urt", "fio", 1, 1.3),
     ("   urt-futures / raw, randread qd32 batch32", "randread.json", "randread", "urt-futures", "raw", 32, 0.95),
 ]
+def paired_p50(path, workload, num, den):
+    rs = json.load(open(os.path.join(out, path)))["results"]
+    by = {(r["backend"], r["repeat"]): r for r in rs if r["workload"] == workload}
+    return [by[(num, k)]["lat_ns"]["p50"] / by[(den, k)]["lat_ns"]["p50"]
+            for (b, k) in by if b == num and (den, k) in by]
+
 print(f"{'target':46} {'median':>7} {'min':>6} {'max':>6} {'goal':>5}  {'num ops/s':>10}  verdict")
 for name, path, wl, num, den, batch, goal in rows:
     try:
@@ -77,5 +88,19 @@ for name, path, wl, num, den, batch, goal in rows:
     verdict = ("shown" if not goal else "met" if med >= goal
                else f"missed by {(goal - med) / goal * 100:.1f}%")
     print(f"{name:46} {med:7.2f} {min(ratios):6.2f} {max(ratios):6.2f} {goal:5.2f}  {num_iops:10.0f}  {verdict}")
+# Latency at qd 1: the ratio of p50s, paired per round; lower is better.
+for name, num, goal in (("T5 urt p50 / raw p50, randread 4k qd1", "urt", 1.1),
+                        ("   psync p50 / raw p50, randread 4k qd1", "psync", 0.0)):
+    try:
+        ratios = paired_p50("qd1.json", "randread", num, "raw")
+    except (KeyError, TypeError, ZeroDivisionError, FileNotFoundError):
+        ratios = []
+    if not ratios:
+        print(f"{name:46} no data (backend skipped?)")
+        continue
+    med = statistics.median(ratios)
+    verdict = ("shown" if not goal else "met" if med <= goal
+               else f"missed by {(med - goal) / goal * 100:.1f}%")
+    print(f"{name:46} {med:7.2f} {min(ratios):6.2f} {max(ratios):6.2f} {goal:5.2f}  {'(p50)':>10}  {verdict}")
 PY
 echo "raw reports: $out"

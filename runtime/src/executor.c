@@ -72,13 +72,15 @@ static void task_to_task(struct urt__task *t, struct urt__task *next)
 #endif
 }
 
-/* Leaves the running task t (already marked BLOCKED or RUNNABLE). */
-static void switch_away(struct urt *rt, struct urt__task *t)
+/* Leaves the running task t (already marked BLOCKED or RUNNABLE).
+ * queued: t may be on the run queue (it yielded); a blocked task never is
+ * (urt__wake queues only blocked tasks), so its switch skips the test. */
+static inline __attribute__((always_inline)) void switch_away(struct urt *rt, struct urt__task *t, bool queued)
 {
 	if (rt->pass_left > 0) {
 		struct urt__task *next = runq_pop(rt);
 		rt->pass_left--;
-		if (next == t) { /* nothing else to run: carry on */
+		if (queued && next == t) { /* nothing else to run: carry on */
 			t->state = URT__TASK_RUNNING;
 			return;
 		}
@@ -239,14 +241,18 @@ void urt__remote_free_all(struct urt *rt)
  * every switch. */
 static URT__TLS int *errno_p;
 
-void urt__suspend(void)
+void urt__suspend_task(struct urt__task *t)
 {
-	struct urt__task *t = urt__self;
 	int *ep = errno_p;
 	int saved = *ep;
 	t->state = URT__TASK_BLOCKED;
-	switch_away(t->rt, t);
+	switch_away(t->rt, t, false);
 	*ep = saved;
+}
+
+void urt__suspend(void)
+{
+	urt__suspend_task(urt__self);
 }
 
 void urt_yield(void)
@@ -258,7 +264,7 @@ void urt_yield(void)
 	int saved = *ep;
 	t->state = URT__TASK_RUNNABLE;
 	urt__runq_push(t->rt, t);
-	switch_away(t->rt, t);
+	switch_away(t->rt, t, true);
 	*ep = saved;
 }
 

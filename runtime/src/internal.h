@@ -63,6 +63,12 @@ struct urt__op {
 	uint32_t id;          /* pool.c: index in the pool (slab * URT__SLAB_OPS + slot) */
 };
 
+/* rt->slow_start: one test on the fast start for all of them. */
+enum urt__slow_start {
+	URT__SLOW_OP_TIMEOUT = 1 << 0, /* op_timeouts_used */
+	URT__SLOW_FIXED = 1 << 1,      /* registered files: an fd may have to become a fixed index */
+};
+
 enum urt__task_state { URT__TASK_RUNNABLE, URT__TASK_RUNNING, URT__TASK_BLOCKED, URT__TASK_DONE };
 
 /* A task lives at the top of its own stack mapping: one mmap per task,
@@ -98,6 +104,7 @@ struct urt {
 	bool running;
 	unsigned flags;
 	unsigned submit_batch;
+	unsigned submit_at;  /* sq_pending that triggers a submit: submit_batch, or UINT_MAX for 0 */
 	unsigned wait_nr;
 	size_t stack_size;
 
@@ -148,6 +155,7 @@ struct urt {
 	uint64_t prng;
 	uint32_t next_task_id;
 	bool op_timeouts_used; /* a task has set an op timeout: op starts take the slow path */
+	uint8_t slow_start;    /* URT__SLOW_*: why op starts cannot take the inline fast path */
 	uint64_t fault_calls[URT_FAULT_COUNT]; /* identity of points with no operation (urt/submit) */
 	int embed_evfd; /* eventfd behind urt_backend_fd (DEFER_TASKRUN), 0 = none */
 
@@ -171,6 +179,8 @@ URT__HIDDEN pid_t urt__tid(void);
 
 /* executor.c */
 URT__HIDDEN void urt__suspend(void);
+/* urt__suspend for a caller that has urt__self at hand already. */
+URT__HIDDEN void urt__suspend_task(struct urt__task *self);
 URT__HIDDEN void urt__remote_free_all(struct urt *rt);
 
 /* Inline: the reactor wakes a task on every completion. */
@@ -209,13 +219,30 @@ URT__HIDDEN void urt__task_unmap(struct urt__task *t);
 URT__HIDDEN int urt__reactor_init(struct urt *rt, unsigned entries, unsigned flags);
 URT__HIDDEN void urt__reactor_drain_and_exit(struct urt *rt);
 URT__HIDDEN void urt__op_start(struct urt *rt, struct urt__op *op);
+URT__HIDDEN void urt__submit_batch(struct urt *rt);
 URT__HIDDEN int urt__op_cancel(struct urt *rt, struct urt__op *op);
 URT__HIDDEN int urt__reactor_poll(struct urt *rt, bool may_block);
 
 /* pool.c */
 #define URT__SLAB_OPS 256
-URT__HIDDEN struct urt__op *urt__op_alloc(struct urt *rt);
-URT__HIDDEN void urt__op_free(struct urt *rt, struct urt__op *op);
+URT__HIDDEN struct urt__op *urt__op_alloc_grow(struct urt *rt);
+/* Inline: every future takes one record and gives it back. */
+static inline struct urt__op *urt__op_alloc(struct urt *rt)
+{
+	struct urt__op *op = rt->free_ops;
+	if (URT__UNLIKELY(!op))
+		return urt__op_alloc_grow(rt);
+	rt->free_ops = op->next;
+	return op;
+}
+
+static inline void urt__op_free(struct urt *rt, struct urt__op *op)
+{
+	op->state = URT__OP_FREE;
+	op->gen++; /* every handle to the old future is stale from now on */
+	op->next = rt->free_ops;
+	rt->free_ops = op;
+}
 URT__HIDDEN void urt__ops_free_all(struct urt *rt);
 /* A future's handle = generation << SHIFT | (id + 1), never NULL (see
  * pool.c).  Inline: every await looks its future up. */
@@ -268,6 +295,63 @@ URT__HIDDEN void urt__faults_arm_from_env(void);
 #define URT__FAULT(rt, p, err) 0
 #define URT__FAULT_OP(rt, op, p, err) 0
 #endif
+/* Deliberate extra work per operation, only for showing that the
+ * instruction gate trips (URT_DEBUG_SLOWDOWN, a build option). */
+static inline void urt__debug_slowdown(void)
+{
+#if URT_DEBUG_SLOWDOWN > 0
+	for (volatile unsigned i = 0; i < URT_DEBUG_SLOWDOWN; i++)
+		;
+#endif
+}
+
+/*
+ * The fast start of an operation whose SQE is "prep_rw-shaped" (opcode, fd,
+ * addr, len, off, buf_index; every other field 0): NOP, READ, WRITE,
+ * READ_FIXED, WRITE_FIXED, READV, WRITEV, FSYNC.  Inlined at the call site,
+ * where the opcode and most arguments are constants, so there is no
+ * dispatch on the opcode and no call.  Everything unusual goes to
+ * urt__op_start (reactor.c), which handles every case: fault points armed,
+ * op timeouts in use, registered files (the fd may have to become a fixed
+ * index), a full SQ.  The SQE is cleared whole before it is filled: a slot
+ * holds what the last operation left in it, and liburing >= 2.6 no longer
+ * clears flags, ioprio, rw_flags, buf_index, personality, file_index or
+ * addr3 in io_uring_prep_rw (see sqe_fast in reactor.c).
+ */
+static inline __attribute__((always_inline)) void urt__op_start_rw(struct urt *rt, struct urt__op *op, uint8_t opcode,
+								     int fd, void *addr, uint32_t len, uint64_t off,
+								     uint16_t buf_index)
+{
+	/* The arguments repeat op's fields on purpose: read back from op after
+	 * the SQE stores, the compiler would have to reload every one of them
+	 * (it cannot tell that the SQE does not alias the record). */
+	urt__debug_slowdown();
+	struct io_uring_sq *sq = &rt->ring.sq;
+	unsigned tail = sq->sqe_tail;
+	/* The acquire pairs with an SQPOLL poller's release of the head (a
+	 * plain load on x86, and right without SQPOLL too). */
+	if (URT__ARMED() || URT__UNLIKELY(rt->slow_start) ||
+	    URT__UNLIKELY(tail - io_uring_smp_load_acquire(sq->khead) == sq->ring_entries)) {
+		urt__op_start(rt, op);
+		return;
+	}
+	op->state = URT__OP_INFLIGHT;
+	rt->stats.ops_started++;
+	struct io_uring_sqe *sqe = &sq->sqes[tail & sq->ring_mask];
+	sq->sqe_tail = tail + 1;
+	__builtin_memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = opcode;
+	sqe->fd = fd;
+	sqe->off = off;
+	sqe->addr = (uint64_t)(uintptr_t)addr;
+	sqe->len = len;
+	sqe->buf_index = buf_index;
+	sqe->user_data = (uint64_t)(uintptr_t)op;
+	rt->inflight++;
+	if (URT__UNLIKELY(++rt->sq_pending >= rt->submit_at))
+		urt__submit_batch(rt);
+}
+
 /* A cheap PRNG, seeded from FIU_PRNG_SEED.  Fault lengths no longer use it
  * (urt__fault_rand draws them from the operation's identity). */
 static inline uint64_t urt__rand(struct urt *rt)

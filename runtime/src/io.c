@@ -13,30 +13,29 @@
  * larger requests are legitimately short. */
 #define URT__MAX_RW 0x7ffff000u
 
-static void init_op(struct urt__op *op, uint8_t opcode, int fd, void *addr, size_t len, off_t off)
+/* The fields every operation needs, for the prep_rw-shaped calls (see
+ * urt__op_start_rw); op_flags and addr2 are read only by the opcodes that
+ * set them (init_op below clears them for the others). */
+static inline __attribute__((always_inline)) void init_rw(struct urt__op *op, uint8_t opcode, int fd, void *addr,
+							     size_t len, off_t off, struct urt__task *waiter)
 {
 	op->opcode = opcode;
 	op->flags = off == -1 ? URT__OP_STREAM : 0;
 	op->retries = 0;
 	op->cancel_pending = 0;
-	op->waiter = NULL;
+	op->waiter = waiter;
 	op->fd = fd;
 	op->addr = addr;
 	op->len = len > URT__MAX_RW ? URT__MAX_RW : (uint32_t)len;
 	op->off = (uint64_t)off; /* -1 tells io_uring: use the file position */
-	op->op_flags = 0;
 	op->buf_index = 0;
-	op->addr2 = 0;
 }
 
-/* A future's record comes from the pool: it outlives the call that made it. */
-static struct urt__op *new_op(struct urt *rt, uint8_t opcode, int fd, void *addr, size_t len, off_t off)
+static void init_op(struct urt__op *op, uint8_t opcode, int fd, void *addr, size_t len, off_t off)
 {
-	struct urt__op *op = urt__op_alloc(rt);
-	if (URT__UNLIKELY(!op))
-		return NULL;
-	init_op(op, opcode, fd, addr, len, off);
-	return op;
+	init_rw(op, opcode, fd, addr, len, off, NULL);
+	op->op_flags = 0;
+	op->addr2 = 0;
 }
 
 static bool op_ready(const struct urt__op *op)
@@ -48,18 +47,32 @@ static bool op_ready(const struct urt__op *op)
  * blocking calls keep their record on the task's own stack: the task cannot
  * leave the call before the completion (and any cancel's) has been reaped,
  * and urt_destroy drains the ring before it unmaps a stack, so the record
- * outlives every reference the kernel holds.  No allocation, no -ENOMEM. */
+ * outlives every reference the kernel holds.  No allocation, no -ENOMEM.
+ * rw: op is prep_rw-shaped and may take the inlined fast start.  The
+ * waiter is set before the start (a completion delivered at once by the
+ * slow path finds the task running, and urt__wake leaves it alone). */
 static ssize_t run_op(struct urt *rt, struct urt__op *op)
 {
 	/* No errno to save here: liburing makes its system calls without libc
 	 * (nolibc), and urt__suspend keeps this task's errno across switches. */
 	urt__op_start(rt, op);
-	struct urt__task *self = urt__self;
-	while (!op_ready(op)) {
-		op->waiter = self;
+	while (!op_ready(op))
 		urt__suspend();
-	}
 	return op->res;
+}
+
+/* run_op for a prep_rw-shaped operation: the fast start inlined with the
+ * call's own opcode and arguments. */
+static inline __attribute__((always_inline)) ssize_t run_rw(struct urt__task *self, uint8_t opcode, int fd,
+							    void *addr, size_t len, off_t off, uint16_t buf_index)
+{
+	struct urt__op op;
+	init_rw(&op, opcode, fd, addr, len, off, self);
+	op.buf_index = buf_index;
+	urt__op_start_rw(self->rt, &op, opcode, fd, addr, op.len, (uint64_t)off, buf_index);
+	while (URT__UNLIKELY(!op_ready(&op)))
+		urt__suspend_task(self);
+	return op.res;
 }
 
 /* The runtime of the calling task; the I/O calls work only inside one, and
@@ -71,12 +84,12 @@ static ssize_t run_op(struct urt *rt, struct urt__op *op)
 		return urt__forked_in_task ? -ECHILD : -EPERM;  \
 	struct urt *rt = self_->rt
 
-#define SIMPLE_OP(opcode, fd, addr, len, off)                  \
-	do {                                                   \
-		TASK_RT_OR_RETURN(rt);                         \
-		struct urt__op op;                             \
-		init_op(&op, opcode, fd, addr, len, off);      \
-		return run_op(rt, &op);                        \
+/* A prep_rw-shaped call: the fast start, inlined with its opcode. */
+#define SIMPLE_OP(opcode, fd, addr, len, off)                   \
+	do {                                                    \
+		TASK_RT_OR_RETURN(rt);                          \
+		(void)rt;                                       \
+		return run_rw(self_, opcode, fd, addr, len, off, 0); \
 	} while (0)
 
 ssize_t urt_read(int fd, void *buf, size_t len, off_t off)
@@ -109,6 +122,7 @@ int urt_close(int fd)
 		urt_unregister_file(rt, fd);
 	struct urt__op op;
 	init_op(&op, IORING_OP_CLOSE, fd, NULL, 0, 0);
+	op.waiter = self_;
 	return (int)run_op(rt, &op);
 }
 
@@ -133,6 +147,7 @@ ssize_t urt_writev(int fd, const struct iovec *iov, int iovcnt, off_t off)
 		struct urt__op op_;                            \
 		struct urt__op *op = &op_;                     \
 		init_op(op, opcode, fd, addr, len, off);       \
+		op->waiter = self_;                            \
 		extra;                                         \
 		return run_op(rt, op);                         \
 	} while (0)
@@ -184,10 +199,7 @@ static int fixed_check(const struct urt *rt, const void *buf, size_t len, int bu
 		int err_ = fixed_check(rt, buf, len, buf_index);        \
 		if (err_ < 0)                                           \
 			return err_;                                    \
-		struct urt__op op;                                      \
-		init_op(&op, opcode, fd, (void *)(buf), len, off);      \
-		op.buf_index = (uint16_t)buf_index;                     \
-		return run_op(rt, &op);                                 \
+		return run_rw(self_, opcode, fd, (void *)(buf), len, off, (uint16_t)buf_index); \
 	} while (0)
 
 ssize_t urt_read_fixed(int fd, void *buf, size_t len, off_t off, int buf_index)
@@ -209,6 +221,7 @@ int urt_sleep(uint64_t ns)
 	init_op(&op, IORING_OP_TIMEOUT, -1, NULL, 0, 0);
 	op.ts.tv_sec = (long long)(ns / 1000000000u);
 	op.ts.tv_nsec = (long long)(ns % 1000000000u);
+	op.waiter = self_;
 	int res = (int)run_op(rt, &op);
 	return res == -ETIME ? 0 : res; /* -ETIME is how a timeout says it expired */
 }
@@ -305,7 +318,7 @@ ssize_t urt_write_all_n(int fd, const void *buf, size_t len, off_t off, size_t *
 
 /* ---- futures: a future is a pool record, named by a checked handle ---- */
 
-static int start_async(struct urt_future **f, uint8_t opcode, int fd, void *buf, size_t len, off_t off,
+static inline __attribute__((always_inline)) int start_async(struct urt_future **f, uint8_t opcode, int fd, void *buf, size_t len, off_t off,
 		       int buf_index)
 {
 	if (!f)
@@ -317,11 +330,12 @@ static int start_async(struct urt_future **f, uint8_t opcode, int fd, void *buf,
 		if (err < 0)
 			return err;
 	}
-	struct urt__op *op = new_op(rt, opcode, fd, buf, len, off);
+	struct urt__op *op = urt__op_alloc(rt);
 	if (URT__UNLIKELY(!op))
 		return -ENOMEM;
+	init_rw(op, opcode, fd, buf, len, off, NULL);
 	op->buf_index = (uint16_t)buf_index;
-	urt__op_start(rt, op);
+	urt__op_start_rw(rt, op, opcode, fd, buf, op->len, (uint64_t)off, (uint16_t)buf_index);
 	*f = urt__op_handle(op);
 	return 0;
 }
@@ -352,16 +366,24 @@ int urt_read_fixed_async(struct urt_future **f, int fd, void *buf, size_t len, o
 	if (URT__UNLIKELY(!op))                                  \
 		return -EINVAL
 
+/* Out of line: a future found done (the common case at depth) then costs
+ * urt_await no registers saved for the suspend. */
+static __attribute__((noinline)) void await_block(struct urt__op *op, struct urt__task *self)
+{
+	while (!op_ready(op)) {
+		op->waiter = self;
+		urt__suspend_task(self);
+	}
+}
+
 ssize_t urt_await(struct urt_future *f)
 {
 	TASK_RT_OR_RETURN(rt);
 	LOOKUP_OR_EINVAL(op, rt, f);
 	if (op->waiter && op->waiter != self_)
 		return -EBUSY; /* another task is awaiting it */
-	while (!op_ready(op)) {
-		op->waiter = self_;
-		urt__suspend();
-	}
+	if (!op_ready(op))
+		await_block(op, self_);
 	ssize_t res = op->res;
 	urt__op_free(rt, op);
 	return res;

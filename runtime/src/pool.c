@@ -64,21 +64,14 @@ static int pool_grow(struct urt *rt)
 	return 0;
 }
 
-struct urt__op *urt__op_alloc(struct urt *rt)
+/* urt__op_alloc's slow path (internal.h): grow, then take the first free record. */
+struct urt__op *urt__op_alloc_grow(struct urt *rt)
 {
-	if (URT__UNLIKELY(!rt->free_ops) && pool_grow(rt) < 0)
+	if (pool_grow(rt) < 0)
 		return NULL;
 	struct urt__op *op = rt->free_ops;
 	rt->free_ops = op->next;
 	return op;
-}
-
-void urt__op_free(struct urt *rt, struct urt__op *op)
-{
-	op->state = URT__OP_FREE;
-	op->gen++; /* every handle to the old future is stale from now on */
-	op->next = rt->free_ops;
-	rt->free_ops = op;
 }
 
 void urt__ops_free_all(struct urt *rt)

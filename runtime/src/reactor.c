@@ -30,7 +30,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define URT__REAP_BATCH 64
 #define URT__TAG_CANCEL ((uint64_t)1)
 #define URT__TAG_LTIMEOUT ((uint64_t)2)
 #define URT__TAG_MASK ((uint64_t)3)
@@ -148,9 +147,9 @@ static __attribute__((noinline)) void dispatch_tagged(struct urt *rt, uint64_t u
 		urt__wake(rt, op->waiter);
 }
 
+/* The caller takes the CQE off inflight (reap once per batch). */
 static inline void dispatch(struct urt *rt, uint64_t user_data, int res)
 {
-	rt->inflight--;
 	if (URT__UNLIKELY(user_data & URT__TAG_MASK)) {
 		dispatch_tagged(rt, user_data, res);
 		return;
@@ -165,26 +164,46 @@ static inline void dispatch(struct urt *rt, uint64_t user_data, int res)
 	complete(rt, op, res);
 }
 
-/* Reaps every completion available now, in batches, without a system call
- * unless the kernel holds completions back (overflow list, deferred work). */
+/* Reaps every completion available now, without a system call unless the
+ * kernel holds completions back (overflow list, deferred task work).  The
+ * CQ is read here directly rather than through io_uring_peek_batch_cqe:
+ * one acquire load of the tail and one release store of the head per
+ * batch, and no array of CQE pointers in between.  dispatch never submits
+ * or reaps, so nothing moves the head behind our back.  The task-work
+ * check (COOP_TASKRUN's IORING_SQ_TASKRUN) is the one peek_batch_cqe would
+ * make: enter once to run it when nothing is ready. */
 static void reap(struct urt *rt)
 {
-	struct io_uring_cqe *cqes[URT__REAP_BATCH];
+	struct io_uring_cq *cq = &rt->ring.cq;
+	bool taskrun_checked = false;
 	for (;;) {
-		unsigned n = io_uring_peek_batch_cqe(&rt->ring, cqes, URT__REAP_BATCH);
-		for (unsigned i = 0; i < n; i++)
-			dispatch(rt, cqes[i]->user_data, cqes[i]->res);
-		io_uring_cq_advance(&rt->ring, n);
-		if (n == URT__REAP_BATCH)
-			continue;
+		unsigned head = *cq->khead;
+		unsigned tail = io_uring_smp_load_acquire(cq->ktail);
+		unsigned n = tail - head;
+		for (; head != tail; head++) {
+			const struct io_uring_cqe *cqe = &cq->cqes[head & cq->ring_mask];
+			dispatch(rt, cqe->user_data, cqe->res);
+		}
+		if (n) {
+			io_uring_smp_store_release(cq->khead, tail);
+			rt->inflight -= n;
+		}
+		unsigned kflags = IO_URING_READ_ONCE(*rt->ring.sq.kflags);
 		/* The CQ overflowed: the kernel parked completions on its overflow
 		 * list (IORING_FEAT_NODROP) and raises this flag until we ask for
 		 * them with an enter(GETEVENTS). */
-		if (IO_URING_READ_ONCE(*rt->ring.sq.kflags) & IORING_SQ_CQ_OVERFLOW) {
+		if (URT__UNLIKELY(kflags & IORING_SQ_CQ_OVERFLOW)) {
 			rt->stats.cq_overflow_flushes++;
 			rt->stats.enter_calls++;
 			if (io_uring_get_events(&rt->ring) < 0 && n == 0)
 				break; /* a dead ring: the caller finds out from its next submit */
+			continue;
+		}
+		if (n == 0 && URT__UNLIKELY(kflags & IORING_SQ_TASKRUN) && !taskrun_checked) {
+			taskrun_checked = true;
+			rt->stats.enter_calls++;
+			if (io_uring_get_events(&rt->ring) < 0)
+				break;
 			continue;
 		}
 		if (n == 0)
@@ -220,6 +239,7 @@ static void abandon_unsubmitted(struct urt *rt, int err)
 		}
 		/* A link timeout follows its operation: the operation's result is
 		 * held until this dispatch, which releases it with err. */
+		rt->inflight--;
 		dispatch(rt, ud, err);
 	}
 	sq->sqe_head = head;
@@ -548,9 +568,14 @@ static inline void prep(struct urt *rt, struct io_uring_sqe *sqe, struct urt__op
 static void queued(struct urt *rt)
 {
 	rt->inflight++;
-	rt->sq_pending++;
-	if (rt->submit_batch && rt->sq_pending >= rt->submit_batch)
+	if (++rt->sq_pending >= rt->submit_at)
 		submit(rt, 0, false);
+}
+
+/* urt__op_start_rw's full batch (internal.h). */
+void urt__submit_batch(struct urt *rt)
+{
+	submit(rt, 0, false);
 }
 
 /* The slow path of queue_op: cancelled before it was (re)queued, fault
@@ -656,11 +681,7 @@ static __attribute__((noinline)) void op_start_slow(struct urt *rt, struct urt__
 
 void urt__op_start(struct urt *rt, struct urt__op *op)
 {
-#if URT_DEBUG_SLOWDOWN > 0
-	/* Deliberate extra work, only for showing that the regression gate trips. */
-	for (volatile unsigned i = 0; i < URT_DEBUG_SLOWDOWN; i++)
-		;
-#endif
+	urt__debug_slowdown();
 	op->state = URT__OP_INFLIGHT;
 	rt->stats.ops_started++;
 	/* One test of the fault flag and one of "some task set a timeout" per
@@ -708,8 +729,10 @@ int urt_set_op_timeout(uint64_t ns)
 		return -EPERM;
 	uint64_t prev = self->op_timeout_ns;
 	self->op_timeout_ns = ns;
-	if (ns)
+	if (ns) {
 		self->rt->op_timeouts_used = true; /* from now on every op start looks */
+		self->rt->slow_start |= URT__SLOW_OP_TIMEOUT;
+	}
 	return prev > INT_MAX ? INT_MAX : (int)prev;
 }
 

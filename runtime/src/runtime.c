@@ -8,6 +8,8 @@
 #define _GNU_SOURCE /* gettid */
 #include "internal.h"
 
+#include <limits.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -98,6 +100,7 @@ int urt_create(struct urt **out, const struct urt_config *cfg)
 		goto fail;
 	rt->flags = c.flags;
 	rt->submit_batch = c.submit_batch;
+	rt->submit_at = c.submit_batch ? c.submit_batch : UINT_MAX;
 	rt->wait_nr = c.wait_nr ? c.wait_nr : 1;
 	rt->stack_size = c.stack_size ? c.stack_size : URT__DEFAULT_STACK;
 	rt->fork_gen = urt__fork_gen;
@@ -263,6 +266,7 @@ int urt_register_files(struct urt *rt, const int *fds, unsigned n)
 		free(rt->fixed_index);
 		rt->fixed_index = NULL;
 		rt->fixed_len = 0;
+	rt->slow_start &= (uint8_t)~URT__SLOW_FIXED;
 	}
 	ret = io_uring_register_files(&rt->ring, fds, n);
 	if (ret < 0) {
@@ -272,6 +276,7 @@ int urt_register_files(struct urt *rt, const int *fds, unsigned n)
 	}
 	rt->fixed_index = index;
 	rt->fixed_len = (unsigned)max + 1;
+	rt->slow_start |= URT__SLOW_FIXED; /* the fd may have to become a fixed index */
 	errno = saved;
 	return 0;
 }
@@ -297,6 +302,7 @@ int urt_unregister_files(struct urt *rt)
 	free(rt->fixed_index);
 	rt->fixed_index = NULL;
 	rt->fixed_len = 0;
+	rt->slow_start &= (uint8_t)~URT__SLOW_FIXED;
 	errno = saved;
 	return ret < 0 ? ret : any ? 0 : -ENXIO;
 }
