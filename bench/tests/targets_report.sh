@@ -1,0 +1,78 @@
+#!/bin/sh
+# targets_report.sh TARGETS_SH - bench/targets.sh's table, from made-up
+# results with known ratios (TARGETS_REPORT_ONLY=1: nothing is run): the
+# throughput, ops-per-CPU-second and qd-1 p50 rows compute the paired
+# per-round ratios and verdicts; a missing OUTDIR is bad input (exit 2, one
+# line on stderr).
+set -u
+targets=$1
+dir=$(mktemp -d) || exit 1
+trap 'rm -rf "$dir"' EXIT
+failures=0
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+
+TARGETS_REPORT_ONLY=1 sh "$targets" "$dir/missing" >"$dir/out" 2>"$dir/err"
+status=$?
+[ "$status" -eq 2 ] || fail "missing OUTDIR: exit $status, want 2"
+[ "$(grep -c . "$dir/err")" -eq 1 ] || fail "missing OUTDIR: want one line on stderr, got: $(cat "$dir/err")"
+[ ! -e "$dir/missing" ] || fail "missing OUTDIR was created"
+
+# Two rounds.  nop: urt does 0.8x raw's ops/s in both, but with half
+# raw's CPU time (ops per CPU-s: 1.6x); urt-futures 0.9x raw.  qd 1: urt's
+# p50 is 1.05x raw's (met), psync's 0.8x.
+mkdir "$dir/out1"
+python3 - "$dir/out1" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+def res(backend, repeat, workload, iops, cpu, p50=1000.0, batch=32):
+    return {"backend": backend, "repeat": repeat, "workload": workload, "batch": batch, "qd": 32,
+            "iops": iops, "ops": iops, "cpu": {"user_s": cpu, "sys_s": 0.0}, "lat_ns": {"p50": p50}}
+nop = [res(b, k, "nop", i, c) for k in (0, 1)
+       for b, i, c in (("raw", 1000.0, 1.0), ("raw-bare", 1000.0, 1.0), ("urt", 800.0, 0.5),
+                       ("urt-futures", 900.0, 1.0))]
+qd1 = [res(b, k, "randread", 100.0, 1.0, p, batch=1) for k in (0, 1)
+       for b, p in (("raw", 2000.0), ("urt", 2100.0), ("psync", 1600.0))]
+for name, rs in (("nop.json", nop), ("qd1.json", qd1)):
+    with open(os.path.join(out, name), "w") as f:
+        json.dump({"results": rs}, f)
+PY
+TARGETS_REPORT_ONLY=1 sh "$targets" "$dir/out1" >"$dir/out" 2>"$dir/err"
+status=$?
+[ "$status" -eq 0 ] || fail "report: exit $status ($(cat "$dir/err"))"
+row() { grep -F "$1" "$dir/out" | head -n 1; }
+expect() { # ROW-PREFIX TEXT
+	r=$(row "$1")
+	case "$r" in
+	*"$2"*) ;;
+	*) fail "row '$1': want '$2' in '$r'" ;;
+	esac
+}
+expect "T1 urt / raw, nop qd32 batch32" "0.80   0.80   0.80  0.85"
+expect "T1 urt / raw, nop qd32 batch32" "missed by 5.9%"
+expect "T1b urt / raw-bare, nop qd32 batch32" "met"
+expect "T4 urt-futures / raw, nop qd32 batch32" "0.90"
+expect "T1 urt / raw, nop, ops per CPU-s" "1.60"
+expect "T1 urt / raw, nop, ops per CPU-s" "met"
+expect "T4 urt-futures / raw, nop, ops per CPU-s" "missed by 5.3%"
+expect "T5 urt p50 / raw p50" "1.05"
+expect "T5 urt p50 / raw p50" "met"
+expect "psync p50 / raw p50" "0.80"
+expect "T2 urt / raw, randread 4k qd32 batch32" "no data"
+
+# urt's p50 1.2x raw's: T5 missed.
+python3 - "$dir/out1/qd1.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for r in doc["results"]:
+    if r["backend"] == "urt":
+        r["lat_ns"]["p50"] = 2400.0
+json.dump(doc, open(sys.argv[1], "w"))
+PY
+TARGETS_REPORT_ONLY=1 sh "$targets" "$dir/out1" >"$dir/out" 2>"$dir/err"
+expect "T5 urt p50 / raw p50" "missed by 9.1%"
+
+if [ "$failures" -ne 0 ]; then
+	cat "$dir/out"
+	exit 1
+fi
+echo "targets.sh report: all rows as expected"
