@@ -13,6 +13,10 @@
 # (clock reads, the runtime's stats read for the split) nearly removed.
 # Uses URT_BENCH, or build/release/bench/urt-bench (run default-sweep.sh
 # once to build it).  About 2 minutes.
+case ${1:-} in
+-h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+--version) exec sh "$(cd "$(dirname "$0")" && pwd)/../scripts/version.sh" targets.sh ;;
+esac
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")

@@ -169,6 +169,7 @@ static void copy_task(void *arg)
 
 static const char help[] =
 	"usage: urt-cp [--qd N] [--bs SIZE] [--force] [--fsync] SRC DST\n"
+	"\n"
 	"Copy the file SRC to DST with the urt runtime: N tasks each move SIZE-byte\n"
 	"blocks (a read at an offset, then a write at the same offset).\n"
 	"\n"

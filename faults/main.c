@@ -356,8 +356,12 @@ int main(int argc, char **argv)
 	}
 
 	/* The matrix (or the one cell being replayed). */
-	/* Each probability adds its cell plus at most three errno variants. */
-	size_t cap = (size_t)URT_FAULT_COUNT * nwl * (nprob * 4 + WL_RING_COUNT), n = 0;
+	/* Per point and workload: each probability adds its cell, and each 0.1
+	 * (it may be listed more than once) adds that point's errno variants
+	 * (urt/submit has four), then the ring variants once.  Bounded here by
+	 * every variant of the table, whatever its point. */
+	size_t nvariants = sizeof(errno_variants) / sizeof(errno_variants[0]);
+	size_t cap = (size_t)URT_FAULT_COUNT * nwl * (nprob * (1 + nvariants) + WL_RING_COUNT), n = 0;
 	struct matrix_entry *m = calloc(cap ? cap : 1, sizeof(*m));
 	if (!m) {
 		fprintf(stderr, "urt-faults: out of memory\n");

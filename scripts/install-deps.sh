@@ -1,6 +1,10 @@
 #!/bin/sh
 # Installs the Debian packages urt needs, when any is missing.  Needs root
 # for apt-get; without it, says what to install and fails.
+case ${1:-} in
+-h | --help) sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+--version) exec sh "$(cd "$(dirname "$0")" && pwd)/version.sh" install-deps.sh ;;
+esac
 set -eu
 packages="build-essential cmake pkg-config liburing-dev libfiu-dev fiu-utils valgrind \
 python3 python3-matplotlib python3-pytest python3-numpy hyperfine fio \
