@@ -11,6 +11,10 @@
 # (default OUTDIR: results/<UTC timestamp>/), then prints the peak ops/s per
 # backend (median over samples) and its ratio to raw.  About 90 s on 2 cores.
 # Extra arguments after OUTDIR go to both urt-bench runs.
+case ${1:-} in
+-h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+--version) exec sh "$(cd "$(dirname "$0")" && pwd)/../scripts/version.sh" default-sweep.sh ;;
+esac
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")

@@ -480,8 +480,11 @@ int main(int argc, char **argv)
 		s.status = 1;
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* With --json - or --csv - standard output is the data: the table goes
+	 * to standard error. */
+	bool data_on_stdout = (o.json && !strcmp(o.json, "-")) || (o.csv && !strcmp(o.csv, "-"));
 	if (!o.quiet)
-		report_print_summary(&s.run, stdout);
+		report_print_summary(&s.run, data_on_stdout ? stderr : stdout);
 	report_free(&s.run);
 	datafile_cleanup(&datafile);
 	return s.status;

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "options.h"
+#include "build_stamp.h"
 #include "workload_data.h"
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <urt.h>
 
 static const char usage[] =
 	"usage: urt-bench [--workload LIST] [--backend LIST] [--qd LIST] [--batch LIST]\n"
@@ -25,8 +27,9 @@ static const char usage[] =
 	"                 [--threads N] [--seed N] [--json PATH] [--csv PATH] [--force] [--quiet]\n"
 	"                 [--fixedbufs] [--registerfiles] [--sqpoll] [--defer-taskrun]\n"
 	"                 [--coop-taskrun] [--verify] [--lat-sample N] [--no-split]\n"
-	"                 [--interval-log MS] [--cpus LIST]\n"
-	"LISTs are comma-separated; sizes take k/m/g suffixes.\n"
+	"                 [--interval-log MS] [--cpus LIST] [-h|--help] [--version]\n"
+	"LISTs are comma-separated; sizes take k/m/g suffixes.  --json - and --csv -\n"
+	"write to standard output.\n"
 	"workloads: nop randread seqread randwrite seqwrite pipe\n"
 	"backends:  urt urt-futures raw raw-bare psync threadpool fio\n"
 	"See bench/README.md for what each option means for each backend.\n";
@@ -244,7 +247,7 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 {
 	enum { K_WORKLOAD = 256, K_BACKEND, K_QD, K_BATCH, K_CBATCH, K_BS, K_DURATION, K_OPS, K_WARMUP,
 	       K_REPEAT, K_FILE, K_SIZE, K_DIRECT, K_THREADS, K_SEED, K_JSON, K_CSV, K_FORCE, K_QUIET, K_FIXEDBUFS,
-	       K_REGFILES, K_SQPOLL, K_DEFER, K_COOP, K_VERIFY, K_LATSAMPLE, K_NOSPLIT, K_INTERVAL, K_CPUS, K_HELP };
+	       K_REGFILES, K_SQPOLL, K_DEFER, K_COOP, K_VERIFY, K_LATSAMPLE, K_NOSPLIT, K_INTERVAL, K_CPUS, K_HELP, K_VERSION };
 	static const struct option longopts[] = {
 		{ "workload", required_argument, 0, K_WORKLOAD }, { "backend", required_argument, 0, K_BACKEND },
 		{ "qd", required_argument, 0, K_QD },		  { "batch", required_argument, 0, K_BATCH },
@@ -261,7 +264,7 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		{ "coop-taskrun", no_argument, 0, K_COOP },	  { "verify", no_argument, 0, K_VERIFY },
 		{ "lat-sample", required_argument, 0, K_LATSAMPLE }, { "no-split", no_argument, 0, K_NOSPLIT },
 		{ "interval-log", required_argument, 0, K_INTERVAL }, { "cpus", required_argument, 0, K_CPUS },
-		{ "help", no_argument, 0, K_HELP },
+		{ "help", no_argument, 0, K_HELP },		  { "version", no_argument, 0, K_VERSION },
 		{ 0, 0, 0, 0 },
 	};
 	memset(o, 0, sizeof(*o));
@@ -278,7 +281,7 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 	opterr = 0;
 	int c, ret = 0;
 	unsigned long long v = 0;
-	while (ret == 0 && (c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while (ret == 0 && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		const char *name = c >= K_WORKLOAD && c < K_HELP ? longopts[c - K_WORKLOAD].name : "";
 		switch (c) {
 		case K_WORKLOAD: ret = each_item(name, optarg, add_workload, o); break;
@@ -342,7 +345,9 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		case K_CSV: o->csv = optarg; break;
 		case K_FORCE: o->force = true; break;
 		case K_QUIET: o->quiet = true; break;
+		case 'h':
 		case K_HELP: fputs(usage, stdout); return 1;
+		case K_VERSION: build_stamp_print_version(stdout, "urt-bench", urt_version()); return 1;
 		case ':': ret = bad("option %s needs a value", argv[optind - 1]); break;
 		default: ret = bad("unknown option '%s' (see --help)", argv[optind - 1]); break;
 		}
@@ -382,11 +387,11 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		return bad("--size: %llu is not a multiple of 512, which --direct needs", (unsigned long long)o->size);
 	if ((ret = check_file(o, max_bs)))
 		return ret;
-	if (o->json && (ret = check_output("json", o->json, o->force)))
+	if (o->json && strcmp(o->json, "-") != 0 && (ret = check_output("json", o->json, o->force)))
 		return ret;
-	if (o->csv && (ret = check_output("csv", o->csv, o->force)))
+	if (o->csv && strcmp(o->csv, "-") != 0 && (ret = check_output("csv", o->csv, o->force)))
 		return ret;
 	if (o->json && o->csv && strcmp(o->json, o->csv) == 0)
-		return bad("--json and --csv name the same file");
+		return bad("--json and --csv name the same file%s", strcmp(o->json, "-") ? "" : " (standard output)");
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int grow(void **arr, size_t *cap, size_t n, size_t elem)
@@ -75,12 +76,25 @@ double result_mib_s(const struct bench_result *r)
 
 /* ---- output files: temp name, then link() which fails rather than replace (rename() with --force) ---- */
 
+/* "-" is standard output, written as it comes.  A file gets the mode
+ * open(O_CREAT, 0666) would give it under the umask (mkstemp makes 0600). */
 static FILE *open_new(const char *path, char *tmp, size_t tmplen)
 {
+	if (strcmp(path, "-") == 0)
+		return stdout;
 	snprintf(tmp, tmplen, "%s.tmp.XXXXXX", path);
 	int fd = mkstemp(tmp);
 	if (fd < 0)
 		return NULL;
+	mode_t mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) < 0) {
+		int err = errno;
+		close(fd);
+		unlink(tmp);
+		errno = err;
+		return NULL;
+	}
 	FILE *f = fdopen(fd, "w");
 	if (!f) {
 		close(fd);
@@ -91,6 +105,8 @@ static FILE *open_new(const char *path, char *tmp, size_t tmplen)
 
 static int publish(FILE *f, const char *tmp, const char *path, bool force)
 {
+	if (f == stdout)
+		return ferror(f) || fflush(f) != 0 ? -EIO : 0;
 	int ret = 0;
 	if (ferror(f) || fflush(f) != 0)
 		ret = -EIO;

@@ -20,6 +20,10 @@
 # once to build it).  About 2 minutes.  TARGETS_REPORT_ONLY=1 runs nothing
 # and prints the table for the JSON files already in OUTDIR (missing ones
 # show as "no data").
+case ${1:-} in
+-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+--version) exec sh "$(cd "$(dirname "$0")" && pwd)/../scripts/version.sh" targets.sh ;;
+esac
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")

@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include "urt.h"
+#include "build_stamp.h"
 #include "workload_data.h"
 
 #include <errno.h>
@@ -166,6 +167,23 @@ static void copy_task(void *arg)
 	}
 }
 
+static const char help[] =
+	"usage: urt-cp [--qd N] [--bs SIZE] [--force] [--fsync] SRC DST\n"
+	"\n"
+	"Copy the file SRC to DST with the urt runtime: N tasks each move SIZE-byte\n"
+	"blocks (a read at an offset, then a write at the same offset).\n"
+	"\n"
+	"  --qd N       tasks copying at once, 1..1024 (default 8)\n"
+	"  --bs SIZE    block size, 1..64m, k/m/g suffixes (default 128k)\n"
+	"  --force      replace DST if it exists (atomically, by rename)\n"
+	"  --fsync      fsync the copy and its directory before returning\n"
+	"  -h, --help   print this help and exit\n"
+	"  --version    print the version and the git revision it was built from\n"
+	"\n"
+	"DST is written under a temporary name and renamed once complete: it is\n"
+	"never left half-written.  It gets SRC's permission bits under the umask.\n"
+	"Exit status: 0 copied, 1 I/O error, 2 bad input, 130 interrupted.\n";
+
 static int usage_error(const char *msg, const char *arg)
 {
 	fprintf(stderr, "urt-cp: %s%s%s\n", msg, arg ? " " : "", arg ? arg : "");
@@ -177,7 +195,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "qd", required_argument, 0, 'q' }, { "bs", required_argument, 0, 'b' },
 		{ "force", no_argument, 0, 'f' },    { "help", no_argument, 0, 'h' },
-		{ "fsync", no_argument, 0, 's' },
+		{ "fsync", no_argument, 0, 's' },    { "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
 	};
 	unsigned long qd = 8;
@@ -185,7 +203,7 @@ int main(int argc, char **argv)
 	bool force = false, do_fsync = false;
 	int opt;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		char *end;
 		switch (opt) {
 		case 'q':
@@ -200,7 +218,8 @@ int main(int argc, char **argv)
 			break;
 		case 'f': force = true; break;
 		case 's': do_fsync = true; break;
-		case 'h': puts("usage: urt-cp [--qd N] [--bs SIZE] [--force] [--fsync] SRC DST"); return 0;
+		case 'h': fputs(help, stdout); return 0;
+		case 'V': build_stamp_print_version(stdout, "urt-cp", urt_version()); return 0;
 		case ':': return usage_error("option needs a value:", argv[optind - 1]);
 		default: return usage_error("unknown option", argv[optind - 1]);
 		}

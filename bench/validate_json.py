@@ -11,6 +11,7 @@ Standard library only.
 """
 import json
 import math
+import os
 import sys
 
 BACKENDS = {"urt", "urt-futures", "raw", "raw-bare", "psync", "threadpool", "fio"}
@@ -218,7 +219,15 @@ def validate(doc):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+    if len(argv) == 2 and argv[1] in ("-h", "--help"):
+        print(__doc__.strip())
+        return 0
+    if len(argv) == 2 and argv[1] == "--version":
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+        from urtplot.version import version_text
+        print(version_text("validate_json.py"))
+        return 0
+    if len(argv) < 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
     expect = []

@@ -7,6 +7,7 @@
  * the points left to fiu-run / fiu-ctrl, --alloc-check checks urt/alloc's
  * -ENOMEM paths one by one, --cancel-check urt_cancel when submission fails.
  */
+#include "build_stamp.h"
 #include "cell.h"
 #include "modes.h"
 #include "report.h"
@@ -64,10 +65,13 @@ static void usage(FILE *f)
 		"  --scale X            workload size multiplier (default 1)\n"
 		"  --quick              --scale 0.05: the sanitizer-sized run\n"
 		"  --json PATH          matrix JSON (default: results/<timestamp>/faults.json in the source tree)\n"
-		"  --force              replace an existing --json file\n"
+		"  --junit PATH         also write the cells as JUnit XML (one testcase per cell)\n"
+		"  --force              replace an existing --json or --junit file\n"
 		"  --dir DIR            scratch files (default: $TMPDIR or /tmp)\n"
 		"  --watchdog SECONDS   per cell; a cell still running then is a hang (default 60)\n"
 		"  --no-table           do not print the Markdown table\n"
+		"  -h, --help           print this help and exit\n"
+		"  --version            print the version and the git revision it was built from\n"
 		"points:");
 	for (int p = 0; p < URT_FAULT_COUNT; p++)
 		fprintf(f, " %s", urt_fault_name((enum urt_fault_point)p));
@@ -147,6 +151,8 @@ static void check_scratch_dir(const char *dir)
 /* The JSON's temporary file, for the signal handler. */
 static char json_tmp[PATH_MAX + 32];
 static volatile sig_atomic_t json_tmp_exists;
+static char junit_tmp[PATH_MAX + 32];
+static volatile sig_atomic_t junit_tmp_exists;
 
 static void on_stop_signal(int sig)
 {
@@ -162,6 +168,8 @@ static void on_stop_signal(int sig)
 	}
 	if (json_tmp_exists)
 		unlink(json_tmp);
+	if (junit_tmp_exists)
+		unlink(junit_tmp);
 	static const char msg[] = "urt-faults: interrupted\n";
 	ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	(void)w;
@@ -234,6 +242,8 @@ int main(int argc, char **argv)
 		{ "no-table", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "junit", required_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	if (argc > 1 && strcmp(argv[1], "faultfs") == 0)
@@ -241,7 +251,7 @@ int main(int argc, char **argv)
 	struct suite_opts so = { .scale = 1.0, .watchdog = 60 };
 	bool seed_given = false, table = true, alloc_check = false, cancel_check = false, force = false;
 	char *points_arg = NULL, *workloads_arg = NULL, *probs_arg = NULL, *expect_arg = NULL;
-	const char *json_arg = NULL, *cell_arg = NULL;
+	const char *json_arg = NULL, *cell_arg = NULL, *junit_arg = NULL;
 	double external = 0;
 	int opt;
 	opterr = 0; /* one line of our own instead of getopt's */
@@ -264,6 +274,8 @@ int main(int argc, char **argv)
 		case 'n': table = false; break;
 		case 'F': force = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': build_stamp_print_version(stdout, "urt-faults", urt_version()); return 0;
+		case 'J': junit_arg = optarg; break;
 		case ':': bad_usage("%s needs a value", argv[optind - 1]);
 		default: bad_usage("unknown option '%s'", argv[optind - 1]);
 		}
@@ -344,8 +356,12 @@ int main(int argc, char **argv)
 	}
 
 	/* The matrix (or the one cell being replayed). */
-	/* Each probability adds its cell plus at most three errno variants. */
-	size_t cap = (size_t)URT_FAULT_COUNT * nwl * (nprob * 4 + WL_RING_COUNT), n = 0;
+	/* Per point and workload: each probability adds its cell, and each 0.1
+	 * (it may be listed more than once) adds that point's errno variants
+	 * (urt/submit has four), then the ring variants once.  Bounded here by
+	 * every variant of the table, whatever its point. */
+	size_t nvariants = sizeof(errno_variants) / sizeof(errno_variants[0]);
+	size_t cap = (size_t)URT_FAULT_COUNT * nwl * (nprob * (1 + nvariants) + WL_RING_COUNT), n = 0;
 	struct matrix_entry *m = calloc(cap ? cap : 1, sizeof(*m));
 	if (!m) {
 		fprintf(stderr, "urt-faults: out of memory\n");
@@ -414,6 +430,21 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (reserved < 0)
 		bad_usage("--json: cannot create a file beside '%s': %s", json, strerror(-reserved));
+	if (junit_arg) {
+		struct stat st;
+		if (stat(junit_arg, &st) == 0 && S_ISDIR(st.st_mode))
+			bad_usage("--junit: '%s' is a directory; give a file name", junit_arg);
+		if (!force && lstat(junit_arg, &st) == 0)
+			bad_usage("--junit: '%s' exists; give --force to replace it", junit_arg);
+		sigprocmask(SIG_BLOCK, &stop, &old);
+		reserved = report_json_reserve(junit_arg, junit_tmp, sizeof(junit_tmp));
+		junit_tmp_exists = reserved == 0;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (reserved < 0) {
+			unlink(json_tmp);
+			bad_usage("--junit: cannot create a file beside '%s': %s", junit_arg, strerror(-reserved));
+		}
+	}
 
 	fiu_init(0);
 	printf("urt-faults: %zu cells, seed %" PRIu64 ", scale %g, watchdog %u s\n", n, so.seed, so.scale, so.watchdog);
@@ -446,6 +477,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "urt-faults: writing %s: %s\n", json, strerror(-ret));
 	else
 		printf("\nmatrix JSON: %s\n", json);
+	if (junit_arg) {
+		sigprocmask(SIG_BLOCK, &stop, &old);
+		int jret = report_junit(junit_arg, junit_tmp, force, m, n);
+		junit_tmp_exists = 0;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (jret < 0)
+			fprintf(stderr, "urt-faults: writing %s: %s\n", junit_arg, strerror(-jret));
+		else
+			printf("JUnit XML: %s\n", junit_arg);
+		if (jret < 0 && ret >= 0)
+			ret = jret;
+	}
 	if (t.failed || t.hangs) {
 		printf("\n%" PRIu64 " of %" PRIu64 " cells failed or hung (%" PRIu64
 		       " of them not exercised: no fault injected); replay each with the command shown above.\n",

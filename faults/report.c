@@ -146,6 +146,8 @@ int report_json_reserve(const char *path, char *tmp, size_t size)
 	return 0;
 }
 
+static int publish(FILE *f, const char *tmp, const char *path, bool force);
+
 int report_json(const char *path, const char *tmp, bool force, const struct report_meta *m,
 		const struct matrix_entry *e, size_t n)
 {
@@ -190,6 +192,12 @@ int report_json(const char *path, const char *tmp, bool force, const struct repo
 		", \"doubled_ops\": %" PRIu64 "}}\n",
 		t.cells, t.passed, t.failed, t.hangs, t.not_exercised, t.ops, t.faulted_ops, t.bytes_verified,
 		t.corrupted_bytes, t.lost_ops, t.doubled_ops);
+	return publish(f, tmp, path, force);
+}
+
+/* Closes f (written to tmp) and moves tmp to path; tmp is gone either way. */
+static int publish(FILE *f, const char *tmp, const char *path, bool force)
+{
 	if (ferror(f) | (fclose(f) != 0)) {
 		unlink(tmp);
 		return -EIO;
@@ -207,6 +215,65 @@ int report_json(const char *path, const char *tmp, bool force, const struct repo
 	}
 	unlink(tmp); /* after a failed rename, or the second name after link() */
 	return ret;
+}
+
+/* XML character data: the five specials escaped; bytes XML 1.0 cannot hold
+ * (control characters other than tab and newline) become '?'. */
+static void xml_text(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default: fputc(*p < 0x20 && *p != '\t' && *p != '\n' ? '?' : *p, f);
+		}
+	}
+}
+
+int report_junit(const char *path, const char *tmp, bool force, const struct matrix_entry *e, size_t n)
+{
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		int err = errno;
+		unlink(tmp);
+		return -err;
+	}
+	struct report_totals t;
+	report_totals(e, n, &t);
+	double total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += e[i].out.seconds;
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	fprintf(f, "<testsuites>\n <testsuite name=\"urt-faults\" tests=\"%zu\" failures=\"%" PRIu64
+		   "\" errors=\"0\" skipped=\"0\" time=\"%.3f\">\n",
+		n, t.failed + t.hangs, total);
+	for (size_t i = 0; i < n; i++) {
+		const struct cell_spec *c = &e[i].spec;
+		const struct cell_outcome *o = &e[i].out;
+		char name[160];
+		snprintf(name, sizeof(name), "%s%s%s p=%g failnum=%d", c->wl->name, c->ring ? "/" : "",
+			 c->ring ? wl_ring_names[c->ring] : "", c->prob, c->failnum);
+		fputs("  <testcase classname=\"", f);
+		xml_text(f, urt_fault_name(c->point));
+		fputs("\" name=\"", f);
+		xml_text(f, name);
+		fprintf(f, "\" time=\"%.3f\"", o->seconds);
+		if (o->status == CELL_PASS) {
+			fputs("/>\n", f);
+			continue;
+		}
+		const char *kind = o->not_exercised ? "not exercised" : o->status == CELL_HANG ? "hang" : "fail";
+		fprintf(f, ">\n   <failure type=\"%s\" message=\"", kind);
+		xml_text(f, o->reason);
+		fputs("\">replay: ", f);
+		xml_text(f, e[i].replay);
+		fputs("</failure>\n  </testcase>\n", f);
+	}
+	fputs(" </testsuite>\n</testsuites>\n", f);
+	return publish(f, tmp, path, force);
 }
 
 void report_markdown(FILE *f, const struct matrix_entry *e, size_t n)

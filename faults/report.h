@@ -41,6 +41,10 @@ int report_json_reserve(const char *path, char *tmp, size_t size);
  * tmp is removed either way.  0, or -errno. */
 int report_json(const char *path, const char *tmp, bool force, const struct report_meta *m,
 		const struct matrix_entry *e, size_t n);
+/* The same cells as JUnit XML (one testcase per cell, class = fault point,
+ * a <failure> with the reason and the replay command for a failed, hung or
+ * not-exercised cell), published like report_json.  0, or -errno. */
+int report_junit(const char *path, const char *tmp, bool force, const struct matrix_entry *e, size_t n);
 void report_markdown(FILE *f, const struct matrix_entry *e, size_t n);
 
 #endif

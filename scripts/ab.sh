@@ -59,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--hyperfine) need_value "$@"; hf_cmd=$2; shift 2 ;;
 	--targets) need_value "$@"; targets=$2; shift 2 ;;
 	--runs) need_value "$@"; runs=$2; shift 2 ;;
+	--version) exec sh "$(cd "$(dirname "$0")" && pwd)/version.sh" ab.sh ;;
 	-h|--help) sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) die "unknown option '$1' (try --help)" ;;

@@ -60,6 +60,7 @@ while [ $# -gt 0 ]; do
 		--push) push=1; shift ;;
 		--last) [ $# -ge 2 ] || bad "--last needs a value"; last=$2; shift 2 ;;
 		--out) [ $# -ge 2 ] || bad "--out needs a value"; out=$2; shift 2 ;;
+		--version) exec sh "$(cd "$(dirname "$0")" && pwd)/version.sh" ci-history.sh ;;
 		-h|--help) usage; exit 0 ;;
 		--) shift; break ;;
 		-*) bad "unknown option '$1' (try --help)" ;;

@@ -67,6 +67,7 @@ while [ $# -gt 0 ]; do
                 --bench-ops) bench_ops=$2 ;;
             esac
             shift 2 ;;
+        --version) exec sh "$(cd "$(dirname "$0")" && pwd)/version.sh" compare-commands.sh ;;
         -h|--help) awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; exit 0 ;;
         *) die "unknown argument '$1' (try --help)" ;;
     esac

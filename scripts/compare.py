@@ -60,7 +60,12 @@ class BadInput(InputError):
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and BadInput (exit 2 by the caller)."""
+    """argparse, but a usage error is one line and BadInput (exit 2 by the caller); --version built in."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from urtplot.version import add_version_argument
+        add_version_argument(self)
 
     def error(self, message):
         raise BadInput(f"{message} (try --help)")

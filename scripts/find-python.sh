@@ -18,6 +18,7 @@ while [ $# -gt 0 ]; do
         --with)
             [ $# -ge 2 ] || { echo "find-python.sh: --with needs a module name" >&2; exit 2; }
             modules="$modules $2"; shift 2 ;;
+        --version) exec sh "$(cd "$(dirname "$0")" && pwd)/version.sh" find-python.sh ;;
         -h|--help)
             sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *)

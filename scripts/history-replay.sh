@@ -28,6 +28,7 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value (try --help)"
 		case "$1" in --db) db=$2 ;; --commits) n=$2 ;; --rev) rev=$2 ;; --out) out=$2 ;; esac
 		shift 2 ;;
+	--version) exec sh "$(cd "$(dirname "$0")" && pwd)/version.sh" history-replay.sh ;;
 	-h|--help) sed -n '2,19p' "$top/scripts/$prog" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1' (try --help)" ;;
 	esac

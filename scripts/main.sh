@@ -47,6 +47,7 @@ while [ $# -gt 0 ]; do
 		if [ "$1" = --out ]; then out=$2; else build=$2; fi
 		shift 2 ;;
 	--quick) quick=1; shift ;;
+	--version) exec sh "$(cd "$(dirname "$0")" && pwd)/version.sh" main.sh ;;
 	-h|--help) usage; exit 0 ;;
 	*) die "unknown argument '$1' (try --help)" ;;
 	esac

@@ -23,6 +23,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--instructions) do_instr=1 ;;
 	--ratios) do_ratios=1 ;;
+	--version) exec sh "$(cd "$(dirname "$0")" && pwd)/version.sh" update-baseline.sh ;;
 	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option '$arg' (try --help)" ;;
 	*) [ -z "$build" ] || die "more than one BUILD_DIR given"; build=$arg ;;

@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "urt.h"
+#include "build_stamp.h"
 #include "workload_data.h"
 
 #include <errno.h>
@@ -198,7 +199,8 @@ static const struct micro_case cases[] = {
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: urt-micro CASE OPS   (OPS 1..%llu)\ncases:\n", MAX_OPS);
+	fprintf(to, "usage: urt-micro CASE OPS   (OPS 1..%llu)\n"
+		    "       urt-micro --list | -h | --help | --version\ncases:\n", MAX_OPS);
 	for (size_t i = 0; i < NCASES; i++)
 		fprintf(to, "  %-18s %s\n", cases[i].name, cases[i].what);
 }
@@ -220,6 +222,10 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		build_stamp_print_version(stdout, "urt-micro", urt_version());
 		return 0;
 	}
 	if (argc == 2 && !strcmp(argv[1], "--list")) {

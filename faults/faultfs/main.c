@@ -9,6 +9,7 @@
  * and SIGHUP end the loop and unmount here; --die-with-parent turns the
  * death of the starting process into a SIGTERM.
  */
+#include "build_stamp.h"
 #include "faultfs.h"
 
 #include <fuse.h>
@@ -41,6 +42,7 @@ static void usage(FILE *f)
 		"                      requests, not the program's calls)\n"
 		"  --die-with-parent   exit (and unmount) when the process that started us dies\n"
 		"  -h, --help          this text\n"
+		"  --version           the version and the git revision it was built from\n"
 		"Runs in the foreground until SIGINT/SIGTERM or `fusermount3 -u MOUNTPOINT`.\n"
 		"Control files in the mount: /.faultfs/rules (read/replace), /.faultfs/log,\n"
 		"/.faultfs/ctl (write: crash | sync | clear | mark TEXT).\n"
@@ -96,6 +98,7 @@ int main(int argc, char **argv)
 		{ "cache", no_argument, NULL, 'c' },
 		{ "die-with-parent", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *rules_path = NULL, *log_path = NULL;
@@ -120,6 +123,7 @@ int main(int argc, char **argv)
 		case 'c': ffs_g.cache = true; break;
 		case 'd': with_parent = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': build_stamp_print_version(stdout, "urt-faultfs", NULL); return 0;
 		case ':': die(2, "%s needs a value (see --help)", argv[optind - 1]);
 		default: die(2, "unknown option '%s' (see --help)", argv[optind - 1]);
 		}

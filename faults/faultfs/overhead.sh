@@ -4,6 +4,10 @@
 # urt backend at QD 16 and psync at QD 1) on a plain directory, then through
 # urt-faultfs with no rules (direct_io, the default), then with --cache.
 # Prints urt-bench's summary lines; a benchmark, not a test.
+case ${1:-} in
+-h | --help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+--version) exec sh "$(cd "$(dirname "$0")" && pwd)/../../scripts/version.sh" overhead.sh ;;
+esac
 set -eu
 ffs=$1
 bench=$2

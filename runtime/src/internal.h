@@ -21,6 +21,42 @@
  * (2^-64), small enough that a permanent failure ends quickly. */
 #define URT__MAX_RETRIES 64
 
+/*
+ * The life of an operation record (struct urt__op), in one place.
+ *
+ * Where it lives.  A blocking call (urt_read, ...) keeps its record on the
+ * calling task's stack (io.c: run_op): the task cannot return from the call
+ * before the record is released.  A future's record comes from the pool
+ * (pool.c: urt__op_alloc), because it outlives the call that started it; a
+ * struct urt_future is its pool index plus its generation (gen).
+ *
+ * 1. Start (URT__OP_FREE -> URT__OP_INFLIGHT).  urt__op_start (reactor.c)
+ *    fills an SQE whose user_data is the record's address, plus a linked
+ *    IORING_OP_LINK_TIMEOUT SQE (user_data tagged URT__TAG_LTIMEOUT,
+ *    ltimeout_pending = 1) when the task set urt_set_op_timeout.  A fault or
+ *    a full SQ can complete it at once (step 3) without reaching the kernel.
+ * 2. In flight.  The kernel owns the buffer and the record until every CQE
+ *    naming it has been reaped.  A transient result (-EAGAIN, -EINTR, an
+ *    -ECANCELED nobody asked for) puts the same record on rt->retry_head and
+ *    it is submitted again (still INFLIGHT, retries++); a cancelled or
+ *    timed-out one is never resubmitted.  urt_cancel adds a cancel SQE
+ *    tagged URT__TAG_CANCEL and counts it in cancel_pending.
+ * 3. Done (URT__OP_INFLIGHT -> URT__OP_DONE).  complete() stores res.  With
+ *    a link timeout whose CQE has not come yet, the result is first held
+ *    (URT__OP_HELD): only the timeout's CQE says whether -ECANCELED meant
+ *    -ETIMEDOUT, so the record becomes DONE after both CQEs.
+ * 4. Released (-> URT__OP_FREE), only when DONE and cancel_pending == 0
+ *    (io.c: op_ready): a cancel's CQE still carries the record's address,
+ *    and reaping it after the record was reused would decrement another
+ *    operation's count.  The waiter is woken only then.  A blocking call
+ *    then just returns (its stack record dies with the frame); urt_await
+ *    (urt_await_all goes through it; urt_await_any only reports which one
+ *    is ready) calls urt__op_free, which bumps gen so any handle still held
+ *    is stale (-EINVAL).  A future never awaited stays DONE in
+ *    the pool until urt_destroy, which first cancels and drains whatever is
+ *    still in flight (so no CQE can arrive for freed memory) and then frees
+ *    the slabs (urt__ops_free_all).
+ */
 enum urt__op_state { URT__OP_FREE, URT__OP_INFLIGHT, URT__OP_DONE };
 enum urt__op_flag {
 	URT__OP_CANCELLED = 1 << 0, /* cancel requested: do not resubmit */

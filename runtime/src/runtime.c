@@ -11,6 +11,7 @@
 #include <limits.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -76,7 +77,51 @@ static int owner_check(const struct urt *rt)
 
 /* ---- lifetime ---- */
 
-int urt_create(struct urt **out, const struct urt_config *cfg)
+/* The 0.1 struct urt_config ends at stack_size; its size field (0.2) and
+ * anything after it are read only when the caller says its struct has them. */
+#define CONFIG_SIZE_0_1 (offsetof(struct urt_config, stack_size) + sizeof(size_t))
+_Static_assert(CONFIG_SIZE_0_1 == offsetof(struct urt_config, size),
+	       "struct urt_config: the 0.1 fields are fixed; add fields after size, never before");
+
+static int create(struct urt **out, const struct urt_config *cfg);
+
+/* urt_create@URT_0.1: programs built against 0.1 pass a struct that ends at
+ * stack_size; reading its size field would read past their object. */
+URT_API __attribute__((symver("urt_create@URT_0.1"))) int urt__create_0_1(struct urt **out,
+									   const struct urt_config *cfg)
+{
+	struct urt_config c = { 0 };
+	if (cfg)
+		memcpy(&c, cfg, CONFIG_SIZE_0_1);
+	return create(out, cfg ? &c : NULL);
+}
+
+/* urt_create@@URT_0.2 (what programs link now): the size field says how
+ * much of struct urt_config the caller has.  Bytes past what this library
+ * knows must be zero: a program asking for a setting we lack is refused
+ * rather than silently run without it. */
+URT_API __attribute__((symver("urt_create@@URT_0.2"))) int urt__create_0_2(struct urt **out,
+									    const struct urt_config *cfg)
+{
+	if (!cfg || cfg->size == 0)
+		return urt__create_0_1(out, cfg);
+	if (out)
+		*out = NULL;
+	if (cfg->size < sizeof(struct urt_config)) {
+		if (cfg->size < offsetof(struct urt_config, size) + sizeof(size_t))
+			return -EINVAL;
+	} else {
+		const unsigned char *extra = (const unsigned char *)cfg;
+		for (size_t i = sizeof(struct urt_config); i < cfg->size; i++)
+			if (extra[i])
+				return -EINVAL;
+	}
+	struct urt_config c = { 0 };
+	memcpy(&c, cfg, cfg->size < sizeof(c) ? cfg->size : sizeof(c));
+	return create(out, &c);
+}
+
+static int create(struct urt **out, const struct urt_config *cfg)
 {
 	if (!out)
 		return -EINVAL;
@@ -355,15 +400,48 @@ int urt_register_buffers(struct urt *rt, const struct iovec *iov, unsigned n)
 
 /* ---- statistics ---- */
 
+/* The 0.1 struct urt_stats ends at faults[]; urt_get_stats (0.1) copies
+ * exactly that much, whatever was appended since. */
+#define STATS_SIZE_0_1 ((12 + 7) * sizeof(uint64_t))
+_Static_assert(offsetof(struct urt_stats, faults) + sizeof(((struct urt_stats *)0)->faults) == STATS_SIZE_0_1,
+	       "struct urt_stats: the 0.1 fields and faults[] are fixed; append new counters (and new fault points' counters) at the end");
+
+static void snapshot(const struct urt *rt, struct urt_stats *s)
+{
+	*s = rt->stats;
+	/* SQEs consumed since the reactor last looked (under SQPOLL the
+	 * poller moves the SQ head after it has posted their CQEs). */
+	if (rt->ring_ready && (rt->flags & URT_SQPOLL))
+		s->sqes_submitted += io_uring_smp_load_acquire(rt->ring.sq.khead) - rt->sq_head_seen;
+}
+
+int urt_get_stats_sized(const struct urt *rt, struct urt_stats *out, size_t size)
+{
+	if (!rt || !out || size < STATS_SIZE_0_1)
+		return -EINVAL;
+	struct urt_stats s;
+	snapshot(rt, &s);
+	size_t n = size < sizeof(s) ? size : sizeof(s);
+	memcpy(out, &s, n);
+	if (size > n)
+		memset((char *)out + n, 0, size - n);
+	return (int)n;
+}
+
+/* The macro in urt.h routes callers built now to urt_get_stats_sized. */
+#undef urt_get_stats
 void urt_get_stats(const struct urt *rt, struct urt_stats *out)
 {
 	if (rt && out) {
-		*out = rt->stats;
-		/* SQEs consumed since the reactor last looked (under SQPOLL the
-		 * poller moves the SQ head after it has posted their CQEs). */
-		if (rt->ring_ready && (rt->flags & URT_SQPOLL))
-			out->sqes_submitted += io_uring_smp_load_acquire(rt->ring.sq.khead) - rt->sq_head_seen;
+		struct urt_stats s;
+		snapshot(rt, &s);
+		memcpy(out, &s, STATS_SIZE_0_1);
 	}
+}
+
+const char *urt_version(void)
+{
+	return URT_VERSION_STRING;
 }
 
 void urt_stats_reset(struct urt *rt)

@@ -4,12 +4,17 @@ import argparse
 import sys
 
 from .errors import InputError
+from .version import add_version_argument
 
 EXIT_BAD_INPUT = 2
 
 
 class OneLineArgumentParser(argparse.ArgumentParser):
-    """argparse prints usage plus a message on error; we promise one line."""
+    """argparse prints usage plus a message on error; we promise one line.  --version built in."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_version_argument(self)
 
     def error(self, message):
         sys.stderr.write(f"{self.prog}: {message} (try --help)\n")
