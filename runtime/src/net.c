@@ -661,12 +661,15 @@ int urt_listener_accept(struct urt_listener *l)
 			return err;
 		}
 		if (op_idle(&m->op)) {
-			/* The kernel ended the multishot: re-arm it, and report
-			 * why it ended if that was an error. */
+			/* The kernel ended the multishot.  An error is reported
+			 * once (and re-armed at the next call, not now: a caller
+			 * that stops here must not leave a second error behind
+			 * that nobody sees); otherwise re-arm at once. */
 			int res = m->op.res;
-			multi_arm(rt, m);
+			m->op.res = 0;
 			if (res < 0)
 				return res;
+			multi_arm(rt, m);
 			continue;
 		}
 		int ret = multi_wait(m);
