@@ -319,7 +319,8 @@ URT_API int urt_listener_close(struct urt_listener *l);
  * done with the bytes.  When every buffer is out, the kernel answers
  * -ENOBUFS; the calls below never return it: they wait until a buffer is
  * given back and ask again (a program that never gives one back waits for
- * ever, or urt_run reports -EDEADLK).
+ * ever, or urt_run reports -EDEADLK; urt_recv_buf's wait, like its receive,
+ * ends with -ETIMEDOUT after the task's urt_set_op_timeout).
  * urt_bufring_create: owner thread or a task of rt; nbufs a power of two
  * from 1 to 32768, buf_size 1 .. 1 GiB (-EINVAL otherwise); -ENOMEM,
  * -EPERM, -ECHILD, or the kernel's error (-EINVAL before 5.19).

@@ -495,23 +495,65 @@ int urt_buf_release(struct urt_bufring *br, void *buf)
 }
 
 /* The kernel answered -ENOBUFS: wait until a buffer comes back (at once if
- * one already has) or stop says so (a receiver being closed).  Returns 0 or
- * -ECANCELED. */
-static int wait_for_buffer(struct urt_bufring *br, const bool *stop)
+ * one already has), stop says so (a receiver being closed: -ECANCELED) or,
+ * with use_timeout, the task's operation timeout passes (-ETIMEDOUT: a
+ * kernel timeout runs meanwhile, and is cancelled and reaped before we
+ * return).  Returns 0 or
+ * the error. */
+static int wait_for_buffer(struct urt *rt, struct urt_bufring *br, const bool *stop, bool use_timeout)
 {
 	if (br->out < br->nbufs)
 		return 0;
-	struct buf_waiter w = { urt__self, br->waiters, false };
+	struct urt__task *self = urt__self;
+	struct buf_waiter w = { self, br->waiters, false };
+	/* w lives on this stack only while listed: urt_buf_release takes the
+	 * whole list, and every other way out unlinks it below. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
 	br->waiters = &w;
-	while (!w.woken && !(stop && *stop))
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic pop
+#endif
+	struct urt__op timer;
+	bool timed = use_timeout && self->op_timeout_ns != 0 && !(rt->flags & URT_IOPOLL);
+	if (timed) {
+		init_op(&timer, IORING_OP_TIMEOUT, -1, NULL, 0, 0);
+		timer.flags = 0; /* the reactor's own opcode: no net.c hooks */
+		timer.ts.tv_sec = (long long)(self->op_timeout_ns / 1000000000u);
+		timer.ts.tv_nsec = (long long)(self->op_timeout_ns % 1000000000u);
+		timer.waiter = self;
+		uint64_t tmo = self->op_timeout_ns;
+		self->op_timeout_ns = 0; /* the timer itself is not linked to a timeout */
+		urt__op_start(rt, &timer);
+		self->op_timeout_ns = tmo;
+	}
+	while (!w.woken && !(stop && *stop) && !(timed && op_idle(&timer))) {
+		if (timed)
+			timer.waiter = self;
 		urt__suspend();
+	}
+	int ret = 0;
+	if (timed) {
+		if (!op_idle(&timer))
+			urt__op_cancel(rt, &timer);
+		while (!op_idle(&timer)) {
+			timer.waiter = self;
+			urt__suspend();
+		}
+		if (!w.woken && timer.res == -ETIME)
+			ret = -ETIMEDOUT;
+		else if (!w.woken && timer.res < 0 && timer.res != -ECANCELED)
+			ret = timer.res; /* the timer could not be started (an injected fault, a dead ring) */
+	}
 	if (!w.woken) {
 		for (struct buf_waiter **pp = &br->waiters; *pp; pp = &(*pp)->next)
 			if (*pp == &w) {
 				*pp = w.next;
 				break;
 			}
-		return -ECANCELED;
+		return ret < 0 ? ret : (stop && *stop) ? -ECANCELED : -ETIMEDOUT;
 	}
 	return 0;
 }
@@ -534,7 +576,9 @@ ssize_t urt_recv_buf(int fd, struct urt_bufring *br, void **buf, int flags)
 		if (r == -ENOBUFS) {
 			/* Not the program's error: wait for a buffer, ask again. */
 			rt->stats.errors_surfaced--;
-			wait_for_buffer(br, NULL);
+			r = wait_for_buffer(rt, br, NULL, true);
+			if (r < 0)
+				break;
 			continue;
 		}
 		if (r > 0)
@@ -750,7 +794,8 @@ ssize_t urt_receiver_next(struct urt_receiver *r, void **buf)
 				rt->stats.errors_surfaced--;
 				m->op.res = 0;
 				m->waiter = urt__self;
-				int w = wait_for_buffer(m->br, &m->closing);
+				/* Untimed, like every wait of a receiver (urt.h). */
+				int w = wait_for_buffer(rt, m->br, &m->closing, false);
 				m->waiter = NULL;
 				if (w < 0) {
 					if (m->closer)

@@ -1,4 +1,4 @@
-/* urt_set_op_timeout on the calls that can wait for ever (argv[1]: recv, accept, connect, read_pipe, recv_buf): each returns -ETIMEDOUT, and only after both completions (the operation's and its link timeout's) are in. */
+/* urt_set_op_timeout on the calls that can wait for ever (argv[1]: recv, accept, connect, read_pipe, recv_buf, recv_buf_wait): each returns -ETIMEDOUT, and only after both completions (the operation's and its link timeout's, or the buffer wait's timer) are in. */
 #define _GNU_SOURCE
 #include "check.h"
 #include "watchdog.h"
@@ -83,6 +83,28 @@ static void task(void *arg)
 		check_both_in();
 		CHECK_EQ(urt_bufring_destroy(br), 0); /* no buffer was kept */
 		close(sv[0]), close(sv[1]);
+	} else if (!strcmp(mode, "recv_buf_wait")) {
+		/* every buffer out: the wait for one is timed too */
+		int sv[2];
+		net_pair(sv);
+		struct urt_bufring *br;
+		int r = urt_bufring_create(&br, rt, 1, 64);
+		if (r == -EINVAL || r == -EOPNOTSUPP)
+			SKIP("no provided buffer rings in this kernel");
+		CHECK_EQ(r, 0);
+		void *held, *p = (void *)1;
+		CHECK_EQ(write(sv[1], "ab", 2), 2);
+		CHECK_EQ(urt_recv_buf(sv[0], br, &held, 0), 2);
+		CHECK_EQ(write(sv[1], "cd", 2), 2); /* data is there, a buffer is not */
+		CHECK_EQ(urt_recv_buf(sv[0], br, &p, 0), -ETIMEDOUT);
+		CHECK(p == NULL);
+		check_both_in();
+		CHECK_EQ(urt_buf_release(br, held), 0);
+		CHECK_EQ(urt_recv_buf(sv[0], br, &p, 0), 2);
+		CHECK(!memcmp(p, "cd", 2));
+		CHECK_EQ(urt_buf_release(br, p), 0);
+		CHECK_EQ(urt_bufring_destroy(br), 0);
+		close(sv[0]), close(sv[1]);
 	} else {
 		fprintf(stderr, "unknown mode %s\n", mode);
 		exit(2);
@@ -92,7 +114,7 @@ static void task(void *arg)
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s recv|accept|connect|read_pipe|recv_buf\n", argv[0]);
+		fprintf(stderr, "usage: %s recv|accept|connect|read_pipe|recv_buf|recv_buf_wait\n", argv[0]);
 		return 2;
 	}
 	mode = argv[1];
