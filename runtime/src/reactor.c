@@ -7,7 +7,10 @@
  * cancel requests carry the address of the operation they cancel with bit 0
  * set, and an operation's link timeout (urt_set_op_timeout) carries it with
  * bit 1 set, so an operation is released only after its completion and
- * every completion of ours that refers to it have arrived.
+ * every completion of ours that refers to it have arrived.  Socket
+ * operations marked URT__OP_NET (net.c) may post several CQEs
+ * (IORING_CQE_F_MORE: multishot, zero-copy send): net.c takes all but the
+ * last, which finishes the operation like any other.
  *
  * Transient failures are handled here and never reach a task: a failing
  * submit is retried after reaping, a full SQ is published and flushed (or,
