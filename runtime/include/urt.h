@@ -299,7 +299,8 @@ URT_API ssize_t urt_send_zc(int fd, const void *buf, size_t len, int flags);
  * -errno: an accept error (-EMFILE, ...; the listener re-arms itself at the
  * next call), -ECANCELED once the listener is being closed, -EBUSY when
  * another task is already waiting on it.  A listener belongs to the runtime
- * of the task that opened it.
+ * of the task that opened it: from a task of another runtime every call on
+ * it answers -EINVAL (so do receivers and buffer rings).
  * urt_listener_close: cancels the accept, waits until the kernel has let go
  * of it, closes every connection still queued (accepted by the kernel but
  * never taken: no fd leaks; those clients see their connection closed),
