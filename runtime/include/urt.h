@@ -300,7 +300,8 @@ URT_API ssize_t urt_send_zc(int fd, const void *buf, size_t len, int flags);
  * next call), -ECANCELED once the listener is being closed, -EBUSY when
  * another task is already waiting on it.  A listener belongs to the runtime
  * of the task that opened it: from a task of another runtime every call on
- * it answers -EINVAL (so do receivers and buffer rings).
+ * it answers -EINVAL (so do a receiver's, and urt_recv_buf and
+ * urt_recv_multishot given a buffer ring of another runtime).
  * urt_listener_close: cancels the accept, waits until the kernel has let go
  * of it, closes every connection still queued (accepted by the kernel but
  * never taken: no fd leaks; those clients see their connection closed),
