@@ -322,6 +322,7 @@ const struct wl_desc wl_table[] = {
 	{ "randwrite", wl_randwrite, true, "random-order block writes, then read back through the runtime" },
 	{ "pipe", wl_pipe, true, "a pipe stream: odd write sizes, real short reads, checked by stream offset" },
 	{ "echo", wl_echo, true, "socketpair echo: send, echo server, receive, both sides verified" },
+	{ "tcp", wl_tcp, true, "loopback TCP echo: multishot accept, multishot/buffer-ring receives, send/sendmsg/send_zc" },
 	{ "swarm", wl_swarm, false, "thousands of tasks on a 4-8 entry ring: SQ full and CQ overflow for real" },
 	{ "sigstorm", wl_sigstorm, true, "copy while a timer signal (no SA_RESTART) arrives every 200 us" },
 };

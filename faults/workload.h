@@ -94,6 +94,7 @@ void wl_randread(struct wl_run *run);
 void wl_randwrite(struct wl_run *run);
 void wl_pipe(struct wl_run *run);
 void wl_echo(struct wl_run *run);
+void wl_tcp(struct wl_run *run);
 void wl_swarm(struct wl_run *run);
 void wl_sigstorm(struct wl_run *run);
 

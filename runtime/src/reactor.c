@@ -7,7 +7,10 @@
  * cancel requests carry the address of the operation they cancel with bit 0
  * set, and an operation's link timeout (urt_set_op_timeout) carries it with
  * bit 1 set, so an operation is released only after its completion and
- * every completion of ours that refers to it have arrived.
+ * every completion of ours that refers to it have arrived.  Socket
+ * operations marked URT__OP_NET (net.c) may post several CQEs
+ * (IORING_CQE_F_MORE: multishot, zero-copy send): net.c takes all but the
+ * last, which finishes the operation like any other.
  *
  * Transient failures are handled here and never reach a task: a failing
  * submit is retried after reaping, a full SQ is published and flushed (or,
@@ -148,14 +151,18 @@ static __attribute__((noinline)) void dispatch_tagged(struct urt *rt, uint64_t u
 }
 
 /* The caller takes the CQE off inflight (reap once per batch). */
-static inline void dispatch(struct urt *rt, uint64_t user_data, int res)
+static inline void dispatch(struct urt *rt, uint64_t user_data, int res, uint32_t cflags)
 {
 	if (URT__UNLIKELY(user_data & URT__TAG_MASK)) {
 		dispatch_tagged(rt, user_data, res);
 		return;
 	}
 	struct urt__op *op = (struct urt__op *)(uintptr_t)user_data;
-	if (URT__UNLIKELY(res < 0 || (op->flags & (URT__OP_CUT | URT__OP_LINKED)))) {
+	if (URT__UNLIKELY(res < 0 || (op->flags & (URT__OP_CUT | URT__OP_LINKED | URT__OP_NET)))) {
+		/* net.c reads the CQE's flags (buffer ids, IORING_CQE_F_MORE):
+		 * true when it has taken the CQE (more are coming for op). */
+		if ((op->flags & URT__OP_NET) && urt__net_cqe(rt, op, &res, cflags))
+			return;
 		finish_slow(rt, op, res);
 		return;
 	}
@@ -182,7 +189,7 @@ static void reap(struct urt *rt)
 		unsigned n = tail - head;
 		for (; head != tail; head++) {
 			const struct io_uring_cqe *cqe = &cq->cqes[head & cq->ring_mask];
-			dispatch(rt, cqe->user_data, cqe->res);
+			dispatch(rt, cqe->user_data, cqe->res, cqe->flags);
 		}
 		if (n) {
 			io_uring_smp_store_release(cq->khead, tail);
@@ -240,7 +247,7 @@ static void abandon_unsubmitted(struct urt *rt, int err)
 		/* A link timeout follows its operation: the operation's result is
 		 * held until this dispatch, which releases it with err. */
 		rt->inflight--;
-		dispatch(rt, ud, err);
+		dispatch(rt, ud, err, 0);
 	}
 	sq->sqe_head = head;
 	sq->sqe_tail = keep;
@@ -555,6 +562,8 @@ static inline void prep(struct urt *rt, struct io_uring_sqe *sqe, struct urt__op
 		io_uring_prep_connect(sqe, fd, op->addr, (socklen_t)op->addr2);
 		break;
 	}
+	if (URT__UNLIKELY(op->flags & URT__OP_NET))
+		urt__net_prep(rt, sqe, op, len, faults); /* net.c: its opcodes and SQE flags */
 	/* Registered files: one branch when none are registered. */
 	if (URT__UNLIKELY(rt->fixed_len) && fd >= 0 && (unsigned)fd < rt->fixed_len &&
 	    rt->fixed_index[fd] >= 0 && op->opcode != IORING_OP_OPENAT && op->opcode != IORING_OP_CLOSE &&
