@@ -8,7 +8,8 @@
  */
 #define _GNU_SOURCE
 #include "bench.h"
-#include "json_mini.h"
+
+#include <jansson.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -215,43 +216,50 @@ static int run_fio(const char *jobfile, const char *out, const char *log, double
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
+/* The number at obj.key; 0 when obj or the key is missing or not a number. */
+static double num(const json_t *obj, const char *key)
+{
+	return json_number_value(json_object_get(obj, key));
+}
+
 /* Fills r from fio's report: the read or write half of the one job. */
 static int ingest(const struct bench_job *job, const char *text, struct bench_result *r)
 {
 	const char *brace = strchr(text, '{'); /* fio may print warnings first */
-	struct jm_value *root = brace ? jm_parse(brace) : NULL;
+	json_error_t jerr;
+	json_t *root = brace ? json_loads(brace, JSON_DISABLE_EOF_CHECK, &jerr) : NULL;
 	if (!root)
 		return -EPROTO;
 	int ret = -EPROTO;
-	const struct jm_value *j = jm_at(jm_get(root, "jobs"), 0);
-	const struct jm_value *io = jm_get(j, workload_writes(job->workload) ? "write" : "read");
-	const struct jm_value *lat = jm_get(io, "lat_ns");
-	const struct jm_value *pct = jm_get(lat, "percentile");
-	if (io && lat && pct) {
+	const json_t *j = json_array_get(json_object_get(root, "jobs"), 0);
+	const json_t *io = json_object_get(j, workload_writes(job->workload) ? "write" : "read");
+	const json_t *lat = json_object_get(io, "lat_ns");
+	const json_t *pct = json_object_get(lat, "percentile");
+	if (json_is_object(io) && json_is_object(lat) && json_is_object(pct)) {
 		static const char *const keys[6] = { "50.000000", "90.000000", "99.000000",
 						     "99.900000", "99.990000", NULL };
-		r->ops = (uint64_t)jm_number(io, "total_ios", 0);
-		r->bytes = (uint64_t)jm_number(io, "io_bytes", 0);
-		r->seconds = jm_number(io, "runtime", 0) / 1000.0;
+		r->ops = (uint64_t)num(io, "total_ios");
+		r->bytes = (uint64_t)num(io, "io_bytes");
+		r->seconds = num(io, "runtime") / 1000.0;
 		r->ext_lat = true;
-		r->ext_min = jm_number(lat, "min", 0);
-		r->ext_mean = jm_number(lat, "mean", 0);
-		r->ext_max = jm_number(lat, "max", 0);
+		r->ext_min = num(lat, "min");
+		r->ext_mean = num(lat, "mean");
+		r->ext_max = num(lat, "max");
 		/* fio reports a percentile as its bucket's value, which can pass
 		 * the exact max; clamp as our own histogram does. */
 		for (int i = 0; keys[i]; i++) {
-			r->ext_p[i] = jm_number(pct, keys[i], 0);
+			r->ext_p[i] = num(pct, keys[i]);
 			if (r->ext_p[i] > r->ext_max)
 				r->ext_p[i] = r->ext_max;
 		}
 		/* fio reports CPU as a percentage of the job's whole run. */
-		double run_s = jm_number(j, "job_runtime", 0) / 1000.0;
-		r->user_s = jm_number(j, "usr_cpu", 0) / 100.0 * run_s;
-		r->sys_s = jm_number(j, "sys_cpu", 0) / 100.0 * run_s;
+		double run_s = num(j, "job_runtime") / 1000.0;
+		r->user_s = num(j, "usr_cpu") / 100.0 * run_s;
+		r->sys_s = num(j, "sys_cpu") / 100.0 * run_s;
 		r->has_cpu = true;
 		ret = r->ops && r->seconds > 0 ? 0 : -ENODATA;
 	}
-	jm_free(root);
+	json_decref(root);
 	return ret;
 }
 

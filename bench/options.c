@@ -5,7 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "options.h"
-#include "workload_data.h"
+#include "toolbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,34 +47,22 @@ static const struct bench_backend *const all_backends[] = {
 	&backend_fio,
 };
 
-/* Splits a comma-separated list in place; calls item() on each element. */
+/* Calls item() on each element of a comma-separated list. */
 static int each_item(const char *opt, const char *list, int (*item)(struct bench_options *, const char *, const char *),
 		     struct bench_options *o)
 {
-	char *copy = strdup(list);
-	if (!copy)
-		return bad("out of memory");
-	int ret = 0;
-	char *save = NULL;
-	if (*list == '\0' || list[strlen(list) - 1] == ',' || *list == ',' || strstr(list, ",,"))
+	struct tb_list l;
+	int ret = tb_list_split(&l, list, LIST_MAX);
+	if (ret == -EINVAL)
 		ret = bad("--%s: empty element in list '%s'", opt, list);
-	for (char *tok = strtok_r(copy, ",", &save); tok && ret == 0; tok = strtok_r(NULL, ",", &save))
-		ret = item(o, opt, tok);
-	free(copy);
+	else if (ret == -E2BIG)
+		ret = bad("--%s: too many elements (max %d)", opt, LIST_MAX);
+	else if (ret < 0)
+		ret = bad("out of memory");
+	for (unsigned i = 0; i < l.n && ret == 0; i++)
+		ret = item(o, opt, l.item[i]);
+	tb_list_free(&l);
 	return ret;
-}
-
-static int parse_uint(const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *out)
-{
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 static int add_workload(struct bench_options *o, const char *opt, const char *s)
@@ -107,7 +95,7 @@ static int add_backend(struct bench_options *o, const char *opt, const char *s)
 static int add_count(struct bench_options *o, const char *opt, const char *s)
 {
 	unsigned *list, *n;
-	unsigned long long lo = 1, hi = 4096, v;
+	uint64_t lo = 1, hi = 4096, v;
 	if (strcmp(opt, "qd") == 0) {
 		list = o->qd, n = &o->n_qd;
 	} else if (strcmp(opt, "batch") == 0) {
@@ -115,8 +103,9 @@ static int add_count(struct bench_options *o, const char *opt, const char *s)
 	} else {
 		list = o->complete_batch, n = &o->n_complete_batch;
 	}
-	if (parse_uint(s, lo, hi, &v) < 0)
-		return bad("--%s: '%s' is not an integer in %llu..%llu", opt, s, lo, hi);
+	if (tb_parse_u64(s, lo, hi, 0, &v) < 0)
+		return bad("--%s: '%s' is not an integer in %llu..%llu", opt, s, (unsigned long long)lo,
+			   (unsigned long long)hi);
 	if (*n == LIST_MAX)
 		return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
 	list[(*n)++] = (unsigned)v;
@@ -126,13 +115,13 @@ static int add_count(struct bench_options *o, const char *opt, const char *s)
 /* --cpus: CPU numbers this machine has, each once. */
 static int add_cpu(struct bench_options *o, const char *opt, const char *s)
 {
-	unsigned long long v;
+	uint64_t v;
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	if (parse_uint(s, 0, ncpu > 0 && ncpu <= 1024 ? (unsigned long long)ncpu - 1 : 1023, &v) < 0)
+	if (tb_parse_u64(s, 0, ncpu > 0 && ncpu <= 1024 ? (unsigned long long)ncpu - 1 : 1023, 0, &v) < 0)
 		return bad("--%s: '%s' is not a CPU of this machine (0..%ld)", opt, s, ncpu - 1);
 	for (unsigned i = 0; i < o->n_cpus; i++)
 		if (o->cpus[i] == (int)v)
-			return bad("--%s: CPU %llu listed twice", opt, v);
+			return bad("--%s: CPU %llu listed twice", opt, (unsigned long long)v);
 	if (o->n_cpus == LIST_MAX)
 		return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
 	o->cpus[o->n_cpus++] = (int)v;
@@ -142,7 +131,7 @@ static int add_cpu(struct bench_options *o, const char *opt, const char *s)
 static int add_bs(struct bench_options *o, const char *opt, const char *s)
 {
 	uint64_t v;
-	if (wd_parse_size(s, &v) < 0 || v == 0 || v > (256u << 20))
+	if (tb_parse_u64(s, 1, 256u << 20, TB_SIZE, &v) < 0)
 		return bad("--bs: '%s' is not a size in 1..256m", s);
 	if (o->n_bs == LIST_MAX)
 		return bad("--bs: too many elements (max %d)", LIST_MAX);
@@ -152,10 +141,8 @@ static int add_bs(struct bench_options *o, const char *opt, const char *s)
 
 static int parse_seconds(const char *opt, const char *s, bool zero_ok, double *out)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= 0) || v > 86400 || (!zero_ok && v == 0))
+	double v;
+	if (tb_parse_double(s, 0, 86400, &v) < 0 || (!zero_ok && v == 0))
 		return bad("--%s: '%s' is not a number of seconds%s", opt, s, zero_ok ? "" : " above 0");
 	*out = v;
 	return 0;
@@ -277,7 +264,7 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 	bool duration_given = false;
 	opterr = 0;
 	int c, ret = 0;
-	unsigned long long v = 0;
+	uint64_t v = 0;
 	while (ret == 0 && (c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		const char *name = c >= K_WORKLOAD && c < K_HELP ? longopts[c - K_WORKLOAD].name : "";
 		switch (c) {
@@ -290,22 +277,22 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		case K_DURATION: ret = parse_seconds(name, optarg, false, &o->duration); duration_given = true; break;
 		case K_WARMUP: ret = parse_seconds(name, optarg, true, &o->warmup); break;
 		case K_OPS:
-			if (parse_uint(optarg, 1, UINT64_MAX, &v) < 0)
+			if (tb_parse_u64(optarg, 1, UINT64_MAX, 0, &v) < 0)
 				ret = bad("--ops: '%s' is not a positive integer", optarg);
 			o->ops = v;
 			break;
 		case K_REPEAT:
-			if (parse_uint(optarg, 1, 1000, &v) < 0)
+			if (tb_parse_u64(optarg, 1, 1000, 0, &v) < 0)
 				ret = bad("--repeat: '%s' is not an integer in 1..1000", optarg);
 			o->repeat = (unsigned)v;
 			break;
 		case K_THREADS:
-			if (parse_uint(optarg, 1, 64, &v) < 0)
+			if (tb_parse_u64(optarg, 1, 64, 0, &v) < 0)
 				ret = bad("--threads: '%s' is not an integer in 1..64", optarg);
 			o->threads = (unsigned)v;
 			break;
 		case K_SEED:
-			if (parse_uint(optarg, 0, UINT64_MAX, &v) < 0)
+			if (tb_parse_u64(optarg, 0, UINT64_MAX, 0, &v) < 0)
 				ret = bad("--seed: '%s' is not a non-negative integer", optarg);
 			o->seed = v;
 			break;
@@ -315,7 +302,7 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 			o->file = optarg;
 			break;
 		case K_SIZE:
-			if (wd_parse_size(optarg, &o->size) < 0 || o->size == 0)
+			if (tb_parse_u64(optarg, 1, UINT64_MAX, TB_SIZE, &o->size) < 0)
 				ret = bad("--size: '%s' is not a size (k/m/g suffixes)", optarg);
 			o->size_given = true;
 			break;
@@ -328,12 +315,12 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		case K_VERIFY: o->opts |= OPT_VERIFY; break;
 		case K_NOSPLIT: o->no_split = true; break;
 		case K_LATSAMPLE:
-			if (parse_uint(optarg, 1, 1000000, &v) < 0)
+			if (tb_parse_u64(optarg, 1, 1000000, 0, &v) < 0)
 				ret = bad("--lat-sample: '%s' is not an integer in 1..1000000", optarg);
 			o->lat_sample = (unsigned)v;
 			break;
 		case K_INTERVAL:
-			if (parse_uint(optarg, 10, 60000, &v) < 0)
+			if (tb_parse_u64(optarg, 10, 60000, 0, &v) < 0)
 				ret = bad("--interval-log: '%s' is not a number of milliseconds in 10..60000", optarg);
 			o->interval_ms = (unsigned)v;
 			break;

@@ -1,11 +1,13 @@
 /*
  * report.c - JSON (urt-bench/1), CSV and the closing summary.  Output files
- * are written under a temporary name and linked into place, so an existing
- * file is never replaced and a crash never leaves half a report.
+ * are written under a temporary name and given their name when complete
+ * (tb_publish), so an existing file is never replaced without --force and
+ * a crash never leaves half a report.
  */
 #define _GNU_SOURCE
 #include "report.h"
 #include "meta.h"
+#include "toolbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,35 +75,29 @@ double result_mib_s(const struct bench_result *r)
 	return r->seconds > 0 ? (double)r->bytes / r->seconds / (1024.0 * 1024.0) : 0;
 }
 
-/* ---- output files: temp name, then link() which fails rather than replace (rename() with --force) ---- */
+/* ---- output files: published whole, never over an existing file without
+ * --force (toolbox.h) ---- */
 
-static FILE *open_new(const char *path, char *tmp, size_t tmplen)
+static FILE *open_new(struct tb_publish *p, const char *path)
 {
-	snprintf(tmp, tmplen, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0)
+	int fd = tb_publish_begin(p, path, 0666);
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
-	FILE *f = fdopen(fd, "w");
+	}
+	FILE *f = tb_publish_fdopen(p);
 	if (!f) {
+		int err = errno;
 		close(fd);
-		unlink(tmp);
+		tb_publish_discard(p);
+		errno = err;
 	}
 	return f;
 }
 
-static int publish(FILE *f, const char *tmp, const char *path, bool force)
+static int publish(struct tb_publish *p, FILE *f, const char *path, bool force)
 {
-	int ret = 0;
-	if (ferror(f) || fflush(f) != 0)
-		ret = -EIO;
-	if (fclose(f) != 0 && !ret)
-		ret = -EIO;
-	/* --force: rename() replaces the old file atomically; otherwise link()
-	 * fails rather than replace a file that appeared during the run. */
-	if (!ret && (force ? rename(tmp, path) : link(tmp, path)) < 0)
-		ret = -errno;
-	unlink(tmp);
-	return ret;
+	return tb_publish_commit(p, f, path, TB_FSYNC | (force ? TB_REPLACE : 0));
 }
 
 /* ---- JSON ---- */
@@ -169,7 +165,7 @@ static void put_opt_list(FILE *f, unsigned mask)
 static void put_job_fields(FILE *f, const char *backend, const struct bench_job *job)
 {
 	fputs("\"backend\": ", f);
-	json_put_string(f, backend);
+	tb_json_string(f, backend);
 	fprintf(f, ", \"workload\": \"%s\", \"qd\": %u, \"batch\": %u, \"complete_batch\": %u, \"bs\": %" PRIu64
 		   ", \"threads\": %u, \"repeat\": %u",
 		workload_name(job->workload), job->qd, job->batch, job->complete_batch, job->bs, job->threads,
@@ -206,11 +202,7 @@ static void put_result(FILE *f, const struct bench_result *r)
 	fputs(", \"lat_sched_ns\": ", f);
 	put_lat(f, r->has_sched ? r->lat_sched : NULL);
 	fputs(",\n      \"cache\": ", f);
-	const char *cache = cache_state(job);
-	if (cache)
-		json_put_string(f, cache);
-	else
-		fputs("null", f);
+	tb_json_string(f, cache_state(job));
 	fprintf(f, ", \"short_ops\": %" PRIu64 ", \"sqes\": ", r->short_ops);
 	if (r->has_enter)
 		fprintf(f, "%" PRIu64, r->sqes);
@@ -243,10 +235,7 @@ static void put_result(FILE *f, const struct bench_result *r)
 		fputs("null", f);
 	}
 	fputs(", \"note\": ", f);
-	if (r->note[0])
-		json_put_string(f, r->note);
-	else
-		fputs("null", f);
+	tb_json_string(f, r->note[0] ? r->note : NULL);
 	fputs(" }", f);
 }
 
@@ -293,7 +282,7 @@ static void put_skips(FILE *f, const char *key, const struct bench_skip *s, size
 		fputs(i ? ",\n    { " : "\n    { ", f);
 		put_job_fields(f, s[i].backend, &s[i].job);
 		fputs(", \"reason\": ", f);
-		json_put_string(f, s[i].reason);
+		tb_json_string(f, s[i].reason);
 		fputs(" }", f);
 	}
 	fputs(n ? "\n  ]" : "]", f);
@@ -301,8 +290,8 @@ static void put_skips(FILE *f, const char *key, const struct bench_skip *s, size
 
 int report_write_json(const struct bench_run *run, const char *path, bool force)
 {
-	char tmp[4200];
-	FILE *f = open_new(path, tmp, sizeof(tmp));
+	struct tb_publish p;
+	FILE *f = open_new(&p, path);
 	if (!f)
 		return -errno;
 	fputs("{\n  \"schema\": \"urt-bench/1\",\n", f);
@@ -318,7 +307,7 @@ int report_write_json(const struct bench_run *run, const char *path, bool force)
 	put_skips(f, "skipped", run->skipped, run->n_skipped);
 	put_skips(f, "failed", run->failed, run->n_failed);
 	fputs("\n}\n", f);
-	return publish(f, tmp, path, force);
+	return publish(&p, f, path, force);
 }
 
 /* ---- CSV: the result fields minus the histogram, one row per result ---- */
@@ -344,8 +333,8 @@ static void csv_lat(FILE *f, const struct bench_result *r, const struct hist *h,
 
 int report_write_csv(const struct bench_run *run, const char *path, bool force)
 {
-	char tmp[4200];
-	FILE *f = open_new(path, tmp, sizeof(tmp));
+	struct tb_publish p;
+	FILE *f = open_new(&p, path);
 	if (!f)
 		return -errno;
 	fputs("backend,workload,qd,batch,complete_batch,bs,threads,repeat,ops,bytes,seconds,iops,mib_s", f);
@@ -376,7 +365,7 @@ int report_write_csv(const struct bench_run *run, const char *path, bool force)
 		const char *cache = cache_state(j);
 		fprintf(f, ",%s,%" PRIu64 "\n", cache ? cache : "", r->short_ops);
 	}
-	return publish(f, tmp, path, force);
+	return publish(&p, f, path, force);
 }
 
 /* ---- summary ---- */

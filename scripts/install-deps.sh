@@ -6,7 +6,7 @@ packages="build-essential cmake pkg-config liburing-dev libfiu-dev fiu-utils val
 python3 python3-matplotlib python3-pytest python3-numpy hyperfine fio \
 postgresql python3-psycopg2 \
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
-libfuse3-dev fuse3"
+libfuse3-dev fuse3 libjansson-dev"
 missing=""
 for p in $packages; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
