@@ -26,10 +26,39 @@ static const char usage[] =
 	"                 [--fixedbufs] [--registerfiles] [--sqpoll] [--defer-taskrun]\n"
 	"                 [--coop-taskrun] [--verify] [--lat-sample N] [--no-split]\n"
 	"                 [--interval-log MS] [--cpus LIST]\n"
-	"LISTs are comma-separated; sizes take k/m/g suffixes.\n"
-	"workloads: nop randread seqread randwrite seqwrite pipe\n"
-	"backends:  urt urt-futures raw raw-bare psync threadpool fio\n"
-	"See bench/README.md for what each option means for each backend.\n";
+	"       urt-bench --list    the workload and backend names, as JSON\n"
+	"LISTs are comma-separated; sizes take k/m/g suffixes.\n";
+
+/* The registered names joined by sep, into a static buffer (listings). */
+static const char *names(bool backends, const char *sep)
+{
+	static char buf[1024];
+	size_t n = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0;; i++) {
+		const char *name = backends ? (bench_backend_at(i) ? bench_backend_at(i)->name : NULL)
+					    : (i < workload_count ? workload_table[i].name : NULL);
+		if (!name || n >= sizeof(buf))
+			break;
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? sep : "", name);
+	}
+	return buf;
+}
+
+static void print_usage(void)
+{
+	fputs(usage, stdout);
+	printf("workloads: %s\n", names(false, " "));
+	printf("backends:  %s\n", names(true, " "));
+	fputs("See bench/README.md for what each option means for each backend.\n", stdout);
+}
+
+/* --list: what the schema check narrows backend and workload names to. */
+static void print_names_json(void)
+{
+	printf("{\"backends\": [\"%s\"], ", names(true, "\", \""));
+	printf("\"workloads\": [\"%s\"]}\n", names(false, "\", \""));
+}
 
 static int bad(const char *fmt, ...)
 {
@@ -41,11 +70,6 @@ static int bad(const char *fmt, ...)
 	va_end(ap);
 	return 2;
 }
-
-static const struct bench_backend *const all_backends[] = {
-	&backend_urt, &backend_urt_futures, &backend_raw, &backend_raw_bare, &backend_psync, &backend_threadpool,
-	&backend_fio,
-};
 
 /* Calls item() on each element of a comma-separated list. */
 static int each_item(const char *opt, const char *list, int (*item)(struct bench_options *, const char *, const char *),
@@ -67,28 +91,24 @@ static int each_item(const char *opt, const char *list, int (*item)(struct bench
 
 static int add_workload(struct bench_options *o, const char *opt, const char *s)
 {
-	for (unsigned w = 0; w < WL_COUNT; w++) {
-		if (strcmp(s, workload_name(w)) == 0) {
-			if (o->n_workloads == LIST_MAX)
-				return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
-			o->workloads[o->n_workloads++] = w;
-			return 0;
-		}
-	}
-	return bad("unknown workload '%s' (nop, randread, seqread, randwrite, seqwrite, pipe)", s);
+	const struct workload *w = workload_find(s);
+	if (!w)
+		return bad("unknown workload '%s' (%s)", s, names(false, ", "));
+	if (o->n_workloads == LIST_MAX)
+		return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
+	o->workloads[o->n_workloads++] = w;
+	return 0;
 }
 
 static int add_backend(struct bench_options *o, const char *opt, const char *s)
 {
-	for (unsigned i = 0; i < sizeof(all_backends) / sizeof(all_backends[0]); i++) {
-		if (strcmp(s, all_backends[i]->name) == 0) {
-			if (o->n_backends == LIST_MAX)
-				return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
-			o->backends[o->n_backends++] = all_backends[i];
-			return 0;
-		}
-	}
-	return bad("unknown backend '%s' (urt, urt-futures, raw, raw-bare, psync, threadpool, fio)", s);
+	const struct bench_backend *b = bench_backend_find(s);
+	if (!b)
+		return bad("unknown backend '%s' (%s)", s, names(true, ", "));
+	if (o->n_backends == LIST_MAX)
+		return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
+	o->backends[o->n_backends++] = b;
+	return 0;
 }
 
 /* qd, batch and complete-batch share one parser; the bounds differ. */
@@ -176,7 +196,7 @@ static int check_output(const char *opt, const char *path, bool force)
 	return ret;
 }
 
-static bool any_workload(const struct bench_options *o, bool (*pred)(enum workload))
+static bool any_workload(const struct bench_options *o, bool (*pred)(const struct workload *))
 {
 	for (unsigned i = 0; i < o->n_workloads; i++)
 		if (pred(o->workloads[i]))
@@ -231,7 +251,7 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 {
 	enum { K_WORKLOAD = 256, K_BACKEND, K_QD, K_BATCH, K_CBATCH, K_BS, K_DURATION, K_OPS, K_WARMUP,
 	       K_REPEAT, K_FILE, K_SIZE, K_DIRECT, K_THREADS, K_SEED, K_JSON, K_CSV, K_FORCE, K_QUIET, K_FIXEDBUFS,
-	       K_REGFILES, K_SQPOLL, K_DEFER, K_COOP, K_VERIFY, K_LATSAMPLE, K_NOSPLIT, K_INTERVAL, K_CPUS, K_HELP };
+	       K_REGFILES, K_SQPOLL, K_DEFER, K_COOP, K_VERIFY, K_LATSAMPLE, K_NOSPLIT, K_INTERVAL, K_CPUS, K_LIST, K_HELP };
 	static const struct option longopts[] = {
 		{ "workload", required_argument, 0, K_WORKLOAD }, { "backend", required_argument, 0, K_BACKEND },
 		{ "qd", required_argument, 0, K_QD },		  { "batch", required_argument, 0, K_BATCH },
@@ -248,7 +268,7 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		{ "coop-taskrun", no_argument, 0, K_COOP },	  { "verify", no_argument, 0, K_VERIFY },
 		{ "lat-sample", required_argument, 0, K_LATSAMPLE }, { "no-split", no_argument, 0, K_NOSPLIT },
 		{ "interval-log", required_argument, 0, K_INTERVAL }, { "cpus", required_argument, 0, K_CPUS },
-		{ "help", no_argument, 0, K_HELP },
+		{ "list", no_argument, 0, K_LIST },		  { "help", no_argument, 0, K_HELP },
 		{ 0, 0, 0, 0 },
 	};
 	memset(o, 0, sizeof(*o));
@@ -329,7 +349,8 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		case K_CSV: o->csv = optarg; break;
 		case K_FORCE: o->force = true; break;
 		case K_QUIET: o->quiet = true; break;
-		case K_HELP: fputs(usage, stdout); return 1;
+		case K_HELP: print_usage(); return 1;
+		case K_LIST: print_names_json(); return 1;
 		case ':': ret = bad("option %s needs a value", argv[optind - 1]); break;
 		default: ret = bad("unknown option '%s' (see --help)", argv[optind - 1]); break;
 		}
@@ -341,10 +362,10 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 
 	/* Defaults: fio's (iodepth 1, submit and complete one at a time), 4 KiB. */
 	if (!o->n_workloads)
-		o->workloads[o->n_workloads++] = WL_RANDREAD;
+		o->workloads[o->n_workloads++] = workload_find("randread");
 	if (!o->n_backends) {
-		o->backends[o->n_backends++] = &backend_urt;
-		o->backends[o->n_backends++] = &backend_raw;
+		o->backends[o->n_backends++] = bench_backend_find("urt");
+		o->backends[o->n_backends++] = bench_backend_find("raw");
 	}
 	if (!o->n_qd)
 		o->qd[o->n_qd++] = 1;

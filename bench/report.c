@@ -397,7 +397,7 @@ static double cell_median(const struct bench_run *run, const struct bench_result
 }
 
 /* The configuration with the highest median ops/s for a workload and backend. */
-static const struct bench_result *peak_of(const struct bench_run *run, unsigned w, const char *backend,
+static const struct bench_result *peak_of(const struct bench_run *run, const struct workload *w, const char *backend,
 					  double *median)
 {
 	const struct bench_result *best = NULL;
@@ -424,7 +424,7 @@ void report_print_summary(const struct bench_run *run, FILE *out)
 	fputs("\nsummary: peak ops/s (median over repeats) per workload and backend; vs raw = peak / raw's peak\n",
 	      out);
 	fprintf(out, "%-10s %-12s %14s %10s %8s  %s\n", "workload", "backend", "peak ops/s", "MiB/s", "vs raw", "at");
-	for (unsigned w = 0; w < WL_COUNT; w++) {
+	for (const struct workload *w = workload_table; w < workload_table + workload_count; w++) {
 		double raw_peak;
 		peak_of(run, w, "raw", &raw_peak);
 		for (size_t i = 0; i < run->n_results; i++) {

@@ -40,10 +40,10 @@ static bool fio_in_path(void)
 
 static const char *unsupported(const struct bench_job *job)
 {
-	if (job->workload == WL_NOP)
-		return "fio has no io_uring nop job";
-	if (job->workload == WL_PIPE)
+	if (job->workload->pipe)
 		return "fio cannot read a pipe fed by this harness";
+	if (!job->workload->fio_rw)
+		return "fio has no io_uring nop job";
 	return NULL;
 }
 
@@ -61,10 +61,6 @@ static void put_filename(FILE *f, const char *path)
 
 static int write_jobfile(const struct bench_job *job, const char *path)
 {
-	static const char *const rw[WL_COUNT] = {
-		[WL_RANDREAD] = "randread", [WL_SEQREAD] = "read",
-		[WL_RANDWRITE] = "randwrite", [WL_SEQWRITE] = "write",
-	};
 	FILE *f = fopen(path, "wx");
 	if (!f)
 		return -errno;
@@ -84,7 +80,7 @@ static int write_jobfile(const struct bench_job *job, const char *path)
 		job->duration > 0 ? (unsigned long long)(job->duration * 1000 + 0.5) : 600ull * 1000);
 	if (job->warmup > 0)
 		fprintf(f, "ramp_time=%llums\n", (unsigned long long)(job->warmup * 1000 + 0.5));
-	fprintf(f, "[job]\nrw=%s\nbs=%llu\nnumjobs=%u\niodepth=%u\n", rw[job->workload],
+	fprintf(f, "[job]\nrw=%s\nbs=%llu\nnumjobs=%u\niodepth=%u\n", job->workload->fio_rw,
 		(unsigned long long)job->bs, job->threads, job->qd);
 	/* Our batch 0 ("whatever is queued when the loop goes idle") is fio's
 	 * "submit everything queued": a batch of the whole depth. */
@@ -138,7 +134,8 @@ static void stop_signals(bool block)
 	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
-void backend_fio_abort(void)
+/* Kills a running fio and removes its files. */
+static void abort_fio(void)
 {
 	/* From a signal handler: async-signal-safe calls only. */
 	pid_t pid = fio_pid;
@@ -310,10 +307,13 @@ static int run_job(const struct bench_job *job, struct bench_result *r)
 	return ret;
 }
 
-const struct bench_backend backend_fio = {
+static const struct bench_backend backend_fio = {
 	.name = "fio",
+	.rank = 70,
 	.applies = OPT_QD | OPT_BATCH | OPT_COMPLETE_BATCH | OPT_DIRECT | OPT_FIXEDBUFS | OPT_REGISTERFILES |
 		   OPT_SQPOLL,
 	.unsupported = unsupported,
 	.run_job = run_job,
+	.abort = abort_fio,
 };
+BENCH_BACKEND(backend_fio)
