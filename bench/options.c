@@ -89,25 +89,21 @@ static int each_item(const char *opt, const char *list, int (*item)(struct bench
 	return ret;
 }
 
-static int add_workload(struct bench_options *o, const char *opt, const char *s)
+/* --workload and --backend: names from the registry. */
+static int add_name(struct bench_options *o, const char *opt, const char *s)
 {
-	const struct workload *w = workload_find(s);
-	if (!w)
-		return bad("unknown workload '%s' (%s)", s, names(false, ", "));
-	if (o->n_workloads == LIST_MAX)
+	bool backend = strcmp(opt, "backend") == 0;
+	const struct bench_backend *b = backend ? bench_backend_find(s) : NULL;
+	const struct workload *w = backend ? NULL : workload_find(s);
+	unsigned *n = backend ? &o->n_backends : &o->n_workloads;
+	if (!b && !w)
+		return bad("unknown %s '%s' (%s)", opt, s, names(backend, ", "));
+	if (*n == LIST_MAX)
 		return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
-	o->workloads[o->n_workloads++] = w;
-	return 0;
-}
-
-static int add_backend(struct bench_options *o, const char *opt, const char *s)
-{
-	const struct bench_backend *b = bench_backend_find(s);
-	if (!b)
-		return bad("unknown backend '%s' (%s)", s, names(true, ", "));
-	if (o->n_backends == LIST_MAX)
-		return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
-	o->backends[o->n_backends++] = b;
+	if (b)
+		o->backends[(*n)++] = b;
+	else
+		o->workloads[(*n)++] = w;
 	return 0;
 }
 
@@ -261,8 +257,8 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		{ "file", required_argument, 0, K_FILE },	  { "size", required_argument, 0, K_SIZE },
 		{ "direct", no_argument, 0, K_DIRECT },		  { "threads", required_argument, 0, K_THREADS },
 		{ "seed", required_argument, 0, K_SEED },	  { "json", required_argument, 0, K_JSON },
-		{ "csv", required_argument, 0, K_CSV },		  { "quiet", no_argument, 0, K_QUIET },
-		{ "force", no_argument, 0, K_FORCE },
+		{ "csv", required_argument, 0, K_CSV },		  { "force", no_argument, 0, K_FORCE },
+		{ "quiet", no_argument, 0, K_QUIET },
 		{ "fixedbufs", no_argument, 0, K_FIXEDBUFS },	  { "registerfiles", no_argument, 0, K_REGFILES },
 		{ "sqpoll", no_argument, 0, K_SQPOLL },		  { "defer-taskrun", no_argument, 0, K_DEFER },
 		{ "coop-taskrun", no_argument, 0, K_COOP },	  { "verify", no_argument, 0, K_VERIFY },
@@ -284,47 +280,52 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 	bool duration_given = false;
 	opterr = 0;
 	int c, ret = 0;
-	uint64_t v = 0;
+	/* The options that take one number: bounds and where it goes. */
+	const struct {
+		int key;
+		uint64_t lo, hi;
+		unsigned flags;
+		uint64_t *u64;
+		unsigned *u32;
+		const char *what;
+	} nums[] = {
+		{ K_OPS, 1, UINT64_MAX, 0, &o->ops, NULL, "a positive integer" },
+		{ K_REPEAT, 1, 1000, 0, NULL, &o->repeat, "an integer in 1..1000" },
+		{ K_THREADS, 1, 64, 0, NULL, &o->threads, "an integer in 1..64" },
+		{ K_SEED, 0, UINT64_MAX, 0, &o->seed, NULL, "a non-negative integer" },
+		{ K_SIZE, 1, UINT64_MAX, TB_SIZE, &o->size, NULL, "a size (k/m/g suffixes)" },
+		{ K_LATSAMPLE, 1, 1000000, 0, NULL, &o->lat_sample, "an integer in 1..1000000" },
+		{ K_INTERVAL, 10, 60000, 0, NULL, &o->interval_ms, "a number of milliseconds in 10..60000" },
+	};
 	while (ret == 0 && (c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		const char *name = c >= K_WORKLOAD && c < K_HELP ? longopts[c - K_WORKLOAD].name : "";
+		const char *name = c >= K_WORKLOAD && c <= K_HELP ? longopts[c - K_WORKLOAD].name : "";
+		for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+			uint64_t v;
+			if (nums[i].key != c)
+				continue;
+			if (tb_parse_u64(optarg, nums[i].lo, nums[i].hi, nums[i].flags, &v) < 0)
+				ret = bad("--%s: '%s' is not %s", name, optarg, nums[i].what);
+			else if (nums[i].u64)
+				*nums[i].u64 = v;
+			else
+				*nums[i].u32 = (unsigned)v;
+			o->size_given |= c == K_SIZE;
+			c = 0; /* handled */
+		}
 		switch (c) {
-		case K_WORKLOAD: ret = each_item(name, optarg, add_workload, o); break;
-		case K_BACKEND: ret = each_item(name, optarg, add_backend, o); break;
+		case 0: break;
+		case K_WORKLOAD: ret = each_item(name, optarg, add_name, o); break;
+		case K_BACKEND: ret = each_item(name, optarg, add_name, o); break;
 		case K_QD:
 		case K_BATCH:
 		case K_CBATCH: ret = each_item(name, optarg, add_count, o); break;
 		case K_BS: ret = each_item(name, optarg, add_bs, o); break;
 		case K_DURATION: ret = parse_seconds(name, optarg, false, &o->duration); duration_given = true; break;
 		case K_WARMUP: ret = parse_seconds(name, optarg, true, &o->warmup); break;
-		case K_OPS:
-			if (tb_parse_u64(optarg, 1, UINT64_MAX, 0, &v) < 0)
-				ret = bad("--ops: '%s' is not a positive integer", optarg);
-			o->ops = v;
-			break;
-		case K_REPEAT:
-			if (tb_parse_u64(optarg, 1, 1000, 0, &v) < 0)
-				ret = bad("--repeat: '%s' is not an integer in 1..1000", optarg);
-			o->repeat = (unsigned)v;
-			break;
-		case K_THREADS:
-			if (tb_parse_u64(optarg, 1, 64, 0, &v) < 0)
-				ret = bad("--threads: '%s' is not an integer in 1..64", optarg);
-			o->threads = (unsigned)v;
-			break;
-		case K_SEED:
-			if (tb_parse_u64(optarg, 0, UINT64_MAX, 0, &v) < 0)
-				ret = bad("--seed: '%s' is not a non-negative integer", optarg);
-			o->seed = v;
-			break;
 		case K_FILE:
 			if (!*optarg)
 				ret = bad("--file: empty path");
 			o->file = optarg;
-			break;
-		case K_SIZE:
-			if (tb_parse_u64(optarg, 1, UINT64_MAX, TB_SIZE, &o->size) < 0)
-				ret = bad("--size: '%s' is not a size (k/m/g suffixes)", optarg);
-			o->size_given = true;
 			break;
 		case K_DIRECT: o->opts |= OPT_DIRECT; break;
 		case K_FIXEDBUFS: o->opts |= OPT_FIXEDBUFS; break;
@@ -334,16 +335,6 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		case K_COOP: o->opts |= OPT_COOP_TASKRUN; break;
 		case K_VERIFY: o->opts |= OPT_VERIFY; break;
 		case K_NOSPLIT: o->no_split = true; break;
-		case K_LATSAMPLE:
-			if (tb_parse_u64(optarg, 1, 1000000, 0, &v) < 0)
-				ret = bad("--lat-sample: '%s' is not an integer in 1..1000000", optarg);
-			o->lat_sample = (unsigned)v;
-			break;
-		case K_INTERVAL:
-			if (tb_parse_u64(optarg, 10, 60000, 0, &v) < 0)
-				ret = bad("--interval-log: '%s' is not a number of milliseconds in 10..60000", optarg);
-			o->interval_ms = (unsigned)v;
-			break;
 		case K_CPUS: ret = each_item(name, optarg, add_cpu, o); break;
 		case K_JSON: o->json = optarg; break;
 		case K_CSV: o->csv = optarg; break;
