@@ -56,8 +56,17 @@ static void print_usage(void)
 /* --list: what the schema check narrows backend and workload names to. */
 static void print_names_json(void)
 {
-	printf("{\"backends\": [\"%s\"], ", names(true, "\", \""));
-	printf("\"workloads\": [\"%s\"]}\n", names(false, "\", \""));
+	fputs("{\"backends\": [", stdout);
+	for (unsigned i = 0; bench_backend_at(i); i++) {
+		fputs(i ? ", " : "", stdout);
+		tb_json_string(stdout, bench_backend_at(i)->name);
+	}
+	fputs("], \"workloads\": [", stdout);
+	for (unsigned i = 0; i < workload_count; i++) {
+		fputs(i ? ", " : "", stdout);
+		tb_json_string(stdout, workload_table[i].name);
+	}
+	fputs("]}\n", stdout);
 }
 
 static int bad(const char *fmt, ...)
