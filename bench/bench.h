@@ -12,7 +12,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum workload { WL_NOP, WL_RANDREAD, WL_SEQREAD, WL_RANDWRITE, WL_SEQWRITE, WL_PIPE, WL_COUNT };
+/* A workload: one row of workload_table (workload.c), which is all it takes
+ * to add one.  The backends go by these properties, never by name. */
+struct workload {
+	const char *name;
+	bool uses_file;     /* operates on the data file at bs-aligned offsets */
+	bool writes;        /* writes the data file (else reads, when it has one) */
+	bool random;        /* random offsets, else a sequential walk (file workloads) */
+	bool pipe;          /* reads a pipe a writer thread feeds (pipe_feeder.c) */
+	const char *fio_rw; /* fio's rw= for it; NULL: fio cannot run it */
+};
+/* Neither a file nor a pipe: an operation that moves no data. */
+#define workload_is_nop(w) (!(w)->uses_file && !(w)->pipe)
+extern const struct workload workload_table[];
+extern const unsigned workload_count;
+const struct workload *workload_find(const char *name);
 
 /* Options a backend may not honour; a result lists the ones that did not
  * apply to it instead of dropping them silently. */
@@ -34,7 +48,7 @@ const char *bench_opt_name(enum bench_opt o);
 
 /* One configuration: every field is fixed for the whole run. */
 struct bench_job {
-	enum workload workload;
+	const struct workload *workload;
 	unsigned qd, batch, complete_batch, threads, repeat;
 	uint64_t bs;
 	unsigned opts;            /* OPT_* the user asked for (direct, fixedbufs, ...) */
@@ -112,8 +126,13 @@ struct bench_result {
 	char note[200];
 };
 
+/* A backend: one file that defines one of these and registers it with
+ * BENCH_BACKEND() (fio's ioengine_ops + register_ioengine).  Listings
+ * (--help, --list-backends, error text, the schema check) come from the
+ * registry, in rank order. */
 struct bench_backend {
 	const char *name;
+	int rank;          /* place in listings, lower first */
 	unsigned applies;  /* OPT_* this backend honours */
 	/* NULL when every workload runs; else a reason when this one cannot. */
 	const char *(*unsupported)(const struct bench_job *job);
@@ -124,21 +143,36 @@ struct bench_backend {
 	/* Out-of-process backends (fio): the whole job at once.  Returns 0,
 	 * 1 = skipped (reason in r->note), or -errno. */
 	int (*run_job)(const struct bench_job *job, struct bench_result *r);
+	/* NULL, or what a SIGINT/SIGTERM must undo at once (kill a child,
+	 * remove files); async-signal-safe. */
+	void (*abort)(void);
+	/* A backend that needs a peer (a server, a second process) starts
+	 * and stops it inside run_job, which owns the whole job. */
 };
 
-extern const struct bench_backend backend_urt, backend_urt_futures, backend_raw, backend_raw_bare,
-	backend_psync, backend_threadpool, backend_fio;
-/* Kills a running fio and removes its files; async-signal-safe. */
-void backend_fio_abort(void);
+#define BENCH_BACKENDS_MAX 32
+void bench_register_backend(const struct bench_backend *b);
+/* The i-th registered backend in rank order, or NULL past the last. */
+const struct bench_backend *bench_backend_at(unsigned i);
+const struct bench_backend *bench_backend_find(const char *name);
+/* Registers b before main() runs. */
+#define BENCH_BACKEND(b)                                                   \
+	static void __attribute__((constructor)) bench_register_##b(void) \
+	{                                                                  \
+		bench_register_backend(&b);                                \
+	}
 
-const char *workload_name(enum workload w);
-static inline bool workload_writes(enum workload w)
+static inline const char *workload_name(const struct workload *w)
 {
-	return w == WL_RANDWRITE || w == WL_SEQWRITE;
+	return w->name;
 }
-static inline bool workload_uses_file(enum workload w)
+static inline bool workload_writes(const struct workload *w)
 {
-	return w != WL_NOP && w != WL_PIPE;
+	return w->writes;
+}
+static inline bool workload_uses_file(const struct workload *w)
+{
+	return w->uses_file;
 }
 
 /* ---- clock and phases (phase.c) ---- */

@@ -13,21 +13,15 @@ ssize_t blocking_op(const struct bench_job *job, int fd, void *buf, uint64_t off
 {
 	size_t len = (size_t)job->bs;
 	ssize_t res;
-	switch (job->workload) {
-	case WL_NOP:
+	if (workload_is_nop(job->workload)) {
 		res = syscall(SYS_getppid) < 0 ? -1 : 0;
-		break;
-	case WL_PIPE:
+	} else if (job->workload->pipe) {
 		res = read(fd, buf, len);
-		break;
-	case WL_RANDREAD:
-	case WL_SEQREAD:
+	} else if (!job->workload->writes) {
 		res = pread(fd, buf, len, (off_t)off);
-		break;
-	default:
+	} else {
 		bench_prepare_write(job, buf, off);
 		res = pwrite(fd, buf, len, (off_t)off);
-		break;
 	}
 	return res < 0 ? -errno : res;
 }
@@ -36,7 +30,7 @@ void blocking_complete(struct bench_worker *w, struct op_clock *c, void *buf, ss
 		       uint64_t *stream_pos, bool stream_in_order)
 {
 	op_clock_done(c);
-	if (res >= 0 && w->job->workload == WL_PIPE) {
+	if (res >= 0 && w->job->workload->pipe) {
 		if (stream_in_order)
 			bench_verify(w, buf, res, *stream_pos);
 		*stream_pos += (uint64_t)res;

@@ -103,7 +103,7 @@ for wl, bs in sorted({(g[0], g[1]) for g in peak}, key=lambda x: (x[0] != "nop",
             ratio = f"{m / raw:.2f}x" if raw else "-"
             print(f"{wl:10} {be:12} {m:12.0f} {mib:9.1f} {ratio:>7}  qd={qd} batch={batch} bs={b}")
 PY
-"$py" "$here/validate_json.py" "$out/bench.json"
+"$py" "$here/validate_json.py" "$out/bench.json" --bench "$URT_BENCH"
 echo "report: $out/bench.json, $out/bench.csv"
 [ "$status" -eq 0 ] || echo "default-sweep: some configurations failed (\"failed\" in bench.json)" >&2
 exit "$status"

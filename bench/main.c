@@ -30,7 +30,10 @@ static struct datafile datafile;
  * the same clean-up, then die of the signal.  Async-signal-safe calls only. */
 static void on_signal(int sig)
 {
-	backend_fio_abort();
+	unsigned i_abort = 0;
+	for (const struct bench_backend *b; (b = bench_backend_at(i_abort)); i_abort++)
+		if (b->abort)
+			b->abort();
 	datafile_cleanup(&datafile);
 	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
 		static const char msg[] = "urt-bench: interrupted\n";
@@ -214,9 +217,9 @@ static unsigned not_applicable(const struct bench_backend *b, const struct bench
 	unsigned na = asked & ~(b->applies | OPT_BS); /* bs is a workload matter */
 	if (b->ignored)
 		na |= asked & b->ignored(job);
-	if (job->workload == WL_NOP)
+	if (workload_is_nop(job->workload))
 		na |= asked & (OPT_BS | OPT_DIRECT | OPT_FIXEDBUFS | OPT_REGISTERFILES | OPT_VERIFY);
-	if (job->workload == WL_PIPE)
+	if (job->workload->pipe)
 		na |= asked & (OPT_DIRECT | OPT_FIXEDBUFS | (job->qd > 1 ? OPT_VERIFY : 0));
 	return na;
 }

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "meta.h"
 #include "build_info.h"
+#include "toolbox.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,22 +22,6 @@
 #ifndef BENCH_C_FLAGS
 #define BENCH_C_FLAGS ""
 #endif
-
-void json_put_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
 
 static void cpu_model(char *out, size_t len)
 {
@@ -72,14 +57,6 @@ static bool read_line(const char *path, char *out, size_t len)
 	return ok && *out;
 }
 
-static void put_string_or_null(FILE *f, const char *s)
-{
-	if (s)
-		json_put_string(f, s);
-	else
-		fputs("null", f);
-}
-
 /* A VM shows the "hypervisor" CPU flag; DMI names the hypervisor's vendor. */
 static int hypervisor_flag(void)
 {
@@ -106,13 +83,13 @@ void meta_write_host_context(FILE *f)
 	snprintf(hint, sizeof(hint), "%s%s%s", have_vendor ? vendor : "", have_vendor && have_product ? " / " : "",
 		 have_product ? buf : "");
 	fputs(", \"vm_hint\": ", f);
-	put_string_or_null(f, have_vendor || have_product ? hint : NULL);
+	tb_json_string(f, have_vendor || have_product ? hint : NULL);
 	fputs(", \"governor\": ", f);
-	put_string_or_null(f, read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf, sizeof(buf))
+	tb_json_string(f, read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf, sizeof(buf))
 				      ? buf
 				      : NULL);
 	fputs(", \"clocksource\": ", f);
-	put_string_or_null(f, read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource", buf,
+	tb_json_string(f, read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource", buf,
 					sizeof(buf))
 				      ? buf
 				      : NULL);
@@ -145,27 +122,27 @@ void meta_write_json(FILE *f, const char *started, int argc, char **argv)
 	char cpu[256], git[128];
 	cpu_model(cpu, sizeof(cpu));
 	fputs("  \"meta\": {\n    \"started\": ", f);
-	json_put_string(f, started);
+	tb_json_string(f, started);
 	fputs(",\n    \"host\": ", f);
-	json_put_string(f, u.nodename);
+	tb_json_string(f, u.nodename);
 	fputs(",\n    \"kernel\": ", f);
-	json_put_string(f, u.release);
+	tb_json_string(f, u.release);
 	fputs(",\n    \"cpu\": ", f);
-	json_put_string(f, cpu);
+	tb_json_string(f, cpu);
 	fprintf(f, ",\n    \"cores\": %ld,\n    \"liburing\": ", sysconf(_SC_NPROCESSORS_ONLN));
-	json_put_string(f, BENCH_LIBURING_VERSION);
+	tb_json_string(f, BENCH_LIBURING_VERSION);
 	fputs(",\n    \"git\": ", f);
 	if (git_revision(git, sizeof(git)))
-		json_put_string(f, git);
+		tb_json_string(f, git);
 	else
 		fputs("null", f);
 	fputs(",\n    \"build\": ", f);
-	json_put_string(f, BENCH_BUILD_TYPE " " BENCH_C_FLAGS " gcc " __VERSION__);
+	tb_json_string(f, BENCH_BUILD_TYPE " " BENCH_C_FLAGS " gcc " __VERSION__);
 	fputs(",\n    \"argv\": [", f);
 	for (int i = 0; i < argc; i++) {
 		if (i)
 			fputs(", ", f);
-		json_put_string(f, argv[i]);
+		tb_json_string(f, argv[i]);
 	}
 	fputs("]\n  }", f);
 }

@@ -7,8 +7,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Writes s as a JSON string literal. */
-void json_put_string(FILE *f, const char *s);
 /* Writes `  "meta": {...}` (no trailing comma). */
 void meta_write_json(FILE *f, const char *started, int argc, char **argv);
 /* Writes `, "vm": ..., "vm_hint": ..., "governor": ..., "clocksource": ...`

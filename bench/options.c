@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "options.h"
 #include "build_stamp.h"
+#include "toolbox.h"
 #include "workload_data.h"
 
 #include <errno.h>
@@ -28,11 +29,49 @@ static const char usage[] =
 	"                 [--fixedbufs] [--registerfiles] [--sqpoll] [--defer-taskrun]\n"
 	"                 [--coop-taskrun] [--verify] [--lat-sample N] [--no-split]\n"
 	"                 [--interval-log MS] [--cpus LIST] [-h|--help] [--version]\n"
+	"       urt-bench --list    the workload and backend names, as JSON\n"
 	"LISTs are comma-separated; sizes take k/m/g suffixes.  --json - and --csv -\n"
-	"write to standard output.\n"
-	"workloads: nop randread seqread randwrite seqwrite pipe\n"
-	"backends:  urt urt-futures raw raw-bare psync threadpool fio\n"
-	"See bench/README.md for what each option means for each backend.\n";
+	"write to standard output.\n";
+
+/* The registered names joined by sep, into a static buffer (listings). */
+static const char *names(bool backends, const char *sep)
+{
+	static char buf[1024];
+	size_t n = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0;; i++) {
+		const char *name = backends ? (bench_backend_at(i) ? bench_backend_at(i)->name : NULL)
+					    : (i < workload_count ? workload_table[i].name : NULL);
+		if (!name || n >= sizeof(buf))
+			break;
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? sep : "", name);
+	}
+	return buf;
+}
+
+static void print_usage(void)
+{
+	fputs(usage, stdout);
+	printf("workloads: %s\n", names(false, " "));
+	printf("backends:  %s\n", names(true, " "));
+	fputs("See bench/README.md for what each option means for each backend.\n", stdout);
+}
+
+/* --list: what the schema check narrows backend and workload names to. */
+static void print_names_json(void)
+{
+	fputs("{\"backends\": [", stdout);
+	for (unsigned i = 0; bench_backend_at(i); i++) {
+		fputs(i ? ", " : "", stdout);
+		tb_json_string(stdout, bench_backend_at(i)->name);
+	}
+	fputs("], \"workloads\": [", stdout);
+	for (unsigned i = 0; i < workload_count; i++) {
+		fputs(i ? ", " : "", stdout);
+		tb_json_string(stdout, workload_table[i].name);
+	}
+	fputs("]}\n", stdout);
+}
 
 static int bad(const char *fmt, ...)
 {
@@ -45,72 +84,47 @@ static int bad(const char *fmt, ...)
 	return 2;
 }
 
-static const struct bench_backend *const all_backends[] = {
-	&backend_urt, &backend_urt_futures, &backend_raw, &backend_raw_bare, &backend_psync, &backend_threadpool,
-	&backend_fio,
-};
-
-/* Splits a comma-separated list in place; calls item() on each element. */
+/* Calls item() on each element of a comma-separated list. */
 static int each_item(const char *opt, const char *list, int (*item)(struct bench_options *, const char *, const char *),
 		     struct bench_options *o)
 {
-	char *copy = strdup(list);
-	if (!copy)
-		return bad("out of memory");
-	int ret = 0;
-	char *save = NULL;
-	if (*list == '\0' || list[strlen(list) - 1] == ',' || *list == ',' || strstr(list, ",,"))
+	struct tb_list l;
+	int ret = tb_list_split(&l, list, LIST_MAX);
+	if (ret == -EINVAL)
 		ret = bad("--%s: empty element in list '%s'", opt, list);
-	for (char *tok = strtok_r(copy, ",", &save); tok && ret == 0; tok = strtok_r(NULL, ",", &save))
-		ret = item(o, opt, tok);
-	free(copy);
+	else if (ret == -E2BIG)
+		ret = bad("--%s: too many elements (max %d)", opt, LIST_MAX);
+	else if (ret < 0)
+		ret = bad("out of memory");
+	for (unsigned i = 0; i < l.n && ret == 0; i++)
+		ret = item(o, opt, l.item[i]);
+	tb_list_free(&l);
 	return ret;
 }
 
-static int parse_uint(const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *out)
+/* --workload and --backend: names from the registry. */
+static int add_name(struct bench_options *o, const char *opt, const char *s)
 {
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
+	bool backend = strcmp(opt, "backend") == 0;
+	const struct bench_backend *b = backend ? bench_backend_find(s) : NULL;
+	const struct workload *w = backend ? NULL : workload_find(s);
+	unsigned *n = backend ? &o->n_backends : &o->n_workloads;
+	if (!b && !w)
+		return bad("unknown %s '%s' (%s)", opt, s, names(backend, ", "));
+	if (*n == LIST_MAX)
+		return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
+	if (b)
+		o->backends[(*n)++] = b;
+	else
+		o->workloads[(*n)++] = w;
 	return 0;
-}
-
-static int add_workload(struct bench_options *o, const char *opt, const char *s)
-{
-	for (unsigned w = 0; w < WL_COUNT; w++) {
-		if (strcmp(s, workload_name(w)) == 0) {
-			if (o->n_workloads == LIST_MAX)
-				return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
-			o->workloads[o->n_workloads++] = w;
-			return 0;
-		}
-	}
-	return bad("unknown workload '%s' (nop, randread, seqread, randwrite, seqwrite, pipe)", s);
-}
-
-static int add_backend(struct bench_options *o, const char *opt, const char *s)
-{
-	for (unsigned i = 0; i < sizeof(all_backends) / sizeof(all_backends[0]); i++) {
-		if (strcmp(s, all_backends[i]->name) == 0) {
-			if (o->n_backends == LIST_MAX)
-				return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
-			o->backends[o->n_backends++] = all_backends[i];
-			return 0;
-		}
-	}
-	return bad("unknown backend '%s' (urt, urt-futures, raw, raw-bare, psync, threadpool, fio)", s);
 }
 
 /* qd, batch and complete-batch share one parser; the bounds differ. */
 static int add_count(struct bench_options *o, const char *opt, const char *s)
 {
 	unsigned *list, *n;
-	unsigned long long lo = 1, hi = 4096, v;
+	uint64_t lo = 1, hi = 4096, v;
 	if (strcmp(opt, "qd") == 0) {
 		list = o->qd, n = &o->n_qd;
 	} else if (strcmp(opt, "batch") == 0) {
@@ -118,8 +132,9 @@ static int add_count(struct bench_options *o, const char *opt, const char *s)
 	} else {
 		list = o->complete_batch, n = &o->n_complete_batch;
 	}
-	if (parse_uint(s, lo, hi, &v) < 0)
-		return bad("--%s: '%s' is not an integer in %llu..%llu", opt, s, lo, hi);
+	if (tb_parse_u64(s, lo, hi, 0, &v) < 0)
+		return bad("--%s: '%s' is not an integer in %llu..%llu", opt, s, (unsigned long long)lo,
+			   (unsigned long long)hi);
 	if (*n == LIST_MAX)
 		return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
 	list[(*n)++] = (unsigned)v;
@@ -129,13 +144,13 @@ static int add_count(struct bench_options *o, const char *opt, const char *s)
 /* --cpus: CPU numbers this machine has, each once. */
 static int add_cpu(struct bench_options *o, const char *opt, const char *s)
 {
-	unsigned long long v;
+	uint64_t v;
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	if (parse_uint(s, 0, ncpu > 0 && ncpu <= 1024 ? (unsigned long long)ncpu - 1 : 1023, &v) < 0)
+	if (tb_parse_u64(s, 0, ncpu > 0 && ncpu <= 1024 ? (unsigned long long)ncpu - 1 : 1023, 0, &v) < 0)
 		return bad("--%s: '%s' is not a CPU of this machine (0..%ld)", opt, s, ncpu - 1);
 	for (unsigned i = 0; i < o->n_cpus; i++)
 		if (o->cpus[i] == (int)v)
-			return bad("--%s: CPU %llu listed twice", opt, v);
+			return bad("--%s: CPU %llu listed twice", opt, (unsigned long long)v);
 	if (o->n_cpus == LIST_MAX)
 		return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
 	o->cpus[o->n_cpus++] = (int)v;
@@ -145,7 +160,7 @@ static int add_cpu(struct bench_options *o, const char *opt, const char *s)
 static int add_bs(struct bench_options *o, const char *opt, const char *s)
 {
 	uint64_t v;
-	if (wd_parse_size(s, &v) < 0 || v == 0 || v > (256u << 20))
+	if (tb_parse_u64(s, 1, 256u << 20, TB_SIZE, &v) < 0)
 		return bad("--bs: '%s' is not a size in 1..256m", s);
 	if (o->n_bs == LIST_MAX)
 		return bad("--bs: too many elements (max %d)", LIST_MAX);
@@ -155,10 +170,8 @@ static int add_bs(struct bench_options *o, const char *opt, const char *s)
 
 static int parse_seconds(const char *opt, const char *s, bool zero_ok, double *out)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= 0) || v > 86400 || (!zero_ok && v == 0))
+	double v;
+	if (tb_parse_double(s, 0, 86400, &v) < 0 || (!zero_ok && v == 0))
 		return bad("--%s: '%s' is not a number of seconds%s", opt, s, zero_ok ? "" : " above 0");
 	*out = v;
 	return 0;
@@ -192,7 +205,7 @@ static int check_output(const char *opt, const char *path, bool force)
 	return ret;
 }
 
-static bool any_workload(const struct bench_options *o, bool (*pred)(enum workload))
+static bool any_workload(const struct bench_options *o, bool (*pred)(const struct workload *))
 {
 	for (unsigned i = 0; i < o->n_workloads; i++)
 		if (pred(o->workloads[i]))
@@ -247,7 +260,8 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 {
 	enum { K_WORKLOAD = 256, K_BACKEND, K_QD, K_BATCH, K_CBATCH, K_BS, K_DURATION, K_OPS, K_WARMUP,
 	       K_REPEAT, K_FILE, K_SIZE, K_DIRECT, K_THREADS, K_SEED, K_JSON, K_CSV, K_FORCE, K_QUIET, K_FIXEDBUFS,
-	       K_REGFILES, K_SQPOLL, K_DEFER, K_COOP, K_VERIFY, K_LATSAMPLE, K_NOSPLIT, K_INTERVAL, K_CPUS, K_HELP, K_VERSION };
+	       K_REGFILES, K_SQPOLL, K_DEFER, K_COOP, K_VERIFY, K_LATSAMPLE, K_NOSPLIT, K_INTERVAL, K_CPUS, K_LIST, K_HELP,
+	       K_VERSION };
 	static const struct option longopts[] = {
 		{ "workload", required_argument, 0, K_WORKLOAD }, { "backend", required_argument, 0, K_BACKEND },
 		{ "qd", required_argument, 0, K_QD },		  { "batch", required_argument, 0, K_BATCH },
@@ -257,14 +271,15 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		{ "file", required_argument, 0, K_FILE },	  { "size", required_argument, 0, K_SIZE },
 		{ "direct", no_argument, 0, K_DIRECT },		  { "threads", required_argument, 0, K_THREADS },
 		{ "seed", required_argument, 0, K_SEED },	  { "json", required_argument, 0, K_JSON },
-		{ "csv", required_argument, 0, K_CSV },		  { "quiet", no_argument, 0, K_QUIET },
-		{ "force", no_argument, 0, K_FORCE },
+		{ "csv", required_argument, 0, K_CSV },		  { "force", no_argument, 0, K_FORCE },
+		{ "quiet", no_argument, 0, K_QUIET },
 		{ "fixedbufs", no_argument, 0, K_FIXEDBUFS },	  { "registerfiles", no_argument, 0, K_REGFILES },
 		{ "sqpoll", no_argument, 0, K_SQPOLL },		  { "defer-taskrun", no_argument, 0, K_DEFER },
 		{ "coop-taskrun", no_argument, 0, K_COOP },	  { "verify", no_argument, 0, K_VERIFY },
 		{ "lat-sample", required_argument, 0, K_LATSAMPLE }, { "no-split", no_argument, 0, K_NOSPLIT },
 		{ "interval-log", required_argument, 0, K_INTERVAL }, { "cpus", required_argument, 0, K_CPUS },
-		{ "help", no_argument, 0, K_HELP },		  { "version", no_argument, 0, K_VERSION },
+		{ "list", no_argument, 0, K_LIST },		  { "help", no_argument, 0, K_HELP },
+		{ "version", no_argument, 0, K_VERSION },
 		{ 0, 0, 0, 0 },
 	};
 	memset(o, 0, sizeof(*o));
@@ -280,47 +295,52 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 	bool duration_given = false;
 	opterr = 0;
 	int c, ret = 0;
-	unsigned long long v = 0;
+	/* The options that take one number: bounds and where it goes. */
+	const struct {
+		int key;
+		uint64_t lo, hi;
+		unsigned flags;
+		uint64_t *u64;
+		unsigned *u32;
+		const char *what;
+	} nums[] = {
+		{ K_OPS, 1, UINT64_MAX, 0, &o->ops, NULL, "a positive integer" },
+		{ K_REPEAT, 1, 1000, 0, NULL, &o->repeat, "an integer in 1..1000" },
+		{ K_THREADS, 1, 64, 0, NULL, &o->threads, "an integer in 1..64" },
+		{ K_SEED, 0, UINT64_MAX, 0, &o->seed, NULL, "a non-negative integer" },
+		{ K_SIZE, 1, UINT64_MAX, TB_SIZE, &o->size, NULL, "a size (k/m/g suffixes)" },
+		{ K_LATSAMPLE, 1, 1000000, 0, NULL, &o->lat_sample, "an integer in 1..1000000" },
+		{ K_INTERVAL, 10, 60000, 0, NULL, &o->interval_ms, "a number of milliseconds in 10..60000" },
+	};
 	while (ret == 0 && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		const char *name = c >= K_WORKLOAD && c < K_HELP ? longopts[c - K_WORKLOAD].name : "";
+		const char *name = c >= K_WORKLOAD && c <= K_VERSION ? longopts[c - K_WORKLOAD].name : "";
+		for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+			uint64_t v;
+			if (nums[i].key != c)
+				continue;
+			if (tb_parse_u64(optarg, nums[i].lo, nums[i].hi, nums[i].flags, &v) < 0)
+				ret = bad("--%s: '%s' is not %s", name, optarg, nums[i].what);
+			else if (nums[i].u64)
+				*nums[i].u64 = v;
+			else
+				*nums[i].u32 = (unsigned)v;
+			o->size_given |= c == K_SIZE;
+			c = 0; /* handled */
+		}
 		switch (c) {
-		case K_WORKLOAD: ret = each_item(name, optarg, add_workload, o); break;
-		case K_BACKEND: ret = each_item(name, optarg, add_backend, o); break;
+		case 0: break;
+		case K_WORKLOAD: ret = each_item(name, optarg, add_name, o); break;
+		case K_BACKEND: ret = each_item(name, optarg, add_name, o); break;
 		case K_QD:
 		case K_BATCH:
 		case K_CBATCH: ret = each_item(name, optarg, add_count, o); break;
 		case K_BS: ret = each_item(name, optarg, add_bs, o); break;
 		case K_DURATION: ret = parse_seconds(name, optarg, false, &o->duration); duration_given = true; break;
 		case K_WARMUP: ret = parse_seconds(name, optarg, true, &o->warmup); break;
-		case K_OPS:
-			if (parse_uint(optarg, 1, UINT64_MAX, &v) < 0)
-				ret = bad("--ops: '%s' is not a positive integer", optarg);
-			o->ops = v;
-			break;
-		case K_REPEAT:
-			if (parse_uint(optarg, 1, 1000, &v) < 0)
-				ret = bad("--repeat: '%s' is not an integer in 1..1000", optarg);
-			o->repeat = (unsigned)v;
-			break;
-		case K_THREADS:
-			if (parse_uint(optarg, 1, 64, &v) < 0)
-				ret = bad("--threads: '%s' is not an integer in 1..64", optarg);
-			o->threads = (unsigned)v;
-			break;
-		case K_SEED:
-			if (parse_uint(optarg, 0, UINT64_MAX, &v) < 0)
-				ret = bad("--seed: '%s' is not a non-negative integer", optarg);
-			o->seed = v;
-			break;
 		case K_FILE:
 			if (!*optarg)
 				ret = bad("--file: empty path");
 			o->file = optarg;
-			break;
-		case K_SIZE:
-			if (wd_parse_size(optarg, &o->size) < 0 || o->size == 0)
-				ret = bad("--size: '%s' is not a size (k/m/g suffixes)", optarg);
-			o->size_given = true;
 			break;
 		case K_DIRECT: o->opts |= OPT_DIRECT; break;
 		case K_FIXEDBUFS: o->opts |= OPT_FIXEDBUFS; break;
@@ -330,23 +350,14 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		case K_COOP: o->opts |= OPT_COOP_TASKRUN; break;
 		case K_VERIFY: o->opts |= OPT_VERIFY; break;
 		case K_NOSPLIT: o->no_split = true; break;
-		case K_LATSAMPLE:
-			if (parse_uint(optarg, 1, 1000000, &v) < 0)
-				ret = bad("--lat-sample: '%s' is not an integer in 1..1000000", optarg);
-			o->lat_sample = (unsigned)v;
-			break;
-		case K_INTERVAL:
-			if (parse_uint(optarg, 10, 60000, &v) < 0)
-				ret = bad("--interval-log: '%s' is not a number of milliseconds in 10..60000", optarg);
-			o->interval_ms = (unsigned)v;
-			break;
 		case K_CPUS: ret = each_item(name, optarg, add_cpu, o); break;
 		case K_JSON: o->json = optarg; break;
 		case K_CSV: o->csv = optarg; break;
 		case K_FORCE: o->force = true; break;
 		case K_QUIET: o->quiet = true; break;
 		case 'h':
-		case K_HELP: fputs(usage, stdout); return 1;
+		case K_HELP: print_usage(); return 1;
+		case K_LIST: print_names_json(); return 1;
 		case K_VERSION: build_stamp_print_version(stdout, "urt-bench", urt_version()); return 1;
 		case ':': ret = bad("option %s needs a value", argv[optind - 1]); break;
 		default: ret = bad("unknown option '%s' (see --help)", argv[optind - 1]); break;
@@ -359,10 +370,10 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 
 	/* Defaults: fio's (iodepth 1, submit and complete one at a time), 4 KiB. */
 	if (!o->n_workloads)
-		o->workloads[o->n_workloads++] = WL_RANDREAD;
+		o->workloads[o->n_workloads++] = workload_find("randread");
 	if (!o->n_backends) {
-		o->backends[o->n_backends++] = &backend_urt;
-		o->backends[o->n_backends++] = &backend_raw;
+		o->backends[o->n_backends++] = bench_backend_find("urt");
+		o->backends[o->n_backends++] = bench_backend_find("raw");
 	}
 	if (!o->n_qd)
 		o->qd[o->n_qd++] = 1;

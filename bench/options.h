@@ -10,7 +10,7 @@
 #define LIST_MAX 32
 
 struct bench_options {
-	enum workload workloads[LIST_MAX];
+	const struct workload *workloads[LIST_MAX];
 	unsigned n_workloads;
 	const struct bench_backend *backends[LIST_MAX];
 	unsigned n_backends;
@@ -41,7 +41,8 @@ struct bench_options {
 };
 
 /* Parses and checks everything.  On bad input prints one line to stderr and
- * returns 2; --help prints the usage and returns 1; 0 = go. */
+ * returns 2; --help (the usage) and --list (the names, JSON) print and
+ * return 1; 0 = go. */
 int options_parse(struct bench_options *o, int argc, char **argv);
 
 #endif

@@ -165,7 +165,7 @@ bool bench_complete(struct bench_worker *w, const struct op_clock *c, int64_t re
 		return false;
 	w->ops++;
 	w->bytes += (uint64_t)res;
-	if (w->job->workload != WL_NOP && (uint64_t)res < w->job->bs)
+	if (!workload_is_nop(w->job->workload) && (uint64_t)res < w->job->bs)
 		w->short_ops++;
 	if (c->sampled) {
 		hist_record(&w->lat, c->last - c->t_issue);

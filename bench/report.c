@@ -1,11 +1,13 @@
 /*
  * report.c - JSON (urt-bench/1), CSV and the closing summary.  Output files
- * are written under a temporary name and linked into place, so an existing
- * file is never replaced and a crash never leaves half a report.
+ * are written under a temporary name and given their name when complete
+ * (tb_publish), so an existing file is never replaced without --force and
+ * a crash never leaves half a report.
  */
 #define _GNU_SOURCE
 #include "report.h"
 #include "meta.h"
+#include "toolbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,50 +76,34 @@ double result_mib_s(const struct bench_result *r)
 	return r->seconds > 0 ? (double)r->bytes / r->seconds / (1024.0 * 1024.0) : 0;
 }
 
-/* ---- output files: temp name, then link() which fails rather than replace (rename() with --force) ---- */
+/* ---- output files: published whole, never over an existing file without
+ * --force (toolbox.h) ---- */
 
-/* "-" is standard output, written as it comes.  A file gets the mode
- * open(O_CREAT, 0666) would give it under the umask (mkstemp makes 0600). */
-static FILE *open_new(const char *path, char *tmp, size_t tmplen)
+/* "-" is standard output, written as it comes. */
+static FILE *open_new(struct tb_publish *p, const char *path)
 {
 	if (strcmp(path, "-") == 0)
 		return stdout;
-	snprintf(tmp, tmplen, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return NULL;
-	mode_t mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) < 0) {
-		int err = errno;
-		close(fd);
-		unlink(tmp);
-		errno = err;
+	int fd = tb_publish_begin(p, path, 0666);
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
 	}
-	FILE *f = fdopen(fd, "w");
+	FILE *f = tb_publish_fdopen(p);
 	if (!f) {
+		int err = errno;
 		close(fd);
-		unlink(tmp);
+		tb_publish_discard(p);
+		errno = err;
 	}
 	return f;
 }
 
-static int publish(FILE *f, const char *tmp, const char *path, bool force)
+static int publish(struct tb_publish *p, FILE *f, const char *path, bool force)
 {
 	if (f == stdout)
 		return ferror(f) || fflush(f) != 0 ? -EIO : 0;
-	int ret = 0;
-	if (ferror(f) || fflush(f) != 0)
-		ret = -EIO;
-	if (fclose(f) != 0 && !ret)
-		ret = -EIO;
-	/* --force: rename() replaces the old file atomically; otherwise link()
-	 * fails rather than replace a file that appeared during the run. */
-	if (!ret && (force ? rename(tmp, path) : link(tmp, path)) < 0)
-		ret = -errno;
-	unlink(tmp);
-	return ret;
+	return tb_publish_commit(p, f, path, TB_FSYNC | (force ? TB_REPLACE : 0));
 }
 
 /* ---- JSON ---- */
@@ -185,7 +171,7 @@ static void put_opt_list(FILE *f, unsigned mask)
 static void put_job_fields(FILE *f, const char *backend, const struct bench_job *job)
 {
 	fputs("\"backend\": ", f);
-	json_put_string(f, backend);
+	tb_json_string(f, backend);
 	fprintf(f, ", \"workload\": \"%s\", \"qd\": %u, \"batch\": %u, \"complete_batch\": %u, \"bs\": %" PRIu64
 		   ", \"threads\": %u, \"repeat\": %u",
 		workload_name(job->workload), job->qd, job->batch, job->complete_batch, job->bs, job->threads,
@@ -222,11 +208,7 @@ static void put_result(FILE *f, const struct bench_result *r)
 	fputs(", \"lat_sched_ns\": ", f);
 	put_lat(f, r->has_sched ? r->lat_sched : NULL);
 	fputs(",\n      \"cache\": ", f);
-	const char *cache = cache_state(job);
-	if (cache)
-		json_put_string(f, cache);
-	else
-		fputs("null", f);
+	tb_json_string(f, cache_state(job));
 	fprintf(f, ", \"short_ops\": %" PRIu64 ", \"sqes\": ", r->short_ops);
 	if (r->has_enter)
 		fprintf(f, "%" PRIu64, r->sqes);
@@ -259,10 +241,7 @@ static void put_result(FILE *f, const struct bench_result *r)
 		fputs("null", f);
 	}
 	fputs(", \"note\": ", f);
-	if (r->note[0])
-		json_put_string(f, r->note);
-	else
-		fputs("null", f);
+	tb_json_string(f, r->note[0] ? r->note : NULL);
 	fputs(" }", f);
 }
 
@@ -309,7 +288,7 @@ static void put_skips(FILE *f, const char *key, const struct bench_skip *s, size
 		fputs(i ? ",\n    { " : "\n    { ", f);
 		put_job_fields(f, s[i].backend, &s[i].job);
 		fputs(", \"reason\": ", f);
-		json_put_string(f, s[i].reason);
+		tb_json_string(f, s[i].reason);
 		fputs(" }", f);
 	}
 	fputs(n ? "\n  ]" : "]", f);
@@ -317,8 +296,8 @@ static void put_skips(FILE *f, const char *key, const struct bench_skip *s, size
 
 int report_write_json(const struct bench_run *run, const char *path, bool force)
 {
-	char tmp[4200];
-	FILE *f = open_new(path, tmp, sizeof(tmp));
+	struct tb_publish p;
+	FILE *f = open_new(&p, path);
 	if (!f)
 		return -errno;
 	fputs("{\n  \"schema\": \"urt-bench/1\",\n", f);
@@ -334,7 +313,7 @@ int report_write_json(const struct bench_run *run, const char *path, bool force)
 	put_skips(f, "skipped", run->skipped, run->n_skipped);
 	put_skips(f, "failed", run->failed, run->n_failed);
 	fputs("\n}\n", f);
-	return publish(f, tmp, path, force);
+	return publish(&p, f, path, force);
 }
 
 /* ---- CSV: the result fields minus the histogram, one row per result ---- */
@@ -360,8 +339,8 @@ static void csv_lat(FILE *f, const struct bench_result *r, const struct hist *h,
 
 int report_write_csv(const struct bench_run *run, const char *path, bool force)
 {
-	char tmp[4200];
-	FILE *f = open_new(path, tmp, sizeof(tmp));
+	struct tb_publish p;
+	FILE *f = open_new(&p, path);
 	if (!f)
 		return -errno;
 	fputs("backend,workload,qd,batch,complete_batch,bs,threads,repeat,ops,bytes,seconds,iops,mib_s", f);
@@ -392,7 +371,7 @@ int report_write_csv(const struct bench_run *run, const char *path, bool force)
 		const char *cache = cache_state(j);
 		fprintf(f, ",%s,%" PRIu64 "\n", cache ? cache : "", r->short_ops);
 	}
-	return publish(f, tmp, path, force);
+	return publish(&p, f, path, force);
 }
 
 /* ---- summary ---- */
@@ -424,7 +403,7 @@ static double cell_median(const struct bench_run *run, const struct bench_result
 }
 
 /* The configuration with the highest median ops/s for a workload and backend. */
-static const struct bench_result *peak_of(const struct bench_run *run, unsigned w, const char *backend,
+static const struct bench_result *peak_of(const struct bench_run *run, const struct workload *w, const char *backend,
 					  double *median)
 {
 	const struct bench_result *best = NULL;
@@ -451,7 +430,7 @@ void report_print_summary(const struct bench_run *run, FILE *out)
 	fputs("\nsummary: peak ops/s (median over repeats) per workload and backend; vs raw = peak / raw's peak\n",
 	      out);
 	fprintf(out, "%-10s %-12s %14s %10s %8s  %s\n", "workload", "backend", "peak ops/s", "MiB/s", "vs raw", "at");
-	for (unsigned w = 0; w < WL_COUNT; w++) {
+	for (const struct workload *w = workload_table; w < workload_table + workload_count; w++) {
 		double raw_peak;
 		peak_of(run, w, "raw", &raw_peak);
 		for (size_t i = 0; i < run->n_results; i++) {

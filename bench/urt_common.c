@@ -47,7 +47,7 @@ int urt_side_open(struct urt_side *s, struct bench_worker *w, unsigned nbufs)
 	w->has_enter = true;
 	w->has_kernel = w->has_sched = job->split;
 
-	if (job->workload == WL_PIPE) {
+	if (job->workload->pipe) {
 		ret = pipe_feeder_start(&s->feeder, job->seed, job->bs, &s->fd);
 		if (ret < 0) {
 			bench_fail(w, ret, "pipe");
@@ -110,23 +110,16 @@ ssize_t urt_side_issue(struct urt_side *s, unsigned i, uint64_t off)
 	const struct bench_job *job = s->w->job;
 	void *buf = s->bufs[i];
 	size_t len = (size_t)job->bs;
-	switch (job->workload) {
-	case WL_NOP:
+	if (workload_is_nop(job->workload))
 		return urt_nop();
-	case WL_PIPE:
+	if (job->workload->pipe)
 		return urt_read(s->fd, buf, len, -1);
-	case WL_RANDREAD:
-	case WL_SEQREAD:
+	if (!job->workload->writes)
 		return s->fixedbufs ? urt_read_fixed(s->fd, buf, len, (off_t)off, (int)i)
 				    : urt_read(s->fd, buf, len, (off_t)off);
-	case WL_RANDWRITE:
-	case WL_SEQWRITE:
-		bench_prepare_write(job, buf, off);
-		return s->fixedbufs ? urt_write_fixed(s->fd, buf, len, (off_t)off, (int)i)
-				    : urt_write(s->fd, buf, len, (off_t)off);
-	default:
-		return -EINVAL;
-	}
+	bench_prepare_write(job, buf, off);
+	return s->fixedbufs ? urt_write_fixed(s->fd, buf, len, (off_t)off, (int)i)
+			    : urt_write(s->fd, buf, len, (off_t)off);
 }
 
 void urt_side_complete(struct urt_side *s, unsigned i, struct op_clock *c, ssize_t res, uint64_t off)
@@ -143,7 +136,7 @@ void urt_side_complete(struct urt_side *s, unsigned i, struct op_clock *c, ssize
 			s->pass_start = c->sampled ? t_resume : bench_now_ns();
 		}
 	}
-	if (res >= 0 && w->job->workload == WL_PIPE) {
+	if (res >= 0 && w->job->workload->pipe) {
 		/* Only one reader keeps the stream in order: check it then. */
 		if (w->job->qd == 1)
 			bench_verify(w, s->bufs[i], res, s->stream_pos);

@@ -12,16 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const workload_names[WL_COUNT] = {
-	[WL_NOP] = "nop",	    [WL_RANDREAD] = "randread",	  [WL_SEQREAD] = "seqread",
-	[WL_RANDWRITE] = "randwrite", [WL_SEQWRITE] = "seqwrite", [WL_PIPE] = "pipe",
-};
-
-const char *workload_name(enum workload w)
-{
-	return (unsigned)w < WL_COUNT ? workload_names[w] : "?";
-}
-
 static const char *const opt_names[OPT_COUNT_] = {
 	"qd",	     "batch",  "complete_batch", "direct",	  "fixedbufs",
 	"registerfiles", "sqpoll", "defer_taskrun",	 "coop_taskrun", "verify", "bs",
@@ -42,19 +32,11 @@ uint64_t bench_next_offset(struct bench_worker *w, uint64_t *seq_cursor)
 	if (!workload_uses_file(job->workload))
 		return 0;
 	uint64_t blocks = job->file_size / job->bs;
-	switch (job->workload) {
-	case WL_RANDREAD:
-	case WL_RANDWRITE:
+	if (job->workload->random)
 		return wd_below(&w->rng, blocks) * job->bs;
-	case WL_SEQREAD:
-	case WL_SEQWRITE: {
-		uint64_t off = *seq_cursor;
-		*seq_cursor = (off / job->bs + 1 < blocks) ? off + job->bs : 0;
-		return off;
-	}
-	default:
-		return 0;
-	}
+	uint64_t off = *seq_cursor;
+	*seq_cursor = (off / job->bs + 1 < blocks) ? off + job->bs : 0;
+	return off;
 }
 
 uint64_t bench_seq_start(const struct bench_job *job, unsigned index)

@@ -1,10 +1,8 @@
 /*
- * workload_data.c - the shared data pattern and size parser.
+ * workload_data.c - the shared data pattern.
  */
 #include "workload_data.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,29 +58,4 @@ size_t wd_pattern_check(const void *buf, size_t len, uint64_t off, uint64_t seed
 		}
 	}
 	return bad;
-}
-
-int wd_parse_size(const char *s, uint64_t *out)
-{
-	if (!s || !isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	unsigned shift = 0;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	default:
-		return -1;
-	}
-	if (*end != '\0' || (shift && v > (UINT64_MAX >> shift)))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * workload_data.h - what the bench harness and the fault suite share: a
  * seeded PRNG, a position-dependent data pattern that makes every byte
- * checkable, and size parsing for command lines.
+ * checkable.  (Parsing a command line is common/toolbox.h's.)
  *
  * The pattern: byte at file offset o of a stream seeded with s is a pure
  * function of (s, o), so a reader can verify any range without a copy of
@@ -36,9 +36,5 @@ void wd_pattern_fill(void *buf, size_t len, uint64_t off, uint64_t seed);
  * of wrong bytes (0 = intact); *first_bad gets the offset of the first one
  * when first_bad is not NULL and a byte is wrong. */
 size_t wd_pattern_check(const void *buf, size_t len, uint64_t off, uint64_t seed, uint64_t *first_bad);
-
-/* Parses "4096", "4k", "64K", "1m", "2g" (powers of 1024).  Returns 0 and
- * sets *out, or -1 on anything else (empty, junk, overflow, negative). */
-int wd_parse_size(const char *s, uint64_t *out);
 
 #endif

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "cell.h"
+#include "toolbox.h"
 #include "workload_data.h"
 
 #include <errno.h>
@@ -370,19 +371,15 @@ int cell_parse(const char *s, struct cell_spec *c, char *err, size_t errsize)
 	}
 	if (colon) {
 		*colon = '\0';
-		char *end;
-		errno = 0;
-		long fn = strtol(colon + 1, &end, 10);
-		if (errno || *end || end == colon + 1 || fn == 0 || fn > 4095 || fn < -4095) {
+		bool negative = colon[1] == '-';
+		uint64_t fn;
+		if (tb_parse_u64(colon + 1 + negative, 1, 4095, 0, &fn) < 0) {
 			snprintf(err, errsize, "--cell: failnum must be a non-zero errno number, got '%s'", colon + 1);
 			return -1;
 		}
-		c->failnum = (int)fn;
+		c->failnum = negative ? -(int)fn : (int)fn;
 	}
-	char *end;
-	errno = 0;
-	c->prob = strtod(rest, &end);
-	if (errno || *end || end == rest || !(c->prob > 0 && c->prob <= 1)) {
+	if (tb_parse_double(rest, 0, 1, &c->prob) < 0 || c->prob == 0) {
 		snprintf(err, errsize, "--cell: probability must be in (0, 1], got '%s'", rest);
 		return -1;
 	}

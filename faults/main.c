@@ -11,6 +11,7 @@
 #include "cell.h"
 #include "modes.h"
 #include "report.h"
+#include "toolbox.h"
 
 #include <errno.h>
 #include <fiu.h>
@@ -96,36 +97,31 @@ static void __attribute__((noreturn, format(printf, 1, 2))) bad_usage(const char
 
 static uint64_t parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (!*s || *s == '-' || errno || *end || v < min || v > max)
+	uint64_t v;
+	if (tb_parse_u64(s, min, max, 0, &v) < 0)
 		bad_usage("%s wants an integer in [%" PRIu64 ", %" PRIu64 "], got '%s'", opt, min, max, s);
 	return v;
 }
 
 static double parse_double(const char *opt, const char *s, double min, double max)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (!*s || errno || *end || !(v >= min && v <= max))
+	double v;
+	if (tb_parse_double(s, min, max, &v) < 0)
 		bad_usage("%s wants a number in [%g, %g], got '%s'", opt, min, max, s);
 	return v;
 }
 
-/* Splits a comma list in place; returns the count. */
-static unsigned split(const char *opt, char *s, char **items)
+/* Splits a comma list (a copy: argv stays whole for the JSON's meta.argv). */
+static unsigned split(const char *opt, const char *s, struct tb_list *l)
 {
-	unsigned n = 0;
-	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
-		if (n == MAX_LIST)
-			bad_usage("%s: more than %d items", opt, MAX_LIST);
-		items[n++] = tok;
-	}
-	if (n == 0)
-		bad_usage("%s: empty list", opt);
-	return n;
+	int ret = tb_list_split(l, s, MAX_LIST);
+	if (ret == -E2BIG)
+		bad_usage("%s: more than %d items", opt, MAX_LIST);
+	if (ret == -EINVAL)
+		bad_usage("%s: empty item in list '%s'", opt, s);
+	if (ret < 0)
+		bad_usage("%s: %s", opt, strerror(-ret));
+	return l->n;
 }
 
 static void check_dir(const char *opt, const char *dir)
@@ -149,10 +145,7 @@ static void check_scratch_dir(const char *dir)
 }
 
 /* The JSON's temporary file, for the signal handler. */
-static char json_tmp[PATH_MAX + 32];
-static volatile sig_atomic_t json_tmp_exists;
-static char junit_tmp[PATH_MAX + 32];
-static volatile sig_atomic_t junit_tmp_exists;
+static struct tb_publish json_out, junit_out;
 
 static void on_stop_signal(int sig)
 {
@@ -166,10 +159,8 @@ static void on_stop_signal(int sig)
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
 	}
-	if (json_tmp_exists)
-		unlink(json_tmp);
-	if (junit_tmp_exists)
-		unlink(junit_tmp);
+	tb_publish_discard(&json_out);
+	tb_publish_discard(&junit_out);
 	static const char msg[] = "urt-faults: interrupted\n";
 	ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	(void)w;
@@ -250,7 +241,7 @@ int main(int argc, char **argv)
 		return faultfs_main(argc - 1, argv + 1); /* faults from below: wl_faultfs.c */
 	struct suite_opts so = { .scale = 1.0, .watchdog = 60 };
 	bool seed_given = false, table = true, alloc_check = false, cancel_check = false, force = false;
-	char *points_arg = NULL, *workloads_arg = NULL, *probs_arg = NULL, *expect_arg = NULL;
+	const char *points_arg = NULL, *workloads_arg = NULL, *probs_arg = NULL, *expect_arg = NULL;
 	const char *json_arg = NULL, *cell_arg = NULL, *junit_arg = NULL;
 	double external = 0;
 	int opt;
@@ -306,35 +297,39 @@ int main(int argc, char **argv)
 	unsigned nwl = 0;
 	double probs[MAX_LIST];
 	unsigned nprob = 0;
-	char *items[MAX_LIST + 1]; /* + the NULL that ends --expect-faults */
+	struct tb_list l;
+	char *expect[MAX_LIST + 1]; /* --expect-faults, NULL-terminated */
 	for (int p = 0; p < URT_FAULT_COUNT; p++)
 		use_point[p] = points_arg == NULL;
 	if (points_arg) {
-		unsigned n = split("--points", points_arg, items);
+		unsigned n = split("--points", points_arg, &l);
 		for (unsigned i = 0; i < n; i++) {
-			int p = cell_point_by_name(items[i]);
+			int p = cell_point_by_name(l.item[i]);
 			if (p < 0)
-				bad_usage("--points: unknown fault point '%s'", items[i]);
+				bad_usage("--points: unknown fault point '%s'", l.item[i]);
 			use_point[p] = true;
 		}
+		tb_list_free(&l);
 	}
 	if (workloads_arg) {
-		unsigned n = split("--workloads", workloads_arg, items);
+		unsigned n = split("--workloads", workloads_arg, &l);
 		for (unsigned i = 0; i < n; i++)
-			if (!(wls[nwl++] = wl_find(items[i])))
-				bad_usage("--workloads: unknown workload '%s'", items[i]);
+			if (!(wls[nwl++] = wl_find(l.item[i])))
+				bad_usage("--workloads: unknown workload '%s'", l.item[i]);
+		tb_list_free(&l);
 	} else {
 		for (unsigned i = 0; i < wl_count; i++)
 			wls[nwl++] = &wl_table[i];
 	}
 	if (probs_arg) {
-		unsigned n = split("--probabilities", probs_arg, items);
+		unsigned n = split("--probabilities", probs_arg, &l);
 		for (unsigned i = 0; i < n; i++) {
-			probs[nprob] = parse_double("--probabilities", items[i], 0, 1);
+			probs[nprob] = parse_double("--probabilities", l.item[i], 0, 1);
 			if (probs[nprob] <= 0)
-				bad_usage("--probabilities: %s is not above 0", items[i]);
+				bad_usage("--probabilities: %s is not above 0", l.item[i]);
 			nprob++;
 		}
+		tb_list_free(&l);
 	} else {
 		for (unsigned i = 0; i < sizeof(default_probs) / sizeof(default_probs[0]); i++)
 			probs[nprob++] = default_probs[i];
@@ -346,13 +341,16 @@ int main(int argc, char **argv)
 		return cancel_check_main(&so);
 	if (external > 0) {
 		if (expect_arg) {
-			unsigned n = split("--expect-faults", expect_arg, items);
+			unsigned n = split("--expect-faults", expect_arg, &l);
 			for (unsigned i = 0; i < n; i++)
-				if (cell_point_by_name(items[i]) < 0)
-					bad_usage("--expect-faults: unknown fault point '%s'", items[i]);
-			items[n] = NULL;
+				if (cell_point_by_name(expect[i] = l.item[i]) < 0)
+					bad_usage("--expect-faults: unknown fault point '%s'", l.item[i]);
+			expect[n] = NULL;
 		}
-		return external_main(&so, external, wls, workloads_arg ? nwl : 0, expect_arg ? items : NULL);
+		int ret = external_main(&so, external, wls, workloads_arg ? nwl : 0, expect_arg ? expect : NULL);
+		if (expect_arg)
+			tb_list_free(&l);
+		return ret;
 	}
 
 	/* The matrix (or the one cell being replayed). */
@@ -419,15 +417,7 @@ int main(int argc, char **argv)
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	const char *json = json_path(json_arg, stamp, force);
 	/* Created now: an unwritable output is bad input, found before the run. */
-	sigset_t stop, old;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
-	sigprocmask(SIG_BLOCK, &stop, &old);
-	int reserved = report_json_reserve(json, json_tmp, sizeof(json_tmp));
-	json_tmp_exists = reserved == 0;
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	int reserved = tb_publish_begin(&json_out, json, 0666);
 	if (reserved < 0)
 		bad_usage("--json: cannot create a file beside '%s': %s", json, strerror(-reserved));
 	if (junit_arg) {
@@ -436,12 +426,9 @@ int main(int argc, char **argv)
 			bad_usage("--junit: '%s' is a directory; give a file name", junit_arg);
 		if (!force && lstat(junit_arg, &st) == 0)
 			bad_usage("--junit: '%s' exists; give --force to replace it", junit_arg);
-		sigprocmask(SIG_BLOCK, &stop, &old);
-		reserved = report_json_reserve(junit_arg, junit_tmp, sizeof(junit_tmp));
-		junit_tmp_exists = reserved == 0;
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		reserved = tb_publish_begin(&junit_out, junit_arg, 0666);
 		if (reserved < 0) {
-			unlink(json_tmp);
+			tb_publish_discard(&json_out);
 			bad_usage("--junit: cannot create a file beside '%s': %s", junit_arg, strerror(-reserved));
 		}
 	}
@@ -469,19 +456,13 @@ int main(int argc, char **argv)
 		       " not exercised), %" PRIu64 " hangs\n",
 		       t.cells, t.passed, t.failed, t.not_exercised, t.hangs);
 	}
-	sigprocmask(SIG_BLOCK, &stop, &old);
-	int ret = report_json(json, json_tmp, force, &meta, m, n);
-	json_tmp_exists = 0;
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	int ret = report_json(&json_out, json, force, &meta, m, n);
 	if (ret < 0)
 		fprintf(stderr, "urt-faults: writing %s: %s\n", json, strerror(-ret));
 	else
 		printf("\nmatrix JSON: %s\n", json);
 	if (junit_arg) {
-		sigprocmask(SIG_BLOCK, &stop, &old);
-		int jret = report_junit(junit_arg, junit_tmp, force, m, n);
-		junit_tmp_exists = 0;
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		int jret = report_junit(&junit_out, junit_arg, force, m, n);
 		if (jret < 0)
 			fprintf(stderr, "urt-faults: writing %s: %s\n", junit_arg, strerror(-jret));
 		else

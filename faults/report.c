@@ -2,11 +2,9 @@
  * report.c - writes the matrix: JSON for the report script, Markdown for
  * people and CI job summaries.
  */
-#define _GNU_SOURCE /* renameat2 */
 #include "report.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,21 +49,6 @@ void report_totals(const struct matrix_entry *e, size_t n, struct report_totals 
 	}
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 /* `git describe` of the source tree, or "unknown" outside a checkout. */
 static void git_version(char *buf, size_t size)
 {
@@ -93,9 +76,9 @@ static void write_cell(FILE *f, const struct matrix_entry *e)
 	const struct cell_outcome *o = &e->out;
 	const struct wl_result *r = &o->r;
 	fprintf(f, "    {\"point\": ");
-	json_string(f, urt_fault_name(e->spec.point));
+	tb_json_string(f, urt_fault_name(e->spec.point));
 	fprintf(f, ", \"workload\": ");
-	json_string(f, e->spec.wl->name);
+	tb_json_string(f, e->spec.wl->name);
 	fprintf(f, ", \"probability\": %g, \"failnum\": %d, \"seed\": %" PRIu64 ",\n", e->spec.prob, e->spec.failnum,
 		o->seed);
 	fprintf(f,
@@ -106,7 +89,7 @@ static void write_cell(FILE *f, const struct matrix_entry *e)
 	for (int p = 0; p < URT_FAULT_COUNT; p++) {
 		uint64_t n = r->stats.faults[p] + (p == URT_FAULT_ALLOC ? r->create_enomem : 0);
 		fprintf(f, "%s", p ? ", " : "");
-		json_string(f, urt_fault_name((enum urt_fault_point)p));
+		tb_json_string(f, urt_fault_name((enum urt_fault_point)p));
 		fprintf(f, ": %" PRIu64, n);
 	}
 	fprintf(f, "},\n");
@@ -126,35 +109,20 @@ static void write_cell(FILE *f, const struct matrix_entry *e)
 	fprintf(f, "     \"ring\": \"%s\", \"rounds\": %u, \"not_exercised\": %s,\n", wl_ring_names[e->spec.ring],
 		o->rounds, o->not_exercised ? "true" : "false");
 	fprintf(f, "     \"status\": \"%s\", \"reason\": ", status_names[o->status]);
-	if (o->status == CELL_PASS)
-		fprintf(f, "null");
-	else
-		json_string(f, o->reason);
+	tb_json_string(f, o->status == CELL_PASS ? NULL : o->reason);
 	fprintf(f, ", \"replay\": ");
-	json_string(f, e->replay);
+	tb_json_string(f, e->replay);
 	fprintf(f, "}");
 }
 
-int report_json_reserve(const char *path, char *tmp, size_t size)
-{
-	if ((size_t)snprintf(tmp, size, "%s.tmp.%d", path, (int)getpid()) >= size)
-		return -ENAMETOOLONG;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
-}
-
-static int publish(FILE *f, const char *tmp, const char *path, bool force);
-
-int report_json(const char *path, const char *tmp, bool force, const struct report_meta *m,
+int report_json(struct tb_publish *out, const char *path, bool force, const struct report_meta *m,
 		const struct matrix_entry *e, size_t n)
 {
-	FILE *f = fopen(tmp, "w");
+	FILE *f = tb_publish_fdopen(out);
 	if (!f) {
 		int err = errno;
-		unlink(tmp);
+		close(out->fd);
+		tb_publish_discard(out);
 		return -err;
 	}
 	struct utsname u;
@@ -164,19 +132,19 @@ int report_json(const char *path, const char *tmp, bool force, const struct repo
 	git_version(git, sizeof(git));
 
 	fprintf(f, "{\"schema\": \"urt-faults/1\",\n \"meta\": {\"started\": ");
-	json_string(f, m->started);
+	tb_json_string(f, m->started);
 	fprintf(f, ", \"host\": ");
-	json_string(f, u.nodename);
+	tb_json_string(f, u.nodename);
 	fprintf(f, ", \"kernel\": ");
-	json_string(f, u.release);
+	tb_json_string(f, u.release);
 	fprintf(f, ", \"git\": ");
-	json_string(f, git);
+	tb_json_string(f, git);
 	fprintf(f, ", \"build\": ");
-	json_string(f, BUILD_FLAVOUR);
+	tb_json_string(f, BUILD_FLAVOUR);
 	fprintf(f, ",\n  \"argv\": [");
 	for (int i = 0; i < m->argc; i++) {
 		fprintf(f, "%s", i ? ", " : "");
-		json_string(f, m->argv[i]);
+		tb_json_string(f, m->argv[i]);
 	}
 	fprintf(f, "], \"seed\": %" PRIu64 ", \"scale\": %g},\n \"cells\": [\n", m->seed, m->scale);
 	for (size_t i = 0; i < n; i++) {
@@ -192,29 +160,7 @@ int report_json(const char *path, const char *tmp, bool force, const struct repo
 		", \"doubled_ops\": %" PRIu64 "}}\n",
 		t.cells, t.passed, t.failed, t.hangs, t.not_exercised, t.ops, t.faulted_ops, t.bytes_verified,
 		t.corrupted_bytes, t.lost_ops, t.doubled_ops);
-	return publish(f, tmp, path, force);
-}
-
-/* Closes f (written to tmp) and moves tmp to path; tmp is gone either way. */
-static int publish(FILE *f, const char *tmp, const char *path, bool force)
-{
-	if (ferror(f) | (fclose(f) != 0)) {
-		unlink(tmp);
-		return -EIO;
-	}
-	/* Without --force an output that appeared during the run is not
-	 * replaced either: RENAME_NOREPLACE, or link() where the file system
-	 * lacks it. */
-	int ret = 0;
-	if (force)
-		ret = rename(tmp, path) == 0 ? 0 : -errno;
-	else if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
-		ret = -errno;
-		if (ret == -EINVAL || ret == -ENOSYS)
-			ret = link(tmp, path) == 0 ? 0 : -errno;
-	}
-	unlink(tmp); /* after a failed rename, or the second name after link() */
-	return ret;
+	return tb_publish_commit(out, f, path, TB_FSYNC | (force ? TB_REPLACE : 0));
 }
 
 /* XML character data: the five specials escaped; bytes XML 1.0 cannot hold
@@ -233,12 +179,13 @@ static void xml_text(FILE *f, const char *s)
 	}
 }
 
-int report_junit(const char *path, const char *tmp, bool force, const struct matrix_entry *e, size_t n)
+int report_junit(struct tb_publish *out, const char *path, bool force, const struct matrix_entry *e, size_t n)
 {
-	FILE *f = fopen(tmp, "w");
+	FILE *f = tb_publish_fdopen(out);
 	if (!f) {
 		int err = errno;
-		unlink(tmp);
+		close(out->fd);
+		tb_publish_discard(out);
 		return -err;
 	}
 	struct report_totals t;
@@ -273,7 +220,7 @@ int report_junit(const char *path, const char *tmp, bool force, const struct mat
 		fputs("</failure>\n  </testcase>\n", f);
 	}
 	fputs(" </testsuite>\n</testsuites>\n", f);
-	return publish(f, tmp, path, force);
+	return tb_publish_commit(out, f, path, TB_FSYNC | (force ? TB_REPLACE : 0));
 }
 
 void report_markdown(FILE *f, const struct matrix_entry *e, size_t n)

@@ -6,6 +6,7 @@
 #define URT_FAULTS_REPORT_H
 
 #include "cell.h"
+#include "toolbox.h"
 
 #include <stdio.h>
 
@@ -32,19 +33,17 @@ struct report_totals {
 /* What the cell reports as "retries": the runtime's own, invisible to callers. */
 uint64_t report_retries(const struct cell_outcome *o);
 void report_totals(const struct matrix_entry *e, size_t n, struct report_totals *t);
-/* Creates the temporary file the JSON will be written to (path.tmp.PID, in
- * path's directory) before the run, so an unwritable output is found before
- * the work.  0, or -errno. */
-int report_json_reserve(const char *path, char *tmp, size_t size);
-/* Writes the JSON into tmp and renames it to path: a reader never sees half
- * a file, and without force an existing path is never replaced (-EEXIST).
- * tmp is removed either way.  0, or -errno. */
-int report_json(const char *path, const char *tmp, bool force, const struct report_meta *m,
+/* Writes the JSON into out (begun with tb_publish_begin before the run, so
+ * an unwritable output is found before the work) and gives it path's name:
+ * a reader never sees half a file, and without force an existing path is
+ * never replaced (-EEXIST).  The temporary file is removed either way.  0,
+ * or -errno. */
+int report_json(struct tb_publish *out, const char *path, bool force, const struct report_meta *m,
 		const struct matrix_entry *e, size_t n);
 /* The same cells as JUnit XML (one testcase per cell, class = fault point,
  * a <failure> with the reason and the replay command for a failed, hung or
  * not-exercised cell), published like report_json.  0, or -errno. */
-int report_junit(const char *path, const char *tmp, bool force, const struct matrix_entry *e, size_t n);
+int report_junit(struct tb_publish *out, const char *path, bool force, const struct matrix_entry *e, size_t n);
 void report_markdown(FILE *f, const struct matrix_entry *e, size_t n);
 
 #endif

@@ -37,6 +37,10 @@ expect_usage_error --dir /nonexistent/dir
 expect_usage_error --json /nonexistent/dir/x.json
 expect_usage_error --json "$tmp"
 expect_usage_error --external 1 --expect-faults urt/nope
+expect_usage_error --points urt/submit,,urt/alloc
+expect_usage_error --workloads copy,
+expect_usage_error --probabilities ,0.5
+expect_usage_error --cell urt/read/short:copy:0.1:-
 expect_usage_error --frobnicate
 expect_usage_error stray-argument
 
@@ -61,13 +65,18 @@ grep -q 'cannot create a file' "$tmp/err" || { echo "FAIL: unwritable --dir: $(c
 leftover=$(ls "$tmp" | grep -c '\.tmp\.')
 [ "$leftover" -eq 0 ] || { echo "FAIL: temporary JSON files left: $(ls "$tmp")"; fail=1; }
 
-# A replayed cell runs alone, passes, and writes schema urt-faults/1 JSON.
-if ! "$exe" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --json "$tmp/cell.json" >"$tmp/out" 2>&1; then
+# A replayed cell runs alone, passes, and writes schema urt-faults/1 JSON,
+# whose meta.argv quotes a list option whole.
+if ! "$exe" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --json "$tmp/cell.json" \
+	--probabilities 0.1,0.5 >"$tmp/out" 2>&1; then
 	echo "FAIL: replaying one cell"
 	cat "$tmp/out"
 	fail=1
 elif ! grep -q '"schema": "urt-faults/1"' "$tmp/cell.json" || ! grep -q '"cells": 1,' "$tmp/cell.json"; then
 	echo "FAIL: the cell's JSON lacks the schema or the totals"
+	fail=1
+elif ! grep -q '"--probabilities", "0.1,0.5"' "$tmp/cell.json"; then
+	echo "FAIL: meta.argv lost part of a list option: $(grep -o '"argv": [^]]*' "$tmp/cell.json")"
 	fail=1
 fi
 # --force replaces an existing --json with the new matrix.

@@ -22,6 +22,7 @@
  * /proc/self/mountinfo after every cell, so no ending leaves a mount behind.
  */
 #include "modes.h"
+#include "toolbox.h"
 #include "workload.h"
 #include "workload_data.h"
 
@@ -835,31 +836,25 @@ int faultfs_main(int argc, char **argv)
 	};
 	struct ff_opts o = { .seed = (uint64_t)time(NULL), .scale = 1.0, .watchdog = 60 };
 	const char *only = NULL;
-	char *end;
 	int opt;
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
-			errno = 0;
-			o.seed = strtoull(optarg, &end, 10);
-			if (!*optarg || *optarg == '-' || errno || *end)
+			if (tb_parse_u64(optarg, 0, UINT64_MAX, 0, &o.seed) < 0)
 				ff_bad("--seed wants an unsigned integer, got", optarg);
 			break;
 		case 'c': only = optarg; break;
 		case 'S':
-			errno = 0;
-			o.scale = strtod(optarg, &end);
-			if (!*optarg || errno || *end || !(o.scale >= 0.001 && o.scale <= 100))
+			if (tb_parse_double(optarg, 0.001, 100, &o.scale) < 0)
 				ff_bad("--scale wants a number in [0.001, 100], got", optarg);
 			o.scale_given = true;
 			break;
 		case 'd': o.dir = optarg; break;
 		case 'W': {
-			errno = 0;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (!*optarg || *optarg == '-' || errno || *end || v < 1 || v > 3600)
+			uint64_t v;
+			if (tb_parse_u64(optarg, 1, 3600, 0, &v) < 0)
 				ff_bad("--watchdog wants seconds in [1, 3600], got", optarg);
 			o.watchdog = (unsigned)v;
 			break;

@@ -10,7 +10,7 @@ packages="build-essential cmake pkg-config liburing-dev libfiu-dev fiu-utils val
 python3 python3-matplotlib python3-pytest python3-numpy hyperfine fio \
 postgresql python3-psycopg2 \
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
-libfuse3-dev fuse3 \
+libfuse3-dev fuse3 libjansson-dev \
 abigail-tools help2man"
 missing=""
 for p in $packages; do

@@ -1,7 +1,8 @@
 #!/bin/sh
 # smoke.sh URT_BENCH VALIDATOR - runs urt-bench for about a second over every
 # workload on two backends (verifying the data it reads), then checks the
-# JSON against schema urt-bench/1 and the CSV's shape.
+# JSON against schema urt-bench/1 (schemas/, names from this binary's
+# registry) and the CSV's shape.
 set -u
 bench=$1
 validator=$2
@@ -16,7 +17,7 @@ trap 'rm -rf "$dir"' EXIT
 "$bench" --workload nop,randread,seqwrite,pipe --backend urt,raw --qd 1,4 --batch 0,4 \
 	--duration 0.05 --warmup 0.02 --size 4m --verify --quiet \
 	--json "$dir/r.json" --csv "$dir/r.csv" || { echo "smoke: urt-bench exited $?"; exit 1; }
-"$py" "$validator" "$dir/r.json" --expect urt:nop --expect raw:nop --expect urt:randread \
+"$py" "$validator" "$dir/r.json" --bench "$bench" --expect urt:nop --expect raw:nop --expect urt:randread \
 	--expect raw:randread --expect urt:seqwrite --expect raw:pipe || exit 1
 
 # The CSV has a header and one row per JSON result, every row as wide as the header.
@@ -38,7 +39,7 @@ PY
 # gives increasing interval times; --cpus and the context land in the JSON.
 "$bench" --workload nop --backend raw,raw-bare --qd 8 --batch 8 --duration 0.1 --warmup 0.02 \
 	--interval-log 20 --cpus 0 --quiet --json "$dir/b.json" || { echo "smoke: raw-bare run exited $?"; exit 1; }
-"$py" "$validator" "$dir/b.json" --expect raw-bare:nop || exit 1
+"$py" "$validator" "$dir/b.json" --bench "$bench" --expect raw-bare:nop || exit 1
 "$py" - "$dir/b.json" <<'PY' || exit 1
 import json, sys
 doc = json.load(open(sys.argv[1]))

@@ -54,8 +54,8 @@ done
 "$cp_bin" --force "$dir/odd" "$dir/odd" 2>/dev/null
 [ $? -eq 2 ] && cmp -s "$dir/odd" "$dir/copy1" || fail "copy onto itself must be refused and leave the file intact"
 
-leftovers() { ls -A "$dir" | grep -c '\.urt-cp\.'; }
-[ "$(leftovers)" -eq 0 ] || fail "temporary files left behind: $(ls -A "$dir" | grep '\.urt-cp\.')"
+leftovers() { ls -A "$dir" | grep -c '\.tmp\.'; }
+[ "$(leftovers)" -eq 0 ] || fail "temporary files left behind: $(ls -A "$dir" | grep '\.tmp\.')"
 
 # An I/O error mid-copy (the runtime's urt/op/error fault point, armed by
 # fiu-run's environment): exit 1, no destination, the old one intact.

@@ -69,29 +69,24 @@ static int queue(struct raw *r, unsigned i)
 	uint64_t off = bench_next_offset(r->w, &r->seq_cursor);
 	unsigned len = (unsigned)job->bs;
 	void *buf = r->bufs[i];
-	switch (job->workload) {
-	case WL_NOP:
+	const struct workload *wl = job->workload;
+	if (workload_is_nop(wl)) {
 		io_uring_prep_nop(sqe);
-		break;
-	case WL_PIPE:
+	} else if (wl->pipe) {
 		io_uring_prep_read(sqe, r->fd, buf, len, (uint64_t)-1);
-		break;
-	case WL_RANDREAD:
-	case WL_SEQREAD:
+	} else if (!wl->writes) {
 		if (r->fixedbufs)
 			io_uring_prep_read_fixed(sqe, r->fd, buf, len, off, (int)i);
 		else
 			io_uring_prep_read(sqe, r->fd, buf, len, off);
-		break;
-	default:
+	} else {
 		bench_prepare_write(job, buf, off);
 		if (r->fixedbufs)
 			io_uring_prep_write_fixed(sqe, r->fd, buf, len, off, (int)i);
 		else
 			io_uring_prep_write(sqe, r->fd, buf, len, off);
-		break;
 	}
-	if (job->workload != WL_NOP)
+	if (!workload_is_nop(wl))
 		sqe->flags |= (uint8_t)r->sqe_flags;
 	io_uring_sqe_set_data64(sqe, i);
 	if (!r->bare)
@@ -110,7 +105,7 @@ static void complete(struct raw *r, unsigned i, int res)
 	struct op_clock *c = &r->clocks[i];
 	if (!r->bare)
 		op_clock_done(c);
-	if (res >= 0 && w->job->workload == WL_PIPE) {
+	if (res >= 0 && w->job->workload->pipe) {
 		if (w->job->qd == 1)
 			bench_verify(w, r->bufs[i], res, r->stream_pos);
 		r->stream_pos += (uint64_t)res;
@@ -151,14 +146,14 @@ static int setup(struct raw *r, struct bench_worker *w)
 	for (unsigned i = 0; i < qd; i++)
 		if (!(r->bufs[i] = bench_alloc_buffer(job)))
 			return -ENOMEM;
-	if (job->workload == WL_PIPE) {
+	if (job->workload->pipe) {
 		if ((ret = pipe_feeder_start(&r->feeder, job->seed, job->bs, &r->pipe_fd)) < 0)
 			return ret;
 		r->fd = r->pipe_fd;
 	} else {
 		r->fd = job->data_fd;
 	}
-	if ((job->opts & OPT_REGISTERFILES) && job->workload != WL_NOP) {
+	if ((job->opts & OPT_REGISTERFILES) && !workload_is_nop(job->workload)) {
 		if ((ret = io_uring_register_files(&r->ring, &r->fd, 1)) < 0)
 			return ret;
 		r->fd = 0;
@@ -264,14 +259,18 @@ static void run_worker_bare(struct bench_worker *w)
 	(OPT_QD | OPT_BATCH | OPT_COMPLETE_BATCH | OPT_DIRECT | OPT_FIXEDBUFS | OPT_REGISTERFILES | OPT_SQPOLL | \
 	 OPT_DEFER_TASKRUN | OPT_COOP_TASKRUN | OPT_VERIFY)
 
-const struct bench_backend backend_raw = {
+static const struct bench_backend backend_raw = {
 	.name = "raw",
+	.rank = 30,
 	.applies = RAW_APPLIES,
 	.run_worker = run_worker,
 };
+BENCH_BACKEND(backend_raw)
 
-const struct bench_backend backend_raw_bare = {
+static const struct bench_backend backend_raw_bare = {
 	.name = "raw-bare",
+	.rank = 40,
 	.applies = RAW_APPLIES,
 	.run_worker = run_worker_bare,
 };
+BENCH_BACKEND(backend_raw_bare)

@@ -53,9 +53,11 @@ static void run_worker(struct bench_worker *w)
 	free(slots);
 }
 
-const struct bench_backend backend_urt = {
+static const struct bench_backend backend_urt = {
 	.name = "urt",
+	.rank = 10,
 	.applies = OPT_QD | OPT_BATCH | OPT_COMPLETE_BATCH | OPT_DIRECT | OPT_FIXEDBUFS | OPT_REGISTERFILES |
 		   OPT_SQPOLL | OPT_DEFER_TASKRUN | OPT_COOP_TASKRUN | OPT_VERIFY,
 	.run_worker = run_worker,
 };
+BENCH_BACKEND(backend_urt)

@@ -30,24 +30,18 @@ static int start(struct window *win, unsigned i)
 	uint64_t off = bench_next_offset(s->w, &s->seq_cursor);
 	win->off[i] = off;
 	op_clock_issue(s->w, &win->clocks[i]);
-	switch (job->workload) {
-	case WL_NOP:
+	const struct workload *wl = job->workload;
+	if (workload_is_nop(wl))
 		return urt_nop_async(&win->fs[i]);
-	case WL_PIPE:
+	if (wl->pipe)
 		return urt_read_async(&win->fs[i], s->fd, buf, len, -1);
-	case WL_RANDREAD:
-	case WL_SEQREAD:
+	if (!wl->writes)
 		return s->fixedbufs ? urt_read_fixed_async(&win->fs[i], s->fd, buf, len, (off_t)off, (int)i)
 				    : urt_read_async(&win->fs[i], s->fd, buf, len, (off_t)off);
-	case WL_RANDWRITE:
-	case WL_SEQWRITE:
-		/* The API has no write_fixed_async: writes use plain buffers here
-		 * (the result lists fixedbufs as not applied). */
-		bench_prepare_write(job, buf, off);
-		return urt_write_async(&win->fs[i], s->fd, buf, len, (off_t)off);
-	default:
-		return -EINVAL;
-	}
+	/* The API has no write_fixed_async: writes use plain buffers here
+	 * (the result lists fixedbufs as not applied). */
+	bench_prepare_write(job, buf, off);
+	return urt_write_async(&win->fs[i], s->fd, buf, len, (off_t)off);
 }
 
 static void window_task(void *arg)
@@ -110,10 +104,12 @@ static unsigned ignored(const struct bench_job *job)
 	return workload_writes(job->workload) ? OPT_FIXEDBUFS : 0;
 }
 
-const struct bench_backend backend_urt_futures = {
+static const struct bench_backend backend_urt_futures = {
 	.name = "urt-futures",
+	.rank = 20,
 	.applies = OPT_QD | OPT_BATCH | OPT_COMPLETE_BATCH | OPT_DIRECT | OPT_FIXEDBUFS | OPT_REGISTERFILES |
 		   OPT_SQPOLL | OPT_DEFER_TASKRUN | OPT_COOP_TASKRUN | OPT_VERIFY,
 	.ignored = ignored,
 	.run_worker = run_worker,
 };
+BENCH_BACKEND(backend_urt_futures)

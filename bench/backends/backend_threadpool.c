@@ -32,7 +32,7 @@ struct pool_thread {
 static uint64_t next_offset(struct pool_thread *pt)
 {
 	const struct bench_job *job = pt->pool->job;
-	if (job->workload == WL_SEQREAD || job->workload == WL_SEQWRITE) {
+	if (job->workload->uses_file && !job->workload->random) {
 		uint64_t blocks = job->file_size / job->bs; /* seq workloads always have a bs */
 		uint64_t n = atomic_fetch_add_explicit(&pt->pool->seq_block, 1, memory_order_relaxed);
 		return ((pt->pool->first_block + n) % blocks) * job->bs;
@@ -91,7 +91,7 @@ static void run_worker(struct bench_worker *w)
 	pool.share = *job;
 	pool.share.ops_limit = (job->ops_limit + job->qd - 1) / job->qd;
 	struct pipe_feeder *feeder = NULL;
-	if (job->workload == WL_PIPE) {
+	if (job->workload->pipe) {
 		int ret = pipe_feeder_start(&feeder, job->seed, job->bs, &pool.fd);
 		if (ret < 0) {
 			bench_fail(w, ret, "pipe");
@@ -131,8 +131,10 @@ static void run_worker(struct bench_worker *w)
 	free(pts);
 }
 
-const struct bench_backend backend_threadpool = {
+static const struct bench_backend backend_threadpool = {
 	.name = "threadpool",
+	.rank = 60,
 	.applies = OPT_QD | OPT_DIRECT | OPT_VERIFY,
 	.run_worker = run_worker,
 };
+BENCH_BACKEND(backend_threadpool)

@@ -20,7 +20,7 @@ static void run_worker(struct bench_worker *w)
 		bench_fail(w, -ENOMEM, "buffer");
 		return;
 	}
-	if (job->workload == WL_PIPE) {
+	if (job->workload->pipe) {
 		int ret = pipe_feeder_start(&feeder, job->seed, job->bs, &fd);
 		if (ret < 0) {
 			bench_fail(w, ret, "pipe");
@@ -42,8 +42,10 @@ static void run_worker(struct bench_worker *w)
 	free(buf);
 }
 
-const struct bench_backend backend_psync = {
+static const struct bench_backend backend_psync = {
 	.name = "psync",
+	.rank = 50,
 	.applies = OPT_DIRECT | OPT_VERIFY,
 	.run_worker = run_worker,
 };
+BENCH_BACKEND(backend_psync)

@@ -8,7 +8,8 @@
  */
 #define _GNU_SOURCE
 #include "bench.h"
-#include "json_mini.h"
+
+#include <jansson.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -39,10 +40,10 @@ static bool fio_in_path(void)
 
 static const char *unsupported(const struct bench_job *job)
 {
-	if (job->workload == WL_NOP)
-		return "fio has no io_uring nop job";
-	if (job->workload == WL_PIPE)
+	if (job->workload->pipe)
 		return "fio cannot read a pipe fed by this harness";
+	if (!job->workload->fio_rw)
+		return "fio has no io_uring nop job";
 	return NULL;
 }
 
@@ -60,10 +61,6 @@ static void put_filename(FILE *f, const char *path)
 
 static int write_jobfile(const struct bench_job *job, const char *path)
 {
-	static const char *const rw[WL_COUNT] = {
-		[WL_RANDREAD] = "randread", [WL_SEQREAD] = "read",
-		[WL_RANDWRITE] = "randwrite", [WL_SEQWRITE] = "write",
-	};
 	FILE *f = fopen(path, "wx");
 	if (!f)
 		return -errno;
@@ -83,7 +80,7 @@ static int write_jobfile(const struct bench_job *job, const char *path)
 		job->duration > 0 ? (unsigned long long)(job->duration * 1000 + 0.5) : 600ull * 1000);
 	if (job->warmup > 0)
 		fprintf(f, "ramp_time=%llums\n", (unsigned long long)(job->warmup * 1000 + 0.5));
-	fprintf(f, "[job]\nrw=%s\nbs=%llu\nnumjobs=%u\niodepth=%u\n", rw[job->workload],
+	fprintf(f, "[job]\nrw=%s\nbs=%llu\nnumjobs=%u\niodepth=%u\n", job->workload->fio_rw,
 		(unsigned long long)job->bs, job->threads, job->qd);
 	/* Our batch 0 ("whatever is queued when the loop goes idle") is fio's
 	 * "submit everything queued": a batch of the whole depth. */
@@ -137,7 +134,8 @@ static void stop_signals(bool block)
 	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
-void backend_fio_abort(void)
+/* Kills a running fio and removes its files. */
+static void abort_fio(void)
 {
 	/* From a signal handler: async-signal-safe calls only. */
 	pid_t pid = fio_pid;
@@ -215,43 +213,50 @@ static int run_fio(const char *jobfile, const char *out, const char *log, double
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
+/* The number at obj.key; 0 when obj or the key is missing or not a number. */
+static double num(const json_t *obj, const char *key)
+{
+	return json_number_value(json_object_get(obj, key));
+}
+
 /* Fills r from fio's report: the read or write half of the one job. */
 static int ingest(const struct bench_job *job, const char *text, struct bench_result *r)
 {
 	const char *brace = strchr(text, '{'); /* fio may print warnings first */
-	struct jm_value *root = brace ? jm_parse(brace) : NULL;
+	json_error_t jerr;
+	json_t *root = brace ? json_loads(brace, JSON_DISABLE_EOF_CHECK, &jerr) : NULL;
 	if (!root)
 		return -EPROTO;
 	int ret = -EPROTO;
-	const struct jm_value *j = jm_at(jm_get(root, "jobs"), 0);
-	const struct jm_value *io = jm_get(j, workload_writes(job->workload) ? "write" : "read");
-	const struct jm_value *lat = jm_get(io, "lat_ns");
-	const struct jm_value *pct = jm_get(lat, "percentile");
-	if (io && lat && pct) {
+	const json_t *j = json_array_get(json_object_get(root, "jobs"), 0);
+	const json_t *io = json_object_get(j, workload_writes(job->workload) ? "write" : "read");
+	const json_t *lat = json_object_get(io, "lat_ns");
+	const json_t *pct = json_object_get(lat, "percentile");
+	if (json_is_object(io) && json_is_object(lat) && json_is_object(pct)) {
 		static const char *const keys[6] = { "50.000000", "90.000000", "99.000000",
 						     "99.900000", "99.990000", NULL };
-		r->ops = (uint64_t)jm_number(io, "total_ios", 0);
-		r->bytes = (uint64_t)jm_number(io, "io_bytes", 0);
-		r->seconds = jm_number(io, "runtime", 0) / 1000.0;
+		r->ops = (uint64_t)num(io, "total_ios");
+		r->bytes = (uint64_t)num(io, "io_bytes");
+		r->seconds = num(io, "runtime") / 1000.0;
 		r->ext_lat = true;
-		r->ext_min = jm_number(lat, "min", 0);
-		r->ext_mean = jm_number(lat, "mean", 0);
-		r->ext_max = jm_number(lat, "max", 0);
+		r->ext_min = num(lat, "min");
+		r->ext_mean = num(lat, "mean");
+		r->ext_max = num(lat, "max");
 		/* fio reports a percentile as its bucket's value, which can pass
 		 * the exact max; clamp as our own histogram does. */
 		for (int i = 0; keys[i]; i++) {
-			r->ext_p[i] = jm_number(pct, keys[i], 0);
+			r->ext_p[i] = num(pct, keys[i]);
 			if (r->ext_p[i] > r->ext_max)
 				r->ext_p[i] = r->ext_max;
 		}
 		/* fio reports CPU as a percentage of the job's whole run. */
-		double run_s = jm_number(j, "job_runtime", 0) / 1000.0;
-		r->user_s = jm_number(j, "usr_cpu", 0) / 100.0 * run_s;
-		r->sys_s = jm_number(j, "sys_cpu", 0) / 100.0 * run_s;
+		double run_s = num(j, "job_runtime") / 1000.0;
+		r->user_s = num(j, "usr_cpu") / 100.0 * run_s;
+		r->sys_s = num(j, "sys_cpu") / 100.0 * run_s;
 		r->has_cpu = true;
 		ret = r->ops && r->seconds > 0 ? 0 : -ENODATA;
 	}
-	jm_free(root);
+	json_decref(root);
 	return ret;
 }
 
@@ -302,10 +307,13 @@ static int run_job(const struct bench_job *job, struct bench_result *r)
 	return ret;
 }
 
-const struct bench_backend backend_fio = {
+static const struct bench_backend backend_fio = {
 	.name = "fio",
+	.rank = 70,
 	.applies = OPT_QD | OPT_BATCH | OPT_COMPLETE_BATCH | OPT_DIRECT | OPT_FIXEDBUFS | OPT_REGISTERFILES |
 		   OPT_SQPOLL,
 	.unsupported = unsupported,
 	.run_job = run_job,
+	.abort = abort_fio,
 };
+BENCH_BACKEND(backend_fio)

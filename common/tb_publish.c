@@ -1,0 +1,128 @@
+/*
+ * tb_publish.c - an output file appears whole or not at all, and without
+ * TB_REPLACE never over an existing one (the policy is in toolbox.h).
+ */
+#define _GNU_SOURCE /* renameat2, mkostemp */
+#include "toolbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The signals a tool's handler cleans up on (it calls tb_publish_discard). */
+static void hold_signals(bool hold, sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (hold)
+		sigprocmask(SIG_BLOCK, &set, old);
+	else
+		sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+int tb_publish_begin(struct tb_publish *p, const char *path, mode_t mode)
+{
+	p->exists = 0;
+	p->fd = -1;
+	int n = snprintf(p->tmp, sizeof(p->tmp), "%s.tmp.XXXXXX", path);
+	if (n < 0 || (size_t)n >= sizeof(p->tmp))
+		return -ENAMETOOLONG;
+	int saved = errno;
+	sigset_t old;
+	hold_signals(true, &old);
+	int fd = mkostemp(p->tmp, O_CLOEXEC);
+	int err = fd < 0 ? -errno : 0;
+	if (fd >= 0)
+		p->exists = 1;
+	hold_signals(false, &old);
+	if (fd < 0) {
+		errno = saved;
+		return err;
+	}
+	/* mkostemp makes it 0600; give it what open(O_CREAT) would have.
+	 * umask() is the only way to read the mask: set it back at once. */
+	mode_t mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, mode & ~mask & 07777) < 0) {
+		err = -errno;
+		close(fd);
+		tb_publish_discard(p);
+		errno = saved;
+		return err;
+	}
+	errno = saved;
+	return p->fd = fd;
+}
+
+FILE *tb_publish_fdopen(struct tb_publish *p)
+{
+	return fdopen(p->fd, "w");
+}
+
+static int sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4200];
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int ret = fsync(fd) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+int tb_publish_commit(struct tb_publish *p, FILE *f, const char *path, unsigned flags)
+{
+	int saved = errno;
+	int ret = 0;
+	if (f && (ferror(f) || fflush(f) != 0))
+		ret = -EIO;
+	if (!ret && (flags & TB_FSYNC) && fsync(p->fd) < 0)
+		ret = -errno;
+	if ((f ? fclose(f) : close(p->fd)) != 0 && !ret)
+		ret = -EIO;
+	p->fd = -1;
+	sigset_t old;
+	hold_signals(true, &old);
+	if (!ret && (flags & TB_REPLACE)) {
+		if (rename(p->tmp, path) < 0)
+			ret = -errno;
+		else
+			p->exists = 0;
+	} else if (!ret) {
+		if (renameat2(AT_FDCWD, p->tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
+			p->exists = 0;
+		} else {
+			ret = -errno;
+			/* No RENAME_NOREPLACE on this file system: link() refuses
+			 * an existing name just as atomically. */
+			if (ret == -EINVAL || ret == -ENOSYS)
+				ret = link(p->tmp, path) < 0 ? -errno : 0;
+		}
+	}
+	tb_publish_discard(p); /* after a failure, or the second name after link() */
+	hold_signals(false, &old);
+	if (!ret && (flags & TB_FSYNC))
+		ret = sync_dir(path);
+	errno = saved;
+	return ret;
+}
+
+void tb_publish_discard(struct tb_publish *p)
+{
+	int saved = errno;
+	if (p->exists)
+		unlink(p->tmp);
+	p->exists = 0;
+	errno = saved;
+}
