@@ -128,7 +128,7 @@ def draw_lines(ctx, ax, points, value, band=None):
                 # Whiskers, not shaded bands: with eight lines, overlapping
                 # bands turn into one grey cloud; whiskers stay attributable.
                 ys = [value(p) for p in with_qd]
-                lo, hi = zip(*(band(p) for p in with_qd))
+                lo, hi = zip(*(band(p) or (value(p), value(p)) for p in with_qd))
                 ax.errorbar(xs, ys, yerr=[[y - a for y, a in zip(ys, lo)], [b - y for y, b in zip(ys, hi)]],
                             fmt="none", ecolor=colour, elinewidth=1.2, capsize=3, alpha=0.6)
         for p in without_qd:
@@ -138,6 +138,10 @@ def draw_lines(ctx, ax, points, value, band=None):
             ax.plot([x], [value(p)], color=colour, marker="D", markersize=9, linestyle="none",
                     markeredgecolor="black")
             drawn.append(value(p))
+            if band and p.samples > 1 and band(p):
+                lo, hi = band(p)
+                ax.errorbar([x], [value(p)], yerr=[[value(p) - lo], [hi - value(p)]], fmt="none",
+                            ecolor=colour, elinewidth=1.2, capsize=3, alpha=0.6)
     return drawn
 
 

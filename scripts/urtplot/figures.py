@@ -11,7 +11,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from . import figkit as kit
-from . import model, style
+from . import model, style, verdict
 from .figkit import MAX_PANELS, PERCENTILES, Context
 from .figset import slug
 
@@ -366,13 +366,28 @@ def ratio_to_raw(ctx, figs):
         sizes = model.distinct(pts, "bs")[:MAX_PANELS]
         fig, axes = plt.subplots(1, len(sizes), **kit.sized(len(sizes)))
         top = 1.0
+        cache = {}
+
+        def hl(p):
+            # The Hodges-Lehmann ratio to raw and its 95 % interval (None
+            # with one sample a side: then the median ratio, no interval).
+            if id(p) not in cache:
+                ref = model.reference(ctx.points, p, "raw")
+                r = verdict.ratio(ref.iops_samples, p.iops_samples) if ref and ref.iops else None
+                cache[id(p)] = (r, p.iops / ref.iops if ref and ref.iops else None)
+            return cache[id(p)]
+
+        def rel(p):
+            r, median_ratio = hl(p)
+            return r.estimate if r else median_ratio
+
+        def band(p):
+            r = hl(p)[0]
+            return (r.low, r.high) if r else None
         for ax, bs in zip(axes[0], sizes):
             panel = model.select(others, bs=bs)
-
-            def rel(p):
-                ref = model.reference(ctx.points, p, "raw")
-                return p.iops / ref.iops if ref and ref.iops else None
-            drawn = kit.draw_lines(ctx, ax, panel, rel)
+            drawn = kit.draw_lines(ctx, ax, panel, rel, band=band)
+            drawn += [b[1] for b in map(band, panel) if b]
             if len(qds) == 1:
                 # A single queue depth gives no line; markers still show the ratio.
                 for p in panel:
@@ -394,8 +409,9 @@ def ratio_to_raw(ctx, figs):
         figs.save(fig, f"ratio_{slug(workload)}.png", title,
                   "Each backend's throughput divided by raw's (the bare liburing loop, timed like the "
                   "runtime) at the same queue depth and batch: below 1.0 is the runtime's overhead; "
-                  "raw-bare (nothing timed) above 1.0 is what the harness's own timing costs. Medians "
-                  "only: the verdict tables give each ratio's 95 % interval.", group)
+                  "raw-bare (nothing timed) above 1.0 is what the harness's own timing costs. Each point "
+                  "is the Hodges–Lehmann ratio over the two sides' samples, its whisker the 95 % interval "
+                  "(the verdict tables' statistics); an interval that crosses 1.0 is no difference.", group)
 
 
 _GROUP_OF = {"throughput_vs_qd": "throughput", "latency_vs_qd": "latency", "heatmap_qd_batch": "heatmap",
