@@ -93,6 +93,23 @@ def si_axis(ax, unit="", axis="y"):
 def ns_axis(ax, axis="y"):
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(FuncFormatter(lambda v, _pos: style.duration_ns(v)))
+    if target.get_scale() == "log":
+        # Under a decade there is no major tick: matplotlib labels the minor
+        # ones in scientific notation (8×10^4) unless told otherwise.
+        target.set_minor_formatter(FuncFormatter(lambda v, _pos: style.duration_ns(v) if _few_decades(target)
+                                                 else ""))
+
+
+def plain_log_axis(ax, axis="y"):
+    """Tick labels as plain numbers (30, 40, 60) on a log axis, never 6×10^1."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    target.set_minor_formatter(FuncFormatter(lambda v, _pos: f"{v:g}" if _few_decades(target) else ""))
+
+
+def _few_decades(target):
+    lo, hi = target.get_view_interval()
+    return lo > 0 and hi / lo < 10
 
 
 def qd_axis(ax, qds):

@@ -256,18 +256,24 @@ def bandwidth_vs_bs(ctx, figs):
             drawn = []
             for (backend, batch, variant), line in model.series(panel, ctx.dims).items():
                 line = sorted((p for p in line if p.bs), key=lambda p: p.bs)
-                if line:
-                    ax.plot([p.bs for p in line], [p.mib_s for p in line], color=style.backend_colour(backend),
-                            **ctx.line_style(batch, variant))
-                    drawn += [p.mib_s for p in line]
+                if not line:
+                    continue
+                how = ctx.line_style(batch, variant)
+                if line[0].qd is None:
+                    # psync: the legend's black-edged diamond, on a thin line over buffer sizes.
+                    how.update(marker="D", markersize=8, markeredgecolor="black", linewidth=1)
+                ax.plot([p.bs for p in line], [p.mib_s for p in line], color=style.backend_colour(backend), **how)
+                drawn += [p.mib_s for p in line]
             kit.size_axis(ax, sizes)
+            ax.set_ylim(bottom=0)  # throughput from zero
             ax.set_title(style.qd_label(qd))
             ax.set_ylabel("bandwidth (MiB/s)")
             kit.si_axis(ax)
         kit.finish(fig, title, ctx.legend_handles(pts))
         figs.save(fig, f"bandwidth_{slug(workload)}.png", title,
-                  "MiB/s against buffer size, one panel per queue depth. Small buffers are bound "
-                  "by per-operation cost, large ones by copying.", group)
+                  "MiB/s against buffer size, one panel per queue depth, from zero. Small buffers are "
+                  "bound by per-operation cost, large ones by copying. psync (black-edged diamonds) has "
+                  "no queue depth and appears beside the smallest only.", group)
 
 
 def _spread(values, most):
@@ -332,6 +338,13 @@ def latency_split(ctx, figs):
             ax.set_xlabel("queue depth")
             ax.set_ylabel("latency (µs, log scale)")
             ax.set_yscale("log")
+            # Bars grow from the axis' bottom: put it under the smallest one,
+            # or a log scale silently drops the short bars.
+            tops = [b.get_y() + b.get_height() for b in ax.patches if b.get_height() > 0]
+            if tops:
+                ax.set_ylim(bottom=min(b.get_height() for b in ax.patches if b.get_height() > 0) / 2,
+                            top=max(tops) * 1.5)
+            kit.plain_log_axis(ax)
         mean_ax.set_title(f"mean of each part, stacked, {kit.bs_title(bs, workload)}")
         p99_ax.set_title("p99 of each part, side by side (percentiles do not add)")
         no_sched = {p.backend for p in pts if not p.lat_sched}
@@ -346,7 +359,7 @@ def latency_split(ctx, figs):
                   "Latency split into submit→complete (kernel and reap, solid) and complete→resume "
                   "(run-queue wait + resume: the task waits behind the others woken by the same reap, "
                   "hatched). Log scale: the two parts differ by an order of magnitude. Smallest batch "
-                  "per backend.",
+                  "per backend. A part of 0 has no bar (log scale): at qd 1 no task waits behind another.",
                   group)
 
 
@@ -397,8 +410,9 @@ def ratio_to_raw(ctx, figs):
                                 **ctx.line_style(p.batch, model.variant_of(p, ctx.dims)))
             top = max([top] + [v for v in drawn if v is not None])
             ax.axhline(1.0, color=style.backend_colour("raw"), linewidth=1.5, linestyle="--")
-            ax.annotate("raw = 1.0", (0.01, 1.0), xycoords=("axes fraction", "data"),
-                        va="bottom", fontsize=9, color=style.backend_colour("raw"))
+            ax.annotate("raw = 1.0", (0.99, 1.0), xycoords=("axes fraction", "data"), ha="right",
+                        va="center", fontsize=9, color=style.backend_colour("raw"), zorder=6,
+                        bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85))
             if qds:
                 kit.qd_axis(ax, qds)
             ax.set_ylabel("ops/s ÷ raw ops/s (same qd, batch)")

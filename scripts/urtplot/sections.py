@@ -316,9 +316,11 @@ def hyperfine_section(hyperfines, figs):
                          f"{style.duration_s(r.get('min'))} … {style.duration_s(r.get('max'))}",
                          style.duration_s(r.get("user")), style.duration_s(r.get("system")),
                          str(len(r["times"])) if r.get("times") else "–",
-                         style.ratio(r["mean"] / fastest) if fastest else "–"])
+                         verdict.relative_text(results[0].get("times"), r.get("times"),
+                                               r["mean"] / fastest if fastest else None)])
         sub = Section(f"hyperfine-{name}", f"{name} ({path})", level=3)
-        sub.add(Table(["command", "mean ± σ", "median", "min … max", "user", "system", "runs", "relative"],
+        sub.add(Table(["command", "mean ± σ", "median", "min … max", "user", "system", "runs",
+                       "÷ fastest [95 % interval]"],
                       rows, [False, True, True, True, True, True, True, True]))
         fig = by_name.get(f"hyperfine: {name}")
         if fig:

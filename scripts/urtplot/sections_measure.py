@@ -106,9 +106,10 @@ def context_section(bench):
                                  "under 4 µs, every one above"],
             ["interval log", f"{timing['interval_ms']} ms" if timing.get("interval_ms") else "off"],
             ["latency split (urt, urt-futures)",
-             "on: the runtime backends read the runtime's stats once per operation to split kernel time "
-             "from run-queue wait, a cost raw does not pay (urt-bench --no-split removes it; "
-             "bench/targets.sh T1 against T1' shows its size)"
+             "on: while a sampled operation is in flight the runtime backends read the runtime's stats "
+             "per operation (and the clock once per reap) to split kernel time from run-queue wait, a "
+             "cost raw does not pay; unsampled operations otherwise pay nothing for it (urt-bench "
+             "--no-split removes it; bench/targets.sh T1 against T1' shows its size)"
              if any(r.get("split") and r.get("backend") in ("urt", "urt-futures")
                     for r in bench.get("results") or ()) else "off"],
             ["percentiles", "upper bound of the histogram bucket holding that rank (< 0.8 % wide), over the "

@@ -56,6 +56,16 @@ def ratio(a, b, confidence=CONFIDENCE):
     return Ratio(est, lo, hi, len(a), len(b))
 
 
+def relative_text(base, other, fallback):
+    """other ÷ base as 'estimate× [low, high]' (Hodges-Lehmann, 95 %) when
+    both sides have two or more samples; else the fallback ratio, marked as
+    having no interval."""
+    r = ratio(base or (), other or ())
+    if r:
+        return r.text()
+    return f"{fallback:.2f}× (no interval: one run)" if fallback is not None else "–"
+
+
 def spread(samples):
     """(max - min) / median: how far apart the samples of one point are."""
     if len(samples) < 2:
