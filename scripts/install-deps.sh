@@ -3,7 +3,7 @@
 # for apt-get; without it, says what to install and fails.
 set -eu
 packages="build-essential cmake pkg-config liburing-dev libfiu-dev fiu-utils valgrind \
-python3 python3-matplotlib python3-pytest python3-numpy hyperfine fio \
+python3 python3-matplotlib python3-pytest python3-numpy flake8 hyperfine fio \
 postgresql python3-psycopg2 \
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
 libfuse3-dev fuse3"

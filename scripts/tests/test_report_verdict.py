@@ -17,9 +17,9 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 
-from urtplot import intervals, model, sections, sections_measure, verdict  # noqa: E402
-from urtplot.errors import InputError  # noqa: E402
-from urtplot.figset import FigureSet  # noqa: E402
+from urtperf import intervals, model, sections, sections_measure, verdict  # noqa: E402
+from urtperf.cli import InputError  # noqa: E402
+from urtperf.figset import FigureSet  # noqa: E402
 
 # Five samples with a few percent of noise, as the default sweep gives.
 BASE = [100.0, 103.0, 98.0, 101.5, 99.0]
@@ -134,8 +134,8 @@ def _faults_doc():
 
 
 def test_a_pass_without_injections_is_not_exercised():
-    from urtplot.figures_extra import NOT_EXERCISED, cell_outcome, outcome_colour
-    from urtplot.style import STATUS_COLOURS
+    from urtperf.figures_extra import NOT_EXERCISED, cell_outcome, outcome_colour
+    from urtperf.style import STATUS_COLOURS
     doc, cell = _faults_doc()
     assert cell_outcome(cell) == NOT_EXERCISED
     assert outcome_colour(cell_outcome(cell)) != STATUS_COLOURS["pass"]
@@ -147,7 +147,7 @@ def test_a_pass_without_injections_is_not_exercised():
 
 def test_not_exercised_is_drawn_grey_and_said_in_the_text(tmp_path):
     from PIL import Image  # noqa: F401  (matplotlib ships pillow)
-    from urtplot import figures_extra
+    from urtperf import figures_extra
     doc, cell = _faults_doc()
     doc["cells"] = [cell]
     figs = FigureSet(tmp_path)
@@ -226,8 +226,8 @@ class _Keep(FigureSet):
 
 
 def test_ratio_figure_draws_each_ratio_with_its_interval(tmp_path):
-    from urtplot import figures
-    from urtplot.figkit import Context
+    from urtperf import figures
+    from urtperf.figkit import Context
     rs = []
     for qd in (1, 32):
         rs += results("raw", BASE, qd=qd) + results("urt", [v * 1.10 for v in BASE], qd=qd)

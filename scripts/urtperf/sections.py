@@ -87,8 +87,8 @@ def configuration(bench, points, dropped):
         for name in r.get("not_applicable") or ():
             na.setdefault(r["backend"], set()).add(name)
     if na:
-        rows.append(["options not applicable", "; ".join(f"{b}: {', '.join(sorted(v))}"
-                                                        for b, v in sorted(na.items()))])
+        rows.append(["options not applicable",
+                     "; ".join(f"{b}: {', '.join(sorted(v))}" for b, v in sorted(na.items()))])
     for key, what in (("skipped", "skipped by the harness"), ("failed", "failed in the harness")):
         entries = bench.get(key)
         if isinstance(entries, list) and entries:
@@ -260,9 +260,9 @@ def faults_section(faults, figs):
                      f"{sums['bytes_verified']:,} bytes were verified, {sums['corrupted_bytes']:,} corrupted, "
                      f"{sums['lost_ops']:,} operations lost and {sums['doubled_ops']:,} doubled."))
     totals = doc.get("totals") or {}
-    mismatched = [k for k, v in list(sums.items()) + [("passed", counted["pass"]), ("failed", counted["fail"]),
-                                                       ("hangs", counted["hang"]), ("cells", len(cells))]
-                  if k in totals and totals[k] != v]
+    expected = list(sums.items()) + [("passed", counted["pass"]), ("failed", counted["fail"]),
+                                     ("hangs", counted["hang"]), ("cells", len(cells))]
+    mismatched = [k for k, v in expected if k in totals and totals[k] != v]
     if mismatched:
         section.add(Note("The file's totals disagree with its cells for: " + ", ".join(mismatched) +
                          "; the figures above are recomputed from the cells."))
@@ -338,8 +338,8 @@ def _label(point):
     if point.workload != "nop":
         parts.append(f"bs {style.size(point.bs)}")
     parts += [style.qd_label(point.qd), style.batch_label(point.batch)]
-    parts += [f"{k}={v}" for k, v in model.variant_items(point.config) if k not in ("cache", "threads",
-                                                                                      "complete_batch")]
+    parts += [f"{k}={v}" for k, v in model.variant_items(point.config)
+              if k not in ("cache", "threads", "complete_batch")]
     return " ".join(parts)
 
 

@@ -450,6 +450,6 @@ def draw_all(points, figs, cdf_qds=None, knees=()):
             # A bug here, not bad input: say so in the report instead of a traceback.
             plt.close("all")
             figs.skip(name.replace("_", " "),
-                      f"failed to draw ({type(err).__name__}: {err}); this is a bug in scripts/urtplot",
+                      f"failed to draw ({type(err).__name__}: {err}); this is a bug in scripts/urtperf",
                       _GROUP_OF.get(name, "throughput"))
     return figs

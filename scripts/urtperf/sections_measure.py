@@ -10,9 +10,10 @@ def banner(points):
     n = verdict.min_samples(points)
     if n >= verdict.MIN_SAMPLES:
         return None
-    return Section("indicative", f"Indicative, n={n}").add(Note(f"Indicative, n={n}: some configurations have only {n} sample{'s' if n != 1 else ''} "
-                f"(at least {verdict.MIN_SAMPLES} are needed for the verdicts below to carry a 95 % interval "
-                "that means something). Read the numbers as a direction, not a result."))
+    return Section("indicative", f"Indicative, n={n}").add(Note(
+        f"Indicative, n={n}: some configurations have only {n} sample{'s' if n != 1 else ''} "
+        f"(at least {verdict.MIN_SAMPLES} are needed for the verdicts below to carry a 95 % interval "
+        "that means something). Read the numbers as a direction, not a result."))
 
 
 def _where(workload, bs):
