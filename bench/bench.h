@@ -69,10 +69,16 @@ struct bench_job {
 };
 
 /* One interval of --interval-log: when it ended (since the timed window
- * opened), what it achieved, and its p99 (0 when nothing was sampled). */
+ * opened), what it achieved, and its sampled latencies.  A worker keeps the
+ * interval's histogram as bins (so threads can be merged afterwards); the
+ * result holds the p99 of the histogram merged over its threads (0 when
+ * nothing was sampled), the percentile definition of every other number. */
 struct bench_interval {
 	double t_s, ops_s;
 	uint64_t p99_ns;
+	struct hist_bin *bins; /* worker: owned; result: NULL */
+	size_t n_bins;
+	uint64_t max_ns;
 };
 
 /* One thread's share of a job and what it measured.  A backend's worker
@@ -96,6 +102,7 @@ struct bench_worker {
 	unsigned sample_ctr;
 	unsigned sample_every;               /* now in force: 1 (0) or job->lat_sample, see bench_complete */
 	uint64_t completions, adapt_n0, adapt_t0;
+	uint64_t sampled_inflight;           /* sampled operations issued, not yet completed */
 	double ru_user0, ru_sys0;
 	uint64_t enter0, sqes0;
 	/* --interval-log: the open interval and the closed ones */
@@ -121,7 +128,7 @@ struct bench_result {
 	bool ext_lat;
 	double ext_min, ext_mean, ext_p[6], ext_max;
 	unsigned not_applicable;  /* OPT_* that this backend ignored */
-	struct bench_interval *ivl; /* owned; threads summed per interval (p99: the worst thread's) */
+	struct bench_interval *ivl; /* owned; threads summed per interval (p99: merged histogram) */
 	size_t n_ivl;
 	char note[200];
 };
@@ -201,6 +208,7 @@ static inline void op_clock_issue(struct bench_worker *w, struct op_clock *c)
 	c->sampled = ++w->sample_ctr >= w->sample_every;
 	if (c->sampled) {
 		w->sample_ctr = 0;
+		w->sampled_inflight++;
 		c->t_issue = c->have_last ? c->last : bench_now_ns();
 	}
 	c->have_last = false;

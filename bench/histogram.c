@@ -3,6 +3,8 @@
  */
 #include "histogram.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 void hist_init(struct hist *h)
@@ -81,4 +83,34 @@ uint64_t hist_percentile(const struct hist *h, double q)
 		}
 	}
 	return h->max;
+}
+
+long hist_bins(const struct hist *h, struct hist_bin **out)
+{
+	long n = 0;
+	*out = NULL;
+	for (unsigned i = 0; i < HIST_BUCKETS; i++)
+		n += h->buckets[i] != 0;
+	if (n == 0)
+		return 0;
+	struct hist_bin *b = malloc((size_t)n * sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	for (unsigned i = 0, k = 0; i < HIST_BUCKETS; i++)
+		if (h->buckets[i])
+			b[k++] = (struct hist_bin){ .bucket = i, .count = h->buckets[i] };
+	*out = b;
+	return n;
+}
+
+void hist_add_bins(struct hist *into, const struct hist_bin *bins, size_t n, uint64_t max)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (bins[k].bucket >= HIST_BUCKETS)
+			continue;
+		into->buckets[bins[k].bucket] += bins[k].count;
+		into->count += bins[k].count;
+	}
+	if (n && max > into->max)
+		into->max = max;
 }

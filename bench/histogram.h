@@ -9,6 +9,7 @@
 #define BENCH_HISTOGRAM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define HIST_EXACT_BITS 8                       /* values < 256 get a bucket each */
@@ -31,5 +32,18 @@ uint64_t hist_bucket_upper(unsigned i);
 /* The value below which q (0..1) of the samples fall, as a bucket's upper
  * bound clamped to the exact max; 0 on an empty histogram. */
 uint64_t hist_percentile(const struct hist *h, double q);
+
+/* A histogram kept small: its non-empty buckets only (one per interval of
+ * --interval-log, merged across threads afterwards). */
+struct hist_bin {
+	uint32_t bucket;
+	uint64_t count;
+};
+/* h's non-empty buckets in a new array (*out, the caller frees it; NULL
+ * when there are none): their number, or -ENOMEM. */
+long hist_bins(const struct hist *h, struct hist_bin **out);
+/* Adds n bins and their exact max to into: counts, max and percentiles
+ * come out as from hist_merge; sum and min do not (the bins lack them). */
+void hist_add_bins(struct hist *into, const struct hist_bin *bins, size_t n, uint64_t max);
 
 #endif

@@ -142,26 +142,33 @@ static int run_in_process(const struct bench_backend *b, struct bench_job *job, 
 
 	r->has_hist = true;
 	/* --interval-log: threads summed interval by interval, as far as every
-	 * thread got (p99: the worst thread's, as histograms are not kept). */
+	 * thread got; the p99 from the interval's histograms merged over the
+	 * threads (as every other percentile), not the worst thread's. */
 	size_t n_ivl = SIZE_MAX;
 	for (unsigned i = 0; i < job->threads; i++) {
 		if (wts[i].w.n_ivl < n_ivl)
 			n_ivl = wts[i].w.n_ivl;
 		r->has_hist &= !wts[i].w.untimed;
 	}
-	if (job->interval_ms && n_ivl && n_ivl != SIZE_MAX && (r->ivl = calloc(n_ivl, sizeof(*r->ivl)))) {
+	struct hist *ivl_merged = job->interval_ms ? malloc(sizeof(*ivl_merged)) : NULL;
+	if (ivl_merged && n_ivl && n_ivl != SIZE_MAX && (r->ivl = calloc(n_ivl, sizeof(*r->ivl)))) {
 		r->n_ivl = n_ivl;
-		for (unsigned i = 0; i < job->threads; i++)
-			for (size_t k = 0; k < n_ivl; k++) {
+		for (size_t k = 0; k < n_ivl; k++) {
+			hist_init(ivl_merged);
+			for (unsigned i = 0; i < job->threads; i++) {
 				const struct bench_interval *v = &wts[i].w.ivl[k];
 				r->ivl[k].ops_s += v->ops_s;
 				if (v->t_s > r->ivl[k].t_s)
 					r->ivl[k].t_s = v->t_s;
-				if (v->p99_ns > r->ivl[k].p99_ns)
-					r->ivl[k].p99_ns = v->p99_ns;
+				hist_add_bins(ivl_merged, v->bins, v->n_bins, v->max_ns);
 			}
+			r->ivl[k].p99_ns = hist_percentile(ivl_merged, 0.99);
+		}
 	}
+	free(ivl_merged);
 	for (unsigned i = 0; i < job->threads; i++) {
+		for (size_t k = 0; k < wts[i].w.n_ivl; k++)
+			free(wts[i].w.ivl[k].bins);
 		free(wts[i].w.ivl);
 		free(wts[i].w.ivl_hist);
 	}

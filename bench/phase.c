@@ -74,10 +74,17 @@ static void interval_close(struct bench_worker *w, uint64_t now, bool last)
 		w->ivl = p;
 		w->cap_ivl = cap;
 	}
+	struct hist_bin *bins;
+	long n_bins = hist_bins(w->ivl_hist, &bins);
+	if (n_bins < 0)
+		return;
 	w->ivl[w->n_ivl++] = (struct bench_interval){
 		.t_s = (double)(now - w->t_start) / 1e9,
 		.ops_s = (double)(w->ops - w->ivl_ops0) * 1e9 / (double)(now - w->ivl_start),
 		.p99_ns = hist_percentile(w->ivl_hist, 0.99),
+		.bins = bins,
+		.n_bins = (size_t)n_bins,
+		.max_ns = w->ivl_hist->max,
 	};
 	w->ivl_start = now;
 	w->ivl_ops0 = w->ops;
@@ -154,8 +161,10 @@ static void adapt_sampling(struct bench_worker *w, uint64_t now)
 bool bench_complete(struct bench_worker *w, const struct op_clock *c, int64_t res)
 {
 	w->completions++;
-	if (c->sampled)
+	if (c->sampled) {
+		w->sampled_inflight--;
 		adapt_sampling(w, c->last);
+	}
 	bool timed = c->sampled ? phase_tick(w, c->last) : w->phase == 1;
 	if (res < 0) {
 		bench_fail(w, (int)res, "operation failed");

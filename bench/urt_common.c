@@ -127,7 +127,11 @@ void urt_side_complete(struct urt_side *s, unsigned i, struct op_clock *c, ssize
 	struct bench_worker *w = s->w;
 	uint64_t t_resume = op_clock_done(c);
 	bool split = w->job->split;
-	if (split) {
+	/* The split needs the moment each reap's first task resumed, but only
+	 * for reaps that deliver a sampled operation: while none is in flight
+	 * (this one counts until bench_complete) no reap can deliver one, so
+	 * unsampled operations then read neither the stats nor the clock. */
+	if (split && w->sampled_inflight) {
 		struct urt_stats st;
 		urt_get_stats(s->rt, &st);
 		if (st.ops_completed != s->seen_completed) {
@@ -145,7 +149,7 @@ void urt_side_complete(struct urt_side *s, unsigned i, struct op_clock *c, ssize
 		bench_verify(w, s->bufs[i], res, off);
 	}
 	if (!bench_complete(w, c, res) || !split)
-		return;
+		return; /* not sampled: no split to record */
 	uint64_t reaped = s->pass_start > c->t_issue ? s->pass_start : c->t_issue;
 	if (reaped > t_resume)
 		reaped = t_resume;

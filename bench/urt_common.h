@@ -20,7 +20,8 @@ struct urt_side {
 	uint64_t seq_cursor;
 	uint64_t stream_pos;      /* pipe: bytes read so far (verifiable at qd 1) */
 	/* Latency split: ops_completed changes only when the reactor reaps, so
-	 * the first resume that sees a new value is the first one after a reap. */
+	 * the first resume that sees a new value is the first one after a reap
+	 * (looked at only while a sampled operation is in flight). */
 	uint64_t seen_completed;
 	uint64_t pass_start;
 };

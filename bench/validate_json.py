@@ -131,7 +131,7 @@ def main(argv):
         return 0
     if len(argv) == 2 and argv[1] == "--version":
         sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
-        from urtplot.version import version_text
+        from urtperf.version import version_text
         print(version_text("validate_json.py"))
         return 0
     if len(argv) < 2:

@@ -50,7 +50,7 @@ def instructions(micro, n):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sys.path.insert(0, os.path.join(TOP, "scripts"))
-    from urtplot.version import add_version_argument
+    from urtperf.version import add_version_argument
     add_version_argument(ap)
     ap.add_argument("--runs", type=int, default=40)
     ap.add_argument("--ops", type=int, default=3000000)

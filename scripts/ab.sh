@@ -44,8 +44,7 @@ die() { echo "ab.sh: $*" >&2; exit 2; }
 
 script_dir=$(cd "$(dirname "$0")" && pwd)
 repo=$(git -C "$script_dir" rev-parse --show-toplevel 2>/dev/null) || die "not inside a git repository"
-py=/usr/bin/python3
-[ -x "$py" ] || py=$(command -v python3) || die "no python3"
+py=$("$script_dir/find-python.sh" --bare) || die "python3 is needed"
 
 repeats=6 threshold=3 out="" markdown="" keep=0 hf_cmd="" targets="" runs=3
 need_value() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"; }

@@ -1,26 +1,30 @@
 #!/bin/sh
 # Print the path of a Python 3 interpreter that can import matplotlib
-# (and any extra modules named with --with), one line on stdout.
+# (and any extra modules named with --with; none with --bare), one line on
+# stdout.  The one way the project finds Python: every script, CMake and
+# urtperf's re-exec (scripts/urtperf/interpreter.py) ask this.
 #
 # Why this exists: the first python3 on PATH may be a pyenv or venv build
 # without Debian's python3-matplotlib, which installs only for the system
 # interpreter, and no package index may be reachable.  So we probe the
 # candidates in order instead of trusting PATH.
 #
-# Usage: find-python.sh [--with MODULE]...
+# Usage: find-python.sh [--bare] [--with MODULE]...
 #   $URT_PYTHON, when set, is tried first.
 # Exit 0 and print the interpreter; otherwise exit 1 with one line on stderr
 # that says what to install.
 
-modules="matplotlib"
+modules=matplotlib
 while [ $# -gt 0 ]; do
     case "$1" in
         --with)
             [ $# -ge 2 ] || { echo "find-python.sh: --with needs a module name" >&2; exit 2; }
-            modules="$modules $2"; shift 2 ;;
+            modules="${modules:+$modules }$2"; shift 2 ;;
+        --bare)
+            modules=""; shift ;;
         --version) exec sh "$(cd "$(dirname "$0")" && pwd)/version.sh" find-python.sh ;;
         -h|--help)
-            sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+            sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *)
             echo "find-python.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
@@ -50,5 +54,5 @@ done
 
 packages=""
 for m in $modules; do packages="$packages python3-$m"; done
-echo "no Python 3 interpreter with ${modules} found: apt-get install$packages" >&2
+echo "no Python 3 interpreter${modules:+ with $modules} found: apt-get install${packages:- python3}" >&2
 exit 1

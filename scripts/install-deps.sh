@@ -7,7 +7,7 @@ case ${1:-} in
 esac
 set -eu
 packages="build-essential cmake pkg-config liburing-dev libfiu-dev fiu-utils valgrind \
-python3 python3-matplotlib python3-pytest python3-numpy hyperfine fio \
+python3 python3-matplotlib python3-pytest python3-numpy flake8 hyperfine fio \
 postgresql python3-psycopg2 \
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
 libfuse3-dev fuse3 libjansson-dev \

@@ -72,8 +72,7 @@ if [ -n "$build" ]; then
 		[ -x "$build/$t" ] || die "--build $build: no $t (build the release preset there first)"
 	done
 fi
-py=/usr/bin/python3
-[ -x "$py" ] || py=$(command -v python3) || die "python3 is needed"
+py=$(scripts/find-python.sh --bare) || die "python3 is needed"
 
 if [ -z "$build" ]; then
 	scripts/install-deps.sh

@@ -1,54 +1,5 @@
 #!/usr/bin/env python3
-"""Draw the urt-bench figures (PNG) from an urt-bench/1 results file.
+"""plot.py: `python3 -m urtperf plot` under the name the READMEs, CMake, scripts and tests use."""
+from urtperf.__main__ import entry
 
-    scripts/plot.py RESULTS.json --out DIR [--cdf-qd 1,16] [--force]
-
-Writes one PNG per figure kind and workload into DIR and lists them on stdout;
-figures the data cannot support (one queue depth, no histograms, no raw) are
-listed on stderr as skipped, with the reason.  Bad input: one line, exit 2.
-A DIR that is not empty is refused (exit 2) unless --force.
-"""
-
-import sys
-
-sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
-
-from pathlib import Path  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from urtplot.interpreter import ensure_matplotlib  # noqa: E402
-
-PROG = "plot.py"
-
-
-def main():
-    from urtplot.cli import OneLineArgumentParser, parse_qd_list
-    parser = OneLineArgumentParser(prog=PROG, description="Draw urt-bench figures as PNG files.")
-    parser.add_argument("results", help="urt-bench/1 JSON file")
-    parser.add_argument("--out", required=True, help="directory for the PNG files (created if missing)")
-    parser.add_argument("--cdf-qd", help="queue depths for the latency CDF (default: smallest and largest)")
-    parser.add_argument("--force", action="store_true", help="write into a folder that is not empty")
-    args = parser.parse_args()
-
-    from urtplot import inputs, model, outdir
-    doc = inputs.load_bench(args.results)
-    cdf_qds = parse_qd_list(args.cdf_qd) if args.cdf_qd else None
-    out = outdir.prepare(args.out, force=args.force)
-    points, dropped = model.fold(doc["results"])
-
-    from urtplot import figures, knee
-    from urtplot.figset import FigureSet
-    figs = figures.draw_all(points, FigureSet(out), cdf_qds, knee.find_knees(points))
-    for fig in figs.figures:
-        print(fig.path)
-    if dropped:
-        sys.stderr.write(f"{PROG}: note: {dropped} results without a throughput were ignored\n")
-    for skipped in figs.skipped:
-        sys.stderr.write(f"{PROG}: skipped '{skipped.title}': {skipped.reason}\n")
-    return 0
-
-
-if __name__ == "__main__":
-    ensure_matplotlib(PROG)
-    from urtplot.cli import run
-    sys.exit(run(main, PROG))
+entry("plot")

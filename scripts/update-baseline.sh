@@ -33,8 +33,7 @@ done
 build=${build:-$repo/build/release}
 [ -f "$build/CMakeCache.txt" ] || die "$build is not a configured build tree (cmake --preset release first)"
 
-py=/usr/bin/python3
-[ -x "$py" ] || py=$(command -v python3) || die "no python3"
+py=$("$repo/scripts/find-python.sh" --bare) || die "python3 is needed"
 
 if [ $do_instr = 1 ]; then
 	argsfile=$build/regress/gate-instructions.args

@@ -29,7 +29,7 @@ int main(void)
 {
 	enum { N = 200000 };
 	static uint64_t v[N];
-	static struct hist h, merged, half;
+	static struct hist h, merged, half, from_bins;
 	uint64_t rng = 42;
 	hist_init(&h);
 	hist_init(&merged);
@@ -41,6 +41,20 @@ int main(void)
 		hist_record(&h, v[i]);
 		hist_record(i % 2 ? &merged : &half, v[i]);
 	}
+	/* The two halves again, through their non-empty buckets only (how the
+	 * interval log merges its per-thread intervals). */
+	hist_init(&from_bins);
+	const struct hist *halves[] = { &merged, &half };
+	for (int k = 0; k < 2; k++) {
+		struct hist_bin *bins;
+		long n = hist_bins(halves[k], &bins);
+		if (n <= 0) {
+			fprintf(stderr, "hist_bins: %ld\n", n);
+			return 1;
+		}
+		hist_add_bins(&from_bins, bins, (size_t)n, halves[k]->max);
+		free(bins);
+	}
 	hist_merge(&merged, &half);
 	qsort(v, N, sizeof(v[0]), cmp_u64);
 	static const double qs[] = { 0.0001, 0.01, 0.25, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0 };
@@ -49,10 +63,11 @@ int main(void)
 		uint64_t want = exact(v, N, qs[i]);
 		uint64_t got = hist_percentile(&h, qs[i]);
 		uint64_t got_merged = hist_percentile(&merged, qs[i]);
+		uint64_t got_bins = hist_percentile(&from_bins, qs[i]);
 		double err = (double)(got > want ? got - want : want - got) / (double)want;
-		if (err > 0.01 || got < want || got_merged != got) {
-			fprintf(stderr, "q=%g: exact %" PRIu64 ", histogram %" PRIu64 " (merged %" PRIu64 "), error %.4f\n",
-				qs[i], want, got, got_merged, err);
+		if (err > 0.01 || got < want || got_merged != got || got_bins != got) {
+			fprintf(stderr, "q=%g: exact %" PRIu64 ", histogram %" PRIu64 " (merged %" PRIu64 ", from bins %" PRIu64 "), error %.4f\n",
+				qs[i], want, got, got_merged, got_bins, err);
 			failures++;
 		}
 	}
@@ -70,7 +85,8 @@ int main(void)
 	}
 	struct hist empty;
 	hist_init(&empty);
-	if (hist_percentile(&empty, 0.5) != 0) {
+	struct hist_bin *none;
+	if (hist_percentile(&empty, 0.5) != 0 || hist_bins(&empty, &none) != 0 || none) {
 		fprintf(stderr, "empty histogram percentile not 0\n");
 		failures++;
 	}

@@ -2,19 +2,14 @@
 # tools (label scripts) and the two gates plus the proof that the
 # instruction gate trips (label gate).  Included by scripts/CMakeLists.txt.
 
-# The system interpreter first: that is where Debian's pytest lives; a pyenv
-# python3 earlier on PATH may lack it.
-find_program(URT_REGRESS_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
-if(NOT URT_REGRESS_PYTHON)
-  find_program(URT_REGRESS_PYTHON NAMES python3)
-endif()
+# The interpreter from scripts/find-python.sh, the project's one way of
+# finding Python (a pyenv python3 earlier on PATH may lack Debian's pytest).
+# These tools need the standard library and pytest only.
 set(_regress_dir ${CMAKE_CURRENT_LIST_DIR})
 set(_regress_scripts ${CMAKE_CURRENT_LIST_DIR}/..)
-
-if(URT_REGRESS_PYTHON)
-  execute_process(COMMAND ${URT_REGRESS_PYTHON} -c "import pytest"
-                  RESULT_VARIABLE _regress_no_pytest OUTPUT_QUIET ERROR_QUIET)
-endif()
+execute_process(COMMAND ${_regress_scripts}/find-python.sh --bare --with pytest
+                OUTPUT_VARIABLE URT_REGRESS_PYTHON RESULT_VARIABLE _regress_no_pytest
+                OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
 
 # The gates measure the build they run in.  Sanitizers change every count
 # and every ratio, so such builds get no gate tests at all.

@@ -9,7 +9,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "fixtures_regress"))
 sys.path.insert(0, os.path.dirname(HERE))
-import compare  # noqa: E402
+from urtperf import compare  # noqa: E402
 import synth  # noqa: E402
 
 COMPARE = os.path.join(os.path.dirname(HERE), "compare.py")
@@ -29,7 +29,7 @@ def test_known_ten_percent_regression_is_flagged(tmp_path):
                                                  READ: synth.samples(4, 5e5, 0.02, 10)})
     rc, out, err = run(base, new)
     assert rc == 1, out + err
-    regressed = [l for l in out.splitlines() if "REGRESSION" in l and "verdict" not in l]
+    regressed = [ln for ln in out.splitlines() if "REGRESSION" in ln and "verdict" not in ln]
     assert len(regressed) == 1 and "urt nop qd32" in regressed[0], out
     assert "verdict: REGRESSION in 1 of 2" in out
     # the change is reported near -10 %
@@ -96,8 +96,8 @@ def test_self_compare_is_exactly_zero(tmp_path):
     for metric in ("iops", "lat_p99", "lat_mean"):
         rc, out, err = run(path, path, "--metric", metric)
         assert rc == 0, out + err
-        rows = [l for l in out.splitlines() if l.startswith("urt ")]
-        assert len(rows) == 2 and all("+0.00 %" in l for l in rows), out
+        rows = [ln for ln in out.splitlines() if ln.startswith("urt ")]
+        assert len(rows) == 2 and all("+0.00 %" in ln for ln in rows), out
         assert "verdict: no regression (2 configurations judged)" in out
 
 
@@ -221,9 +221,9 @@ def test_configurations_on_one_side_only_and_null_values(tmp_path):
     new.write_text(json.dumps(new_doc))
     rc, out, err = run(base, new)
     assert rc == 0, out + err
-    assert "only in BASE" in [l for l in out.splitlines() if "urt randread" in l][0]
-    assert "only in NEW" in [l for l in out.splitlines() if l.startswith("raw nop")][0]
-    assert "no data" in [l for l in out.splitlines() if l.startswith("fio nop")][0]
+    assert "only in BASE" in [ln for ln in out.splitlines() if "urt randread" in ln][0]
+    assert "only in NEW" in [ln for ln in out.splitlines() if ln.startswith("raw nop")][0]
+    assert "no data" in [ln for ln in out.splitlines() if ln.startswith("fio nop")][0]
     assert "judged: 1 of 4 configurations; not judged: 2 only in one file" in out and "1 with no data" in out
     assert "verdict: no regression (1 configurations judged)" in out
 
@@ -273,15 +273,15 @@ def test_duplicated_repeats_are_bad_input():
 @pytest.mark.parametrize("const", ["NaN", "Infinity", "-Infinity"])
 def test_non_finite_numbers_are_refused_by_every_json_reader(tmp_path, const):
     """Python's json reads NaN/Infinity (not JSON) and NaN passes range checks."""
-    from urtplot import inputs
-    from urtplot.errors import InputError
+    from urtperf import inputs
+    from urtperf.cli import InputError
     path = tmp_path / "x.json"
     path.write_text(json.dumps(synth.doc([synth.result(1e6, 0)])).replace("1000000.0", const, 1))
     assert const in path.read_text()
     with pytest.raises(compare.BadInput, match=const.lstrip("-")):
         compare.load_json(str(path))
     with pytest.raises(InputError, match=const.lstrip("-")):
-        inputs._read_json(path, "urt-bench")
+        inputs.load_bench(path)   # the report's loader, through the same cli.load_json
     rc, out, err = run(path, path)
     assert rc == 2 and const.lstrip("-") in err
 

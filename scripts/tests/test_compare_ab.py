@@ -22,7 +22,7 @@ def run(*args, timeout=60):
 
 def worktrees():
     out = subprocess.run(["git", "-C", REPO, "worktree", "list", "--porcelain"], capture_output=True, text=True)
-    return [l for l in out.stdout.splitlines() if l.startswith("worktree ")]
+    return [ln for ln in out.stdout.splitlines() if ln.startswith("worktree ")]
 
 
 @pytest.mark.parametrize("args", [[], ["HEAD"], ["no-such-rev", "HEAD"], ["HEAD", "no-such-rev"],

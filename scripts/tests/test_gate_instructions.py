@@ -60,7 +60,7 @@ def run(tools, base, costs, *args):
 
 
 def row(out, metric):
-    return next(l for l in out.splitlines() if l.startswith(f"| {metric} |"))
+    return next(ln for ln in out.splitlines() if ln.startswith(f"| {metric} |"))
 
 
 def test_pass_within_tolerance(tmp_path, tools):

@@ -85,7 +85,9 @@ def test_committed_baseline_is_valid(tmp_path):
         values = {}
         for c in doc["checks"]:
             m = c["match"]
-            key = lambda b: (b, m["workload"], m.get("qd", 32), m.get("batch", 32))
+
+            def key(b, m=m):
+                return (b, m["workload"], m.get("qd", 32), m.get("batch", 32))
             values[key(c["denominator"])] = [1e6]
             values[key(c["numerator"])] = [c["target"] * 1e6 * 1.01]
         files.append(synth.bench_file(tmp_path / f"r{i}.json", values))
@@ -257,7 +259,8 @@ def test_a_bad_stretch_is_confirmed_away(tmp_path):
     # baseline's "best" aggregate: the best of all 6 rounds decides)
     rc, out, n = run_fake_bench(tmp_path, [0.5, 0.5, 0.5, 0.9, 0.9, 0.9], aggregate="best")
     assert n == 6 and "confirming: 3 more rounds" in out, out
-    assert rc == 0 and out.rstrip().endswith("verdict: PASS (1 ratios at or above their floors; 1 of 1 meet their target)"), out
+    assert rc == 0 and out.rstrip().endswith(
+        "verdict: PASS (1 ratios at or above their floors; 1 of 1 meet their target)"), out
 
 
 def test_a_real_drop_fails_after_confirmation(tmp_path):

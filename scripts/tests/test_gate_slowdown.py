@@ -54,7 +54,7 @@ def gate(micro, baseline, *extra):
 
 
 def row(out, metric):
-    return next((l for l in out.splitlines() if l.startswith(f"| {metric} |")), "")
+    return next((ln for ln in out.splitlines() if ln.startswith(f"| {metric} |")), "")
 
 
 def check(env):

@@ -20,7 +20,7 @@ COMPARE = SCRIPTS / "compare-commands.sh"
 
 sys.path.insert(0, str(SCRIPTS))
 sys.dont_write_bytecode = True
-from urtplot import inputs  # noqa: E402
+from urtperf import inputs  # noqa: E402
 
 needs_hyperfine = pytest.mark.skipif(shutil.which("hyperfine") is None, reason="hyperfine not installed")
 

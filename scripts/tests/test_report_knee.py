@@ -11,7 +11,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 sys.path.insert(0, str(SCRIPTS))
 sys.dont_write_bytecode = True
 
-from urtplot import inputs, knee, model  # noqa: E402
+from urtperf import inputs, knee, model  # noqa: E402
 
 
 @pytest.fixture(scope="module")

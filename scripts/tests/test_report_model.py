@@ -8,7 +8,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 sys.path.insert(0, str(SCRIPTS))
 sys.dont_write_bytecode = True
 
-from urtplot import baseline, inputs, model  # noqa: E402
+from urtperf import baseline, inputs, model  # noqa: E402
 
 
 def result(**kw):

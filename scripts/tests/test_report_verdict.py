@@ -17,9 +17,9 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 
-from urtplot import intervals, model, sections, sections_measure, verdict  # noqa: E402
-from urtplot.errors import InputError  # noqa: E402
-from urtplot.figset import FigureSet  # noqa: E402
+from urtperf import intervals, model, sections, sections_measure, verdict  # noqa: E402
+from urtperf.cli import InputError  # noqa: E402
+from urtperf.figset import FigureSet  # noqa: E402
 
 # Five samples with a few percent of noise, as the default sweep gives.
 BASE = [100.0, 103.0, 98.0, 101.5, 99.0]
@@ -134,8 +134,8 @@ def _faults_doc():
 
 
 def test_a_pass_without_injections_is_not_exercised():
-    from urtplot.figures_extra import NOT_EXERCISED, cell_outcome, outcome_colour
-    from urtplot.style import STATUS_COLOURS
+    from urtperf.figures_extra import NOT_EXERCISED, cell_outcome, outcome_colour
+    from urtperf.style import STATUS_COLOURS
     doc, cell = _faults_doc()
     assert cell_outcome(cell) == NOT_EXERCISED
     assert outcome_colour(cell_outcome(cell)) != STATUS_COLOURS["pass"]
@@ -147,7 +147,7 @@ def test_a_pass_without_injections_is_not_exercised():
 
 def test_not_exercised_is_drawn_grey_and_said_in_the_text(tmp_path):
     from PIL import Image  # noqa: F401  (matplotlib ships pillow)
-    from urtplot import figures_extra
+    from urtperf import figures_extra
     doc, cell = _faults_doc()
     doc["cells"] = [cell]
     figs = FigureSet(tmp_path)
@@ -211,3 +211,33 @@ def test_cp_gets_its_copy_file_range_explanation():
     without_cp = dict(doc, results=[r for r in doc["results"] if not r["command"].startswith("cp ")])
     obs = sections_measure.observations(points, None, [("h.json", without_cp)])
     assert not any("copy_file_range" in getattr(b, "text", "") for b in obs.blocks)
+
+
+# ---- the ratio-to-raw figure carries the intervals ----
+
+class _Keep(FigureSet):
+    """Keeps each figure's whiskers (errorbar segments) before it is closed."""
+
+    def save(self, fig, name, title, caption, group):
+        self.whiskers = [seg for ax in fig.axes for c in ax.containers
+                         for seg in (c.lines[2][0].get_segments() if c.lines[2] else [])]
+        self.caption = caption
+        super().save(fig, name, title, caption, group)
+
+
+def test_ratio_figure_draws_each_ratio_with_its_interval(tmp_path):
+    from urtperf import figures
+    from urtperf.figkit import Context
+    rs = []
+    for qd in (1, 32):
+        rs += results("raw", BASE, qd=qd) + results("urt", [v * 1.10 for v in BASE], qd=qd)
+    points, _ = model.fold(rs)
+    figs = _Keep(tmp_path)
+    figures.ratio_to_raw(Context(points), figs)
+    assert len(figs.figures) == 1 and "95 % interval" in figs.caption
+    want = verdict.ratio(BASE, [v * 1.10 for v in BASE])
+    # One whisker per queue depth, spanning the Hodges-Lehmann interval.
+    assert len(figs.whiskers) == 2
+    for seg in figs.whiskers:
+        (_x0, low), (_x1, high) = seg
+        assert low == pytest.approx(want.low) and high == pytest.approx(want.high)

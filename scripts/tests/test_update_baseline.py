@@ -2,7 +2,6 @@
 
 (That --update records observations and never moves a floor is tested on
 gate_ratios.py --update itself, in test_gate_ratios.py: the script only calls it.)"""
-import os
 import subprocess
 from pathlib import Path
 

@@ -28,8 +28,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from urtplot import inputs
-from urtplot.errors import InputError, loads_finite
+from . import inputs
+from .cli import InputError, loads_finite
 
 from .store import machine_json
 

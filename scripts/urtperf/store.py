@@ -25,7 +25,7 @@ import sqlite3
 import sys
 import urllib.parse
 
-from urtplot.errors import InputError
+from .cli import InputError
 
 SCHEMA_VERSION = 3
 

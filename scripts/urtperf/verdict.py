@@ -9,14 +9,10 @@ whenever the interval contains 1: the samples cannot tell the two apart.
 from __future__ import annotations
 
 import statistics
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
-from . import model
+from . import compare, model
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import compare  # noqa: E402  (scripts/compare.py, used as a library)
 
 CONFIDENCE = 0.95
 MIN_SAMPLES = 5  # fewer per configuration: the report says "indicative"
@@ -54,6 +50,21 @@ def ratio(a, b, confidence=CONFIDENCE):
         return None
     est, lo, hi = hl
     return Ratio(est, lo, hi, len(a), len(b))
+
+
+def relative_text(base, other, fallback):
+    """other ÷ base as 'estimate× [low, high]' (Hodges-Lehmann, 95 %) when
+    both sides have two or more samples; else the fallback ratio, marked as
+    having no interval."""
+    r = ratio(base or (), other or ())
+    if r:
+        return r.text()
+    return f"{fallback:.2f}× (no interval: one run)" if fallback is not None else "–"
+
+
+def _group_order(kv):
+    (workload, bs), _ = kv
+    return (model.workload_rank(workload), bs or 0)
 
 
 def spread(samples):
@@ -131,8 +142,7 @@ def table(points):
     groups = {}
     for p in points:
         groups.setdefault((p.workload, p.bs), []).append(p)
-    for (workload, bs), pts in sorted(groups.items(), key=lambda kv: (model.workload_rank(kv[0][0]),
-                                                                     kv[0][1] or 0)):
+    for (workload, bs), pts in sorted(groups.items(), key=_group_order):
         regs = regimes(pts)
         if not regs:
             continue
@@ -178,8 +188,7 @@ def baseline_rows(points):
     groups = {}
     for p in points:
         groups.setdefault((p.workload, p.bs), []).append(p)
-    for (workload, bs), pts in sorted(groups.items(), key=lambda kv: (model.workload_rank(kv[0][0]),
-                                                                     kv[0][1] or 0)):
+    for (workload, bs), pts in sorted(groups.items(), key=_group_order):
         if not any(p.backend in ("raw", "raw-bare") for p in pts):
             continue
         for regime, qd in regimes(pts):

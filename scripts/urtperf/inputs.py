@@ -5,34 +5,14 @@ and lenient about the rest: extra keys are allowed everywhere, so the harnesses
 can grow without breaking the report.
 """
 
-import json
 import math
-from pathlib import Path
 
 from . import intervals
-from .errors import InputError, loads_finite
+from .cli import InputError, load_json
 
 BENCH_SCHEMA = "urt-bench/1"
 FAULTS_SCHEMA = "urt-faults/1"
 PERCENTILE_KEYS = ("min", "mean", "p50", "p90", "p99", "p999", "p9999", "max")
-
-
-def _read_json(path, what):
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file ({what})")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, expected a {what} JSON file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: cannot read: {err}") from None
-    if not text.strip():
-        raise InputError(f"{path}: empty file, expected {what} JSON")
-    try:
-        return loads_finite(text, path)
-    except json.JSONDecodeError as err:
-        raise InputError(f"{path}: not valid JSON (line {err.lineno}: {err.msg})") from None
 
 
 def _is_number(value):
@@ -107,7 +87,7 @@ def _check_hist(check, result, where):
 
 def load_bench(path):
     """Return the validated urt-bench/1 document (a dict)."""
-    doc = _read_json(path, BENCH_SCHEMA)
+    doc = load_json(path, BENCH_SCHEMA)
     check = _Checker(path)
     check.obj(doc, "top level")
     schema = doc.get("schema")
@@ -158,7 +138,7 @@ FAULT_STATUSES = ("pass", "fail", "hang")
 
 def load_faults(path):
     """Return the validated urt-faults/1 document."""
-    doc = _read_json(path, FAULTS_SCHEMA)
+    doc = load_json(path, FAULTS_SCHEMA)
     check = _Checker(path)
     check.obj(doc, "top level")
     schema = doc.get("schema")
@@ -196,7 +176,7 @@ def load_faults(path):
 
 def load_hyperfine(path):
     """Return the validated hyperfine --export-json document (hyperfine 1.15 fields)."""
-    doc = _read_json(path, "hyperfine")
+    doc = load_json(path, "hyperfine")
     check = _Checker(path)
     check.obj(doc, "top level")
     results = check.key(doc, "results", "top level")

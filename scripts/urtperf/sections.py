@@ -87,8 +87,8 @@ def configuration(bench, points, dropped):
         for name in r.get("not_applicable") or ():
             na.setdefault(r["backend"], set()).add(name)
     if na:
-        rows.append(["options not applicable", "; ".join(f"{b}: {', '.join(sorted(v))}"
-                                                        for b, v in sorted(na.items()))])
+        rows.append(["options not applicable",
+                     "; ".join(f"{b}: {', '.join(sorted(v))}" for b, v in sorted(na.items()))])
     for key, what in (("skipped", "skipped by the harness"), ("failed", "failed in the harness")):
         entries = bench.get(key)
         if isinstance(entries, list) and entries:
@@ -260,9 +260,9 @@ def faults_section(faults, figs):
                      f"{sums['bytes_verified']:,} bytes were verified, {sums['corrupted_bytes']:,} corrupted, "
                      f"{sums['lost_ops']:,} operations lost and {sums['doubled_ops']:,} doubled."))
     totals = doc.get("totals") or {}
-    mismatched = [k for k, v in list(sums.items()) + [("passed", counted["pass"]), ("failed", counted["fail"]),
-                                                       ("hangs", counted["hang"]), ("cells", len(cells))]
-                  if k in totals and totals[k] != v]
+    expected = list(sums.items()) + [("passed", counted["pass"]), ("failed", counted["fail"]),
+                                     ("hangs", counted["hang"]), ("cells", len(cells))]
+    mismatched = [k for k, v in expected if k in totals and totals[k] != v]
     if mismatched:
         section.add(Note("The file's totals disagree with its cells for: " + ", ".join(mismatched) +
                          "; the figures above are recomputed from the cells."))
@@ -316,9 +316,11 @@ def hyperfine_section(hyperfines, figs):
                          f"{style.duration_s(r.get('min'))} … {style.duration_s(r.get('max'))}",
                          style.duration_s(r.get("user")), style.duration_s(r.get("system")),
                          str(len(r["times"])) if r.get("times") else "–",
-                         style.ratio(r["mean"] / fastest) if fastest else "–"])
+                         verdict.relative_text(results[0].get("times"), r.get("times"),
+                                               r["mean"] / fastest if fastest else None)])
         sub = Section(f"hyperfine-{name}", f"{name} ({path})", level=3)
-        sub.add(Table(["command", "mean ± σ", "median", "min … max", "user", "system", "runs", "relative"],
+        sub.add(Table(["command", "mean ± σ", "median", "min … max", "user", "system", "runs",
+                       "÷ fastest [95 % interval]"],
                       rows, [False, True, True, True, True, True, True, True]))
         fig = by_name.get(f"hyperfine: {name}")
         if fig:
@@ -336,8 +338,8 @@ def _label(point):
     if point.workload != "nop":
         parts.append(f"bs {style.size(point.bs)}")
     parts += [style.qd_label(point.qd), style.batch_label(point.batch)]
-    parts += [f"{k}={v}" for k, v in model.variant_items(point.config) if k not in ("cache", "threads",
-                                                                                      "complete_batch")]
+    parts += [f"{k}={v}" for k, v in model.variant_items(point.config)
+              if k not in ("cache", "threads", "complete_batch")]
     return " ".join(parts)
 
 

@@ -93,6 +93,23 @@ def si_axis(ax, unit="", axis="y"):
 def ns_axis(ax, axis="y"):
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(FuncFormatter(lambda v, _pos: style.duration_ns(v)))
+    if target.get_scale() == "log":
+        # Under a decade there is no major tick: matplotlib labels the minor
+        # ones in scientific notation (8×10^4) unless told otherwise.
+        target.set_minor_formatter(FuncFormatter(lambda v, _pos: style.duration_ns(v) if _few_decades(target)
+                                                 else ""))
+
+
+def plain_log_axis(ax, axis="y"):
+    """Tick labels as plain numbers (30, 40, 60) on a log axis, never 6×10^1."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    target.set_minor_formatter(FuncFormatter(lambda v, _pos: f"{v:g}" if _few_decades(target) else ""))
+
+
+def _few_decades(target):
+    lo, hi = target.get_view_interval()
+    return lo > 0 and hi / lo < 10
 
 
 def qd_axis(ax, qds):
@@ -128,7 +145,7 @@ def draw_lines(ctx, ax, points, value, band=None):
                 # Whiskers, not shaded bands: with eight lines, overlapping
                 # bands turn into one grey cloud; whiskers stay attributable.
                 ys = [value(p) for p in with_qd]
-                lo, hi = zip(*(band(p) for p in with_qd))
+                lo, hi = zip(*(band(p) or (value(p), value(p)) for p in with_qd))
                 ax.errorbar(xs, ys, yerr=[[y - a for y, a in zip(ys, lo)], [b - y for y, b in zip(ys, hi)]],
                             fmt="none", ecolor=colour, elinewidth=1.2, capsize=3, alpha=0.6)
         for p in without_qd:
@@ -138,6 +155,10 @@ def draw_lines(ctx, ax, points, value, band=None):
             ax.plot([x], [value(p)], color=colour, marker="D", markersize=9, linestyle="none",
                     markeredgecolor="black")
             drawn.append(value(p))
+            if band and p.samples > 1 and band(p):
+                lo, hi = band(p)
+                ax.errorbar([x], [value(p)], yerr=[[value(p) - lo], [hi - value(p)]], fmt="none",
+                            ecolor=colour, elinewidth=1.2, capsize=3, alpha=0.6)
     return drawn
 
 

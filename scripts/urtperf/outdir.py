@@ -7,7 +7,7 @@ folder that is not empty is refused)."""
 
 from pathlib import Path
 
-from .errors import InputError
+from .cli import InputError
 
 
 def prepare(path, force=False, outputs=None):

@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch
 
-from . import style
+from . import style, verdict
 from .figset import slug
 
 _STATUS_RANK = {"pass": 0, "fail": 1, "hang": 2}
@@ -86,7 +86,9 @@ def fault_matrix(doc, figs, group="faults"):
         for spine in ax.spines.values():
             spine.set_visible(False)
     handles = [Patch(color=outcome_colour(s), label=s) for s in ("pass", "fail", "hang", NOT_EXERCISED)]
-    fig.legend(handles=handles, loc="lower center", ncol=4, bbox_to_anchor=(0.5, 0.0))
+    if any(ax.texts and any(t.get_text() == "not run" for t in ax.texts) for ax in axes.flat):
+        handles.append(Patch(color="#eeeeee", label="not run (no such cell in the matrix)"))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), bbox_to_anchor=(0.5, 0.0))
     fig.suptitle(title, fontweight="bold")
     fig.tight_layout(rect=(0, 0.05, 1, 0.96))
     figs.save(fig, "faults_matrix.png", title,
@@ -122,7 +124,8 @@ def hyperfine_comparison(doc, name, figs, group="hyperfine"):
         if times:
             ax.scatter(times, y + rng.uniform(-0.18, 0.18, len(times)), s=10, color="black", alpha=0.5,
                        zorder=3)
-        rel = f" ({r['mean'] / fastest:.2f}×)" if fastest else ""
+        rel = (f" ({verdict.relative_text(results[0].get('times'), r.get('times'), r['mean'] / fastest)})"
+               if fastest else "")
         sd = f" ± {r['stddev'] * 1e3:.2f}" if r.get("stddev") is not None else ""
         # Beside the bar's end (past its whisker and dots), in black: inside a
         # short bar white text ran into the next bar's label.
@@ -134,7 +137,9 @@ def hyperfine_comparison(doc, name, figs, group="hyperfine"):
     ax.set_xlabel("wall time per run (ms); bar = mean ± σ, dots = individual runs")
     ax.set_title(title, fontweight="bold")
     longest = max(means + [t * 1e3 for r in results for t in (r.get("times") or ())])
-    ax.set_xlim(0, longest * 1.45 if longest > 0 else 1.0)   # room for the labels; all-zero: still valid
+    ax.set_xlim(0, longest * 1.7 if longest > 0 else 1.0)   # room for the labels; all-zero: still valid
     fig.tight_layout()
     figs.save(fig, f"hyperfine_{slug(name)}.png", title,
-              "Whole-command wall time measured by hyperfine; the runtime's command in red.", group)
+              "Whole-command wall time measured by hyperfine; the runtime's command in red. In brackets: "
+              "the run time over the fastest command's, Hodges–Lehmann over the runs, with its 95 % "
+              "interval.", group)

@@ -3,9 +3,10 @@
 A configuration is the fields in CONFIG_FIELDS (backend, workload, qd, batch,
 bs, threads, cache, options...).  It is a list, not "everything that is not a
 measurement", because the harness adds per-run counters (short_ops, sqes,
-notes) that would otherwise split repeats of one configuration apart.  --repeat N gives N results per configuration; a point keeps their
-median (robust against one noisy sample on a shared machine), min and max and
-every sample (for the intervals in verdict.py), and sums their histograms.
+notes) that would otherwise split repeats of one configuration apart.
+--repeat N gives N results per configuration; a point keeps their median
+(robust against one noisy sample on a shared machine), min and max and every
+sample (for the intervals in verdict.py), and sums their histograms.
 
 One percentile definition everywhere: a point's percentiles come from its
 histograms merged over all samples (and, in the harness, over all threads):

@@ -2,7 +2,7 @@
 
 The first python3 on PATH may lack matplotlib (a pyenv or venv build) while the
 system interpreter has Debian's python3-matplotlib.  Rather than asking users to
-spell /usr/bin/python3, the entry points call ensure_matplotlib() before they
+spell /usr/bin/python3, the subcommands that draw call ensure_matplotlib() before they
 import anything that needs it: it re-executes the same script under the
 interpreter that scripts/find-python.sh picks, or fails with one line that says
 what to install.
@@ -13,10 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .cli import EXIT_BAD_INPUT
+
 # Set in the environment of the re-executed process so a broken candidate can
 # never make us loop.
 _REEXEC_MARK = "URT_PLOT_REEXEC"
-FIND_PYTHON = Path(__file__).resolve().parent.parent / "find-python.sh"
+FIND_PYTHON = Path(__file__).resolve().parent.parent / "find-python.sh"  # the one interpreter discovery
 INSTALL_HINT = "apt-get install python3-matplotlib"
 
 
@@ -43,6 +45,12 @@ def ensure_matplotlib(prog):
             candidate = ""
         if candidate and os.path.realpath(candidate) != os.path.realpath(sys.executable):
             env = dict(os.environ, **{_REEXEC_MARK: "1"})
-            os.execve(candidate, [candidate, *sys.argv], env)
+            argv = sys.argv
+            if os.path.basename(argv[0]) == "__main__.py":
+                # python3 -m urtperf: run the package again, not its file.
+                scripts = str(FIND_PYTHON.parent)
+                env["PYTHONPATH"] = scripts + os.pathsep + env.get("PYTHONPATH", "")
+                argv = ["-m", "urtperf", *argv[1:]]
+            os.execve(candidate, [candidate, *argv], env)
     sys.stderr.write(f"{prog}: matplotlib is not available to any python3 here: {INSTALL_HINT}\n")
-    sys.exit(1)
+    sys.exit(EXIT_BAD_INPUT)

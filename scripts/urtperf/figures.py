@@ -11,7 +11,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from . import figkit as kit
-from . import model, style
+from . import model, style, verdict
 from .figkit import MAX_PANELS, PERCENTILES, Context
 from .figset import slug
 
@@ -256,18 +256,24 @@ def bandwidth_vs_bs(ctx, figs):
             drawn = []
             for (backend, batch, variant), line in model.series(panel, ctx.dims).items():
                 line = sorted((p for p in line if p.bs), key=lambda p: p.bs)
-                if line:
-                    ax.plot([p.bs for p in line], [p.mib_s for p in line], color=style.backend_colour(backend),
-                            **ctx.line_style(batch, variant))
-                    drawn += [p.mib_s for p in line]
+                if not line:
+                    continue
+                how = ctx.line_style(batch, variant)
+                if line[0].qd is None:
+                    # psync: the legend's black-edged diamond, on a thin line over buffer sizes.
+                    how.update(marker="D", markersize=8, markeredgecolor="black", linewidth=1)
+                ax.plot([p.bs for p in line], [p.mib_s for p in line], color=style.backend_colour(backend), **how)
+                drawn += [p.mib_s for p in line]
             kit.size_axis(ax, sizes)
+            ax.set_ylim(bottom=0)  # throughput from zero
             ax.set_title(style.qd_label(qd))
             ax.set_ylabel("bandwidth (MiB/s)")
             kit.si_axis(ax)
         kit.finish(fig, title, ctx.legend_handles(pts))
         figs.save(fig, f"bandwidth_{slug(workload)}.png", title,
-                  "MiB/s against buffer size, one panel per queue depth. Small buffers are bound "
-                  "by per-operation cost, large ones by copying.", group)
+                  "MiB/s against buffer size, one panel per queue depth, from zero. Small buffers are "
+                  "bound by per-operation cost, large ones by copying. psync (black-edged diamonds) has "
+                  "no queue depth and appears beside the smallest only.", group)
 
 
 def _spread(values, most):
@@ -332,6 +338,13 @@ def latency_split(ctx, figs):
             ax.set_xlabel("queue depth")
             ax.set_ylabel("latency (µs, log scale)")
             ax.set_yscale("log")
+            # Bars grow from the axis' bottom: put it under the smallest one,
+            # or a log scale silently drops the short bars.
+            tops = [b.get_y() + b.get_height() for b in ax.patches if b.get_height() > 0]
+            if tops:
+                ax.set_ylim(bottom=min(b.get_height() for b in ax.patches if b.get_height() > 0) / 2,
+                            top=max(tops) * 1.5)
+            kit.plain_log_axis(ax)
         mean_ax.set_title(f"mean of each part, stacked, {kit.bs_title(bs, workload)}")
         p99_ax.set_title("p99 of each part, side by side (percentiles do not add)")
         no_sched = {p.backend for p in pts if not p.lat_sched}
@@ -346,7 +359,7 @@ def latency_split(ctx, figs):
                   "Latency split into submit→complete (kernel and reap, solid) and complete→resume "
                   "(run-queue wait + resume: the task waits behind the others woken by the same reap, "
                   "hatched). Log scale: the two parts differ by an order of magnitude. Smallest batch "
-                  "per backend.",
+                  "per backend. A part of 0 has no bar (log scale): at qd 1 no task waits behind another.",
                   group)
 
 
@@ -366,13 +379,28 @@ def ratio_to_raw(ctx, figs):
         sizes = model.distinct(pts, "bs")[:MAX_PANELS]
         fig, axes = plt.subplots(1, len(sizes), **kit.sized(len(sizes)))
         top = 1.0
+        cache = {}
+
+        def hl(p):
+            # The Hodges-Lehmann ratio to raw and its 95 % interval (None
+            # with one sample a side: then the median ratio, no interval).
+            if id(p) not in cache:
+                ref = model.reference(ctx.points, p, "raw")
+                r = verdict.ratio(ref.iops_samples, p.iops_samples) if ref and ref.iops else None
+                cache[id(p)] = (r, p.iops / ref.iops if ref and ref.iops else None)
+            return cache[id(p)]
+
+        def rel(p):
+            r, median_ratio = hl(p)
+            return r.estimate if r else median_ratio
+
+        def band(p):
+            r = hl(p)[0]
+            return (r.low, r.high) if r else None
         for ax, bs in zip(axes[0], sizes):
             panel = model.select(others, bs=bs)
-
-            def rel(p):
-                ref = model.reference(ctx.points, p, "raw")
-                return p.iops / ref.iops if ref and ref.iops else None
-            drawn = kit.draw_lines(ctx, ax, panel, rel)
+            drawn = kit.draw_lines(ctx, ax, panel, rel, band=band)
+            drawn += [b[1] for b in map(band, panel) if b]
             if len(qds) == 1:
                 # A single queue depth gives no line; markers still show the ratio.
                 for p in panel:
@@ -382,8 +410,9 @@ def ratio_to_raw(ctx, figs):
                                 **ctx.line_style(p.batch, model.variant_of(p, ctx.dims)))
             top = max([top] + [v for v in drawn if v is not None])
             ax.axhline(1.0, color=style.backend_colour("raw"), linewidth=1.5, linestyle="--")
-            ax.annotate("raw = 1.0", (0.01, 1.0), xycoords=("axes fraction", "data"),
-                        va="bottom", fontsize=9, color=style.backend_colour("raw"))
+            ax.annotate("raw = 1.0", (0.99, 1.0), xycoords=("axes fraction", "data"), ha="right",
+                        va="center", fontsize=9, color=style.backend_colour("raw"), zorder=6,
+                        bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85))
             if qds:
                 kit.qd_axis(ax, qds)
             ax.set_ylabel("ops/s ÷ raw ops/s (same qd, batch)")
@@ -394,8 +423,9 @@ def ratio_to_raw(ctx, figs):
         figs.save(fig, f"ratio_{slug(workload)}.png", title,
                   "Each backend's throughput divided by raw's (the bare liburing loop, timed like the "
                   "runtime) at the same queue depth and batch: below 1.0 is the runtime's overhead; "
-                  "raw-bare (nothing timed) above 1.0 is what the harness's own timing costs. Medians "
-                  "only: the verdict tables give each ratio's 95 % interval.", group)
+                  "raw-bare (nothing timed) above 1.0 is what the harness's own timing costs. Each point "
+                  "is the Hodges–Lehmann ratio over the two sides' samples, its whisker the 95 % interval "
+                  "(the verdict tables' statistics); an interval that crosses 1.0 is no difference.", group)
 
 
 _GROUP_OF = {"throughput_vs_qd": "throughput", "latency_vs_qd": "latency", "heatmap_qd_batch": "heatmap",
@@ -420,6 +450,6 @@ def draw_all(points, figs, cdf_qds=None, knees=()):
             # A bug here, not bad input: say so in the report instead of a traceback.
             plt.close("all")
             figs.skip(name.replace("_", " "),
-                      f"failed to draw ({type(err).__name__}: {err}); this is a bug in scripts/urtplot",
+                      f"failed to draw ({type(err).__name__}: {err}); this is a bug in scripts/urtperf",
                       _GROUP_OF.get(name, "throughput"))
     return figs

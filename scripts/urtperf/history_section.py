@@ -27,8 +27,8 @@ class History:
 
 
 def load(db):
-    from urtperf import detect, series
-    from urtperf.store import Store
+    from . import detect, series
+    from .store import Store
     with Store(db, option="--history") as store:
         runs, results = store.count("urt_runs"), store.count("urt_results")
         chosen = series.build(store.result_rows(metrics=series.TRACKED))
@@ -40,7 +40,7 @@ def load(db):
 
 
 def section(history, figs):
-    from urtperf import detect, series, trends
+    from . import detect, series, trends
     sec = Section("history", "History")
     h = history
     hosts = sorted({s.host for s in h.series})

@@ -82,6 +82,12 @@ def efficiency(ctx, figs):
         fig, axes = plt.subplots(1, 3, **kit.sized(3, width=4.6))
         for ax, (label, value, log) in zip(axes[0], panels):
             drawn = kit.draw_lines(ctx, ax, [p for p in pts if value(p) is not None], value)
+            lines = ax.get_lines() if log else []
+            for i, line in enumerate(lines):
+                # Backends often coincide here (every ring backend makes one
+                # call per batch): the first drawn is the widest, so a line
+                # hidden under another still shows as its border.
+                line.set_linewidth(1.5 + 5.0 * (len(lines) - 1 - i) / max(1, len(lines) - 1))
             kit.qd_axis(ax, qds)
             if log and drawn:
                 ax.set_yscale("log", base=2)
@@ -97,7 +103,8 @@ def efficiency(ctx, figs):
                   "which a loaded machine disturbs less than wall-clock throughput. Middle: io_uring_enter "
                   "calls per operation (1 at batch 1 whatever the queue depth: this is why batch-1 curves "
                   "stay flat). Right: SQEs submitted per call, the batching actually achieved. Backends "
-                  "without a ring (psync) have no syscall count here.", group)
+                  "without a ring (psync) have no syscall count here. In the middle and right panels "
+                  "lines that coincide are drawn widest-first, so each shows as a border around the next.", group)
 
 
 def interval_log(ctx, figs):
@@ -146,5 +153,7 @@ def interval_log(ctx, figs):
         figs.save(fig, f"intervals_{slug(workload)}.png", title,
                   "One thin line per sample of each backend's peak configuration: a line that climbs "
                   "shows warm-up left in the window, a dip shows the machine taking the CPU away "
-                  "(other processes, throttling). Samples that disagree here disagree in the verdicts too.",
+                  "(other processes, throttling). An interval's p99 comes from its histogram merged over "
+                  "the threads, the same definition as every other percentile here. Samples that "
+                  "disagree here disagree in the verdicts too.",
                   group)

@@ -10,9 +10,10 @@ def banner(points):
     n = verdict.min_samples(points)
     if n >= verdict.MIN_SAMPLES:
         return None
-    return Section("indicative", f"Indicative, n={n}").add(Note(f"Indicative, n={n}: some configurations have only {n} sample{'s' if n != 1 else ''} "
-                f"(at least {verdict.MIN_SAMPLES} are needed for the verdicts below to carry a 95 % interval "
-                "that means something). Read the numbers as a direction, not a result."))
+    return Section("indicative", f"Indicative, n={n}").add(Note(
+        f"Indicative, n={n}: some configurations have only {n} sample{'s' if n != 1 else ''} "
+        f"(at least {verdict.MIN_SAMPLES} are needed for the verdicts below to carry a 95 % interval "
+        "that means something). Read the numbers as a direction, not a result."))
 
 
 def _where(workload, bs):
@@ -106,9 +107,10 @@ def context_section(bench):
                                  "under 4 µs, every one above"],
             ["interval log", f"{timing['interval_ms']} ms" if timing.get("interval_ms") else "off"],
             ["latency split (urt, urt-futures)",
-             "on: the runtime backends read the runtime's stats once per operation to split kernel time "
-             "from run-queue wait, a cost raw does not pay (urt-bench --no-split removes it; "
-             "bench/targets.sh T1 against T1' shows its size)"
+             "on: while a sampled operation is in flight the runtime backends read the runtime's stats "
+             "per operation (and the clock once per reap) to split kernel time from run-queue wait, a "
+             "cost raw does not pay; unsampled operations otherwise pay nothing for it (urt-bench "
+             "--no-split removes it; bench/targets.sh T1 against T1' shows its size)"
              if any(r.get("split") and r.get("backend") in ("urt", "urt-futures")
                     for r in bench.get("results") or ()) else "off"],
             ["percentiles", "upper bound of the histogram bucket holding that rank (< 0.8 % wide), over the "

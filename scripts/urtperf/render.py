@@ -10,6 +10,7 @@ import html
 import os
 
 from .blocks import Code, Image, Note, Para, Section, Table
+from .style import FIGURE_DPI
 
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:0;color:#222;
@@ -69,11 +70,12 @@ def _html_block(block):
         raw = block.figure.path.read_bytes()
         data = base64.b64encode(raw).decode("ascii")
         # A PNG's IHDR holds width and height at bytes 16..24: a figure of
-        # three panels or more (wide) takes the whole row of the grid.
+        # two panels or more (over 9 inches, or very flat) takes the whole
+        # row of the grid; at half width its text would be unreadable.
         wide = ""
         if raw[:8] == b"\x89PNG\r\n\x1a\n" and len(raw) > 24:
             w, h = int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
-            wide = ' class="wide"' if h and w / h > 2.2 else ""
+            wide = ' class="wide"' if h and (w / h > 2.2 or w > 9 * FIGURE_DPI) else ""
         return (f'<figure id="{_esc(block.figure.name)}"{wide}><img alt="{_esc(block.figure.title)}" '
                 f'src="data:image/png;base64,{data}"><figcaption><b>{_esc(block.figure.title)}.</b> '
                 f"{_esc(block.figure.caption)}</figcaption></figure>")
