@@ -27,7 +27,7 @@ static const char usage[] =
 	"                 [--coop-taskrun] [--verify] [--lat-sample N] [--no-split]\n"
 	"                 [--interval-log MS] [--cpus LIST]\n"
 	"LISTs are comma-separated; sizes take k/m/g suffixes.\n"
-	"workloads: nop randread seqread randwrite seqwrite pipe\n"
+	"workloads: nop randread seqread randwrite seqwrite pipe (network: echo stream; --workload echo --help)\n"
 	"backends:  urt urt-futures raw raw-bare psync threadpool fio\n"
 	"See bench/README.md for what each option means for each backend.\n";
 

@@ -13,8 +13,10 @@ import json
 import math
 import sys
 
-BACKENDS = {"urt", "urt-futures", "raw", "raw-bare", "psync", "threadpool", "fio"}
+BACKENDS = {"urt", "urt-futures", "raw", "raw-bare", "psync", "threadpool", "fio",
+            "urt-multishot", "epoll"}
 WORKLOADS = {"nop", "randread", "seqread", "randwrite", "seqwrite", "pipe"}
+NET_WORKLOADS = {"echo", "stream"}
 META_KEYS = {"started": str, "host": str, "kernel": str, "cpu": str, "cores": int,
              "liburing": str, "git": (str, type(None)), "build": str, "argv": list}
 LAT_KEYS = ["min", "mean", "p50", "p90", "p99", "p999", "p9999", "max"]
@@ -135,7 +137,7 @@ def check_result(errors, i, r):
         return
     if r["backend"] not in BACKENDS:
         errors.append(f"{where}.backend: unknown {r['backend']!r}")
-    if r["workload"] not in WORKLOADS:
+    if r["workload"] not in WORKLOADS | NET_WORKLOADS:
         errors.append(f"{where}.workload: unknown {r['workload']!r}")
     for k in COUNT_KEYS:
         if not is_int(r[k]) or r[k] < 0:
@@ -185,6 +187,33 @@ def check_result(errors, i, r):
             errors.append(f"{where}.{k}: not a non-negative integer")
     if "note" in r and r["note"] is not None and not isinstance(r["note"], str):
         errors.append(f"{where}.note: not a string or null")
+    if r["workload"] in NET_WORKLOADS:
+        check_net(errors, where, r)
+
+
+def check_net(errors, where, r):
+    """The network workloads' fields (bench/README.md, "Network workloads")."""
+    for k in ("conns", "loop", "rate", "client_cpu", "late_sends", "pinned"):
+        if k not in r:
+            errors.append(f"{where}: missing '{k}' (required for {r['workload']})")
+            return
+    if not is_int(r["conns"]) or r["conns"] < 1:
+        errors.append(f"{where}.conns: not a positive integer: {r['conns']!r}")
+    if r["loop"] not in ("closed", "open"):
+        errors.append(f"{where}.loop: {r['loop']!r} is not 'closed' or 'open'")
+    elif (r["loop"] == "open") != (r["rate"] is not None):
+        errors.append(f"{where}.rate: {r['rate']!r} does not fit loop {r['loop']!r} (a rate exactly when open)")
+    if r["rate"] is not None and (not is_num(r["rate"]) or r["rate"] <= 0):
+        errors.append(f"{where}.rate: not null or a positive number: {r['rate']!r}")
+    cc = r["client_cpu"]
+    if not isinstance(cc, dict) or not all(is_num(cc.get(k)) and cc[k] >= 0 for k in ("user_s", "sys_s")):
+        errors.append(f"{where}.client_cpu: not an object with non-negative user_s and sys_s")
+    if not is_int(r["late_sends"]) or r["late_sends"] < 0:
+        errors.append(f"{where}.late_sends: not a non-negative integer")
+    if not isinstance(r["pinned"], bool):
+        errors.append(f"{where}.pinned: not a boolean")
+    if r["workload"] == "echo" and r.get("qd") != 1:
+        errors.append(f"{where}.qd: echo keeps one message in flight per connection, not {r.get('qd')!r}")
 
 
 def validate(doc):
