@@ -35,7 +35,7 @@
  * the kernel that a signal interrupts is retried.
  *
  * Reads top to bottom: runtime lifetime, remote spawning, tasks, I/O,
- * futures, registered resources, statistics, fault injection.
+ * sockets, futures, registered resources, statistics, fault injection.
  */
 #ifndef URT_H
 #define URT_H
@@ -181,7 +181,8 @@ URT_API int urt_remote_listen(struct urt *rt, int on);
  * returned (no live tasks), at the next urt_run.  Lock-free; the stack is
  * mapped by the caller.  Errors: -EINVAL, -ENOTCONN (rt does not listen:
  * the spawn could not wake it), -ENOMEM, -ECHILD.  Every remote spawner
- * must be done before urt_destroy(rt). */
+ * must be done before urt_destroy(rt).  This is how a multi-threaded server
+ * spreads connections over one runtime per core (see Sockets below). */
 URT_API int urt_spawn_remote(struct urt *rt, void (*fn)(void *), void *arg);
 
 /* ---------------------------------------------------------------------------
@@ -253,6 +254,104 @@ URT_API ssize_t urt_recv(int fd, void *buf, size_t len, int flags);
 URT_API ssize_t urt_send(int fd, const void *buf, size_t len, int flags);
 URT_API int urt_accept(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 URT_API int urt_connect(int fd, const struct sockaddr *addr, socklen_t addrlen);
+
+/* ---------------------------------------------------------------------------
+ * Sockets (inside a task only, unless said otherwise; runtime/src/net.c).
+ * Like the I/O calls above: >= 0 or -errno, -EPERM outside a task (or from
+ * a foreign thread), -ECHILD in a forked child, the operation's own result
+ * otherwise.  urt_set_op_timeout bounds every call here that asks the
+ * kernel something (recv, accept, connect, urt_recv_buf, urt_sendmsg ...):
+ * a timed-out call returns -ETIMEDOUT, after both completions are in.  It
+ * does not bound the waits of urt_listener_accept and urt_receiver_next,
+ * which wait for an operation already running: close the object from
+ * another task to end them (-ECANCELED).
+ *
+ * A peer that resets the connection gives -ECONNRESET (receive) or -EPIPE
+ * (send).  io_uring's send raises SIGPIPE like send(2): pass MSG_NOSIGNAL,
+ * or ignore SIGPIPE.
+ *
+ * Multi-threaded servers: run one runtime per thread (core) and hand each
+ * accepted connection to one of them with urt_spawn_remote (the target
+ * listens with urt_remote_listen); the task it starts owns the fd.
+ */
+
+URT_API ssize_t urt_sendmsg(int fd, const struct msghdr *msg, int flags);
+URT_API ssize_t urt_recvmsg(int fd, struct msghdr *msg, int flags);
+URT_API int urt_shutdown(int fd, int how); /* SHUT_RD, SHUT_WR, SHUT_RDWR */
+/* Zero-copy send (IORING_OP_SEND_ZC): returns the bytes sent (may be short,
+ * like send) only once the kernel has let go of buf (its notification has
+ * arrived), so buf may be reused at once.  -EINVAL or -EOPNOTSUPP from a
+ * kernel without it (before 6.0) or a socket that cannot do it. */
+URT_API ssize_t urt_send_zc(int fd, const void *buf, size_t len, int flags);
+
+/* Listener: multishot accept.  urt_accept_multishot arms one accept on
+ * listening socket fd that stays in the kernel and produces a connection
+ * for every client (flags: accept4's SOCK_NONBLOCK, SOCK_CLOEXEC); the
+ * connections wait in the listener's queue, in arrival order, until a task
+ * takes them with urt_listener_accept:
+ *
+ *	struct urt_listener *l;
+ *	if (urt_accept_multishot(&l, lfd, SOCK_CLOEXEC) == 0)
+ *		for (int c; (c = urt_listener_accept(l)) >= 0;)
+ *			urt_spawn(urt_current(), serve, (void *)(intptr_t)c);
+ *
+ * urt_listener_accept: the next connection's fd (the caller owns it), or
+ * -errno: an accept error (-EMFILE, ...; the listener re-arms itself at the
+ * next call), -ECANCELED once the listener is being closed, -EBUSY when
+ * another task is already waiting on it.  A listener belongs to the runtime
+ * of the task that opened it.
+ * urt_listener_close: cancels the accept, waits until the kernel has let go
+ * of it, closes every connection still queued (accepted by the kernel but
+ * never taken: no fd leaks; those clients see their connection closed),
+ * wakes a task waiting in urt_listener_accept (-ECANCELED), and frees l.
+ * Returns 0, -EINVAL for NULL.  urt_destroy does the same for listeners
+ * still open (their handles are then dangling).  fd itself stays open: the
+ * caller closes it. */
+struct urt_listener;
+URT_API int urt_accept_multishot(struct urt_listener **l, int fd, int flags);
+URT_API int urt_listener_accept(struct urt_listener *l);
+URT_API int urt_listener_close(struct urt_listener *l);
+
+/* Provided buffer rings (io_uring_register_buf_ring): nbufs buffers of
+ * buf_size bytes each, registered with the ring as one group; a receive
+ * takes a buffer from the group when data arrives (no buffer pinned per idle
+ * connection) and the task gives it back with urt_buf_release once it is
+ * done with the bytes.  When every buffer is out, the kernel answers
+ * -ENOBUFS; the calls below never return it: they wait until a buffer is
+ * given back and ask again (a program that never gives one back waits for
+ * ever, or urt_run reports -EDEADLK).
+ * urt_bufring_create: owner thread or a task of rt; nbufs a power of two
+ * from 1 to 32768, buf_size 1 .. 1 GiB (-EINVAL otherwise); -ENOMEM,
+ * -EPERM, -ECHILD, or the kernel's error (-EINVAL before 5.19).
+ * urt_bufring_destroy: -EBUSY while a buffer is out or a receiver uses it;
+ * urt_destroy frees bufrings still alive. */
+struct urt_bufring;
+URT_API int urt_bufring_create(struct urt_bufring **br, struct urt *rt, unsigned nbufs, size_t buf_size);
+URT_API int urt_bufring_destroy(struct urt_bufring *br);
+/* One receive into a buffer of br: returns the bytes received with *buf
+ * pointing at them (release it with urt_buf_release), 0 at end of stream
+ * (*buf NULL), or -errno (*buf NULL). */
+URT_API ssize_t urt_recv_buf(int fd, struct urt_bufring *br, void **buf, int flags);
+/* Gives a buffer (the pointer a receive returned) back to the ring.  0, or
+ * -EINVAL if buf is not an outstanding buffer of br. */
+URT_API int urt_buf_release(struct urt_bufring *br, void *buf);
+
+/* Receiver: multishot receive on top of a buffer ring.  One receive stays
+ * armed in the kernel and fills buffers of br as data arrives; the chunks
+ * queue in the receiver, in order, until urt_receiver_next takes them:
+ * the chunk's length with *buf pointing at it (release it with
+ * urt_buf_release), 0 at end of stream, or -errno (sticky: the same error
+ * again after it; -ECANCELED once the receiver is being closed, -EBUSY when
+ * another task already waits on it).  Buffer exhaustion ends the kernel's
+ * receive: the receiver re-arms it once a buffer is given back.
+ * urt_receiver_close: cancels the receive, waits until the kernel has let
+ * go of it, gives every queued chunk's buffer back to br, and frees r; the
+ * socket stays open.  0, or -EINVAL for NULL.  urt_destroy closes receivers
+ * still open. */
+struct urt_receiver;
+URT_API int urt_recv_multishot(struct urt_receiver **r, int fd, struct urt_bufring *br, int flags);
+URT_API ssize_t urt_receiver_next(struct urt_receiver *r, void **buf);
+URT_API int urt_receiver_close(struct urt_receiver *r);
 
 /* ---------------------------------------------------------------------------
  * Futures (inside a task only).  A started operation owns its buffer until

@@ -29,6 +29,7 @@ enum urt__op_flag {
 	URT__OP_LINKED = 1 << 3,    /* submitted linked to a link timeout (urt_set_op_timeout) */
 	URT__OP_TIMED_OUT = 1 << 4, /* its link timeout fired (CQE -ETIME) */
 	URT__OP_HELD = 1 << 5,      /* its CQE came first: res waits for the link timeout's CQE */
+	URT__OP_NET = 1 << 6,       /* net.c preps it and sees its CQEs first (flags, multishot) */
 };
 
 /* One operation: its arguments (kept so a transient failure can resubmit
@@ -151,6 +152,11 @@ struct urt {
 	uint64_t fault_calls[URT_FAULT_COUNT]; /* identity of points with no operation (urt/submit) */
 	int embed_evfd; /* eventfd behind urt_backend_fd (DEFER_TASKRUN), 0 = none */
 
+	/* net.c: listeners, receivers and buffer rings still open (urt_destroy
+	 * closes them), and the next buffer group id */
+	struct urt__net_obj *net_objs;
+	unsigned next_bgid;
+
 	struct urt_stats stats;
 };
 
@@ -242,6 +248,18 @@ static inline struct urt__op *urt__op_lookup(const struct urt *rt, const struct 
 		return NULL;
 	return op;
 }
+
+/* net.c.  urt__net_prep fills the SQE of a URT__OP_NET operation (after
+ * prep's switch, which knows none of its opcodes but RECV; len is the
+ * length after prep's faults).  urt__net_cqe sees each of its CQEs before
+ * the reactor finishes it: returns true when it took the CQE (a multishot
+ * CQE with more to come), else false with *res the result to finish op
+ * with.  urt__net_destroy: urt_destroy, after the drain. */
+struct urt__net_obj;
+URT__HIDDEN void urt__net_prep(struct urt *rt, struct io_uring_sqe *sqe, struct urt__op *op, uint32_t len,
+			       bool faults);
+URT__HIDDEN bool urt__net_cqe(struct urt *rt, struct urt__op *op, int *res, uint32_t cflags);
+URT__HIDDEN void urt__net_destroy(struct urt *rt, bool forked);
 
 /* embed.c */
 URT__HIDDEN void urt__embed_drain(struct urt *rt);

@@ -148,7 +148,7 @@ static __attribute__((noinline)) void dispatch_tagged(struct urt *rt, uint64_t u
 		urt__wake(rt, op->waiter);
 }
 
-static inline void dispatch(struct urt *rt, uint64_t user_data, int res)
+static inline void dispatch(struct urt *rt, uint64_t user_data, int res, uint32_t cflags)
 {
 	rt->inflight--;
 	if (URT__UNLIKELY(user_data & URT__TAG_MASK)) {
@@ -156,7 +156,11 @@ static inline void dispatch(struct urt *rt, uint64_t user_data, int res)
 		return;
 	}
 	struct urt__op *op = (struct urt__op *)(uintptr_t)user_data;
-	if (URT__UNLIKELY(res < 0 || (op->flags & (URT__OP_CUT | URT__OP_LINKED)))) {
+	if (URT__UNLIKELY(res < 0 || (op->flags & (URT__OP_CUT | URT__OP_LINKED | URT__OP_NET)))) {
+		/* net.c reads the CQE's flags (buffer ids, IORING_CQE_F_MORE):
+		 * true when it has taken the CQE (more are coming for op). */
+		if ((op->flags & URT__OP_NET) && urt__net_cqe(rt, op, &res, cflags))
+			return;
 		finish_slow(rt, op, res);
 		return;
 	}
@@ -173,7 +177,7 @@ static void reap(struct urt *rt)
 	for (;;) {
 		unsigned n = io_uring_peek_batch_cqe(&rt->ring, cqes, URT__REAP_BATCH);
 		for (unsigned i = 0; i < n; i++)
-			dispatch(rt, cqes[i]->user_data, cqes[i]->res);
+			dispatch(rt, cqes[i]->user_data, cqes[i]->res, cqes[i]->flags);
 		io_uring_cq_advance(&rt->ring, n);
 		if (n == URT__REAP_BATCH)
 			continue;
@@ -220,7 +224,7 @@ static void abandon_unsubmitted(struct urt *rt, int err)
 		}
 		/* A link timeout follows its operation: the operation's result is
 		 * held until this dispatch, which releases it with err. */
-		dispatch(rt, ud, err);
+		dispatch(rt, ud, err, 0);
 	}
 	sq->sqe_head = head;
 	sq->sqe_tail = keep;
@@ -535,6 +539,8 @@ static inline void prep(struct urt *rt, struct io_uring_sqe *sqe, struct urt__op
 		io_uring_prep_connect(sqe, fd, op->addr, (socklen_t)op->addr2);
 		break;
 	}
+	if (URT__UNLIKELY(op->flags & URT__OP_NET))
+		urt__net_prep(rt, sqe, op, len, faults); /* net.c: its opcodes and SQE flags */
 	/* Registered files: one branch when none are registered. */
 	if (URT__UNLIKELY(rt->fixed_len) && fd >= 0 && (unsigned)fd < rt->fixed_len &&
 	    rt->fixed_index[fd] >= 0 && op->opcode != IORING_OP_OPENAT && op->opcode != IORING_OP_CLOSE &&

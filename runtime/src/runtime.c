@@ -121,8 +121,9 @@ fail:
 }
 
 /* Frees everything but the ring, which the caller has dealt with. */
-static void free_memory(struct urt *rt)
+static void free_memory(struct urt *rt, bool forked)
 {
+	urt__net_destroy(rt, forked);
 	urt__remote_free_all(rt);
 	urt__tasks_free_all(rt);
 	urt__ops_free_all(rt);
@@ -148,7 +149,7 @@ void urt_destroy(struct urt *rt)
 		if (rt->ring_ready)
 			io_uring_queue_exit(&rt->ring);
 		rt->ring_ready = false;
-		free_memory(rt);
+		free_memory(rt, true);
 		goto out;
 	}
 	urt__reactor_drain_and_exit(rt);
@@ -164,7 +165,7 @@ void urt_destroy(struct urt *rt)
 		goto out;
 	}
 	urt__embed_free(rt);
-	free_memory(rt);
+	free_memory(rt, false);
 out:
 	errno = saved;
 }
