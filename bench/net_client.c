@@ -11,8 +11,8 @@
  * down with it (coordinated omission).
  *
  * Every message is timed (two clock reads, ~90 ns here, against round trips
- * of several microseconds).  Messages that complete inside
- * [warmup, warmup + duration) are counted; the window's length is measured.
+ * of several microseconds).  Messages that complete inside the timed window
+ * (see phase_at) are counted; the window's length is measured.
  */
 #define _GNU_SOURCE
 #include "net.h"
@@ -83,11 +83,18 @@ static void close_window(struct client *cl, uint64_t now)
 	cl->r->self_sys_s = ss - cl->ss0;
 }
 
-static void phase_at(struct client *cl, uint64_t now)
+/* The window opens at the warm-up's end and closes at the first completion
+ * after its end (counted), as the file workloads' does: so it always holds
+ * a completion, also when a loaded machine stalls the server for longer
+ * than the window.  A server that answers nothing for STALL_NS past the end
+ * closes it without one (the job then fails: no message completed). */
+#define STALL_NS 5000000000ull
+
+static void phase_at(struct client *cl, uint64_t now, bool completion)
 {
 	if (cl->phase == 0 && now >= cl->t_warm_end)
 		open_window(cl, now);
-	if (cl->phase == 1 && now >= cl->t_end)
+	if (cl->phase == 1 && ((completion && now >= cl->t_end) || now >= cl->t_end + STALL_NS))
 		close_window(cl, now);
 }
 
@@ -179,11 +186,12 @@ static int drain(struct client *cl, struct client_conn *c)
 			uint64_t sent = c->t_sent[c->head];
 			c->head = (c->head + 1) % job->qd;
 			c->inflight--;
-			phase_at(cl, now);
+			phase_at(cl, now, false);
 			if (cl->phase == 1) {
 				cl->r->msgs++;
 				cl->r->bytes += job->bs;
 				hist_record(cl->r->lat, now > sent ? now - sent : 0);
+				phase_at(cl, now, true);
 			}
 		}
 		if ((size_t)n < cl->in_size)
@@ -217,7 +225,7 @@ static int run(struct client *cl, const int *fds)
 		uint64_t now = bench_now_ns();
 		if (job->rate > 0) {
 			/* Wake for the earliest due send among connections that can send. */
-			double due = (double)cl->t_end;
+			double due = (double)(cl->t_end + STALL_NS);
 			for (unsigned i = 0; i < conns; i++) {
 				struct client_conn *c = &cl->c[i];
 				if (c->out_left == 0 && c->inflight < job->qd && c->next_due < due)
@@ -227,8 +235,6 @@ static int run(struct client *cl, const int *fds)
 			ts.tv_sec = (time_t)(wait / 1000000000u);
 			ts.tv_nsec = (long)(wait % 1000000000u);
 			tsp = &ts;
-		} else if (now >= cl->t_end) {
-			timeout_ms = 0;
 		}
 		int n = tsp ? epoll_pwait2(cl->ep, evs, MAXEV, tsp, NULL) : epoll_wait(cl->ep, evs, MAXEV, timeout_ms);
 		if (n < 0) {
@@ -249,7 +255,7 @@ static int run(struct client *cl, const int *fds)
 			for (unsigned i = 0; i < conns; i++)
 				if (start_sends(cl, &cl->c[i]) < 0)
 					return cl->r->err;
-		phase_at(cl, bench_now_ns());
+		phase_at(cl, bench_now_ns(), false);
 	}
 	return 0;
 }

@@ -18,7 +18,7 @@ failures=0
 fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 
 port=$(net_free_port)
-for backend in urt epoll threadpool; do
+for backend in $("$bench" --workload echo --help | sed -n "s/^backends: //p"); do
 	"$bench" --workload echo --backend "$backend" --conns 8 --duration 60 --port "$port" --quiet \
 		--json "$dir/$backend.json" >"$dir/out" 2>"$dir/err" &
 	pid=$!
