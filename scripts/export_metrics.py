@@ -25,7 +25,7 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import CONFIG_KEYS, BadInput, OneLineParser, config_key, load_bench  # noqa: E402
+from compare import CONFIG_KEYS, BadInput, OneLineParser, config_key, load_bench, net_suffix  # noqa: E402
 from urtplot.cli import check_output_file, write_file_atomically  # noqa: E402
 from urtplot.errors import InputError  # noqa: E402
 
@@ -33,7 +33,7 @@ from urtplot.errors import InputError  # noqa: E402
 def bench_name(key):
     d = dict(zip(CONFIG_KEYS, key))
     return (f"{d['workload']}/{d['backend']}/qd{d['qd']}/batch{d['batch']}/cb{d['complete_batch']}"
-            f"/bs{d['bs']}/t{d['threads']}")
+            f"/bs{d['bs']}/t{d['threads']}") + net_suffix(key, "/")
 
 
 def grouped(doc):
