@@ -964,7 +964,9 @@ int net_main(int argc, char **argv)
 			      strcmp(run.failed[i].backend, b->name) == 0;
 		if (dup)
 			continue;
-		uint64_t buf = r.job.workload == NET_ECHO ? r.job.bs : 65536;
+		/* A receive never needs more than a connection can have
+		 * outstanding: bs for echo, qd x bs for stream. */
+		uint64_t buf = r.job.workload == NET_ECHO ? r.job.bs : r.job.bs * r.job.qd;
 		r.job.bufsize = buf < 4096 ? 4096 : buf > 65536 ? 65536 : (size_t)buf;
 		if (progress) {
 			fprintf(stderr, "\r\033[K[%u/%u] %s %s conns=%u bs=%" PRIu64 " qd=%u", index + 1, total, b->name,

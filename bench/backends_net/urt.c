@@ -49,7 +49,13 @@ static void conn_loop(void *arg)
 static void serve(struct net_server *s)
 {
 	struct urt *rt = NULL;
-	struct urt_config cfg = { .entries = 256, .submit_batch = s->job->batch, .stack_size = 64 * 1024 };
+	/* A ring as large as the connections (the CQ is twice that): every
+	 * connection can have an operation in flight without the CQ
+	 * overflowing, which ends multishot receives. */
+	unsigned entries = 256;
+	while (entries < s->n_fds && entries < 32768)
+		entries *= 2;
+	struct urt_config cfg = { .entries = entries, .submit_batch = s->job->batch, .stack_size = 64 * 1024 };
 	struct conn_task *tasks = calloc(s->n_fds, sizeof(*tasks));
 	char *bufs = malloc(s->n_fds * s->job->bufsize);
 	int ret = -ENOMEM;

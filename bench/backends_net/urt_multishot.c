@@ -66,11 +66,19 @@ static void serve(struct net_server *s)
 {
 	struct urt *rt = NULL;
 	struct urt_bufring *br = NULL;
-	struct urt_config cfg = { .entries = 256, .submit_batch = s->job->batch, .stack_size = 64 * 1024 };
+	/* A ring as large as the connections (the CQ is twice that): every
+	 * connection can have an operation in flight without the CQ
+	 * overflowing, which ends multishot receives. */
+	unsigned entries = 256;
+	while (entries < s->n_fds && entries < 32768)
+		entries *= 2;
+	struct urt_config cfg = { .entries = entries, .submit_batch = s->job->batch, .stack_size = 64 * 1024 };
 	struct ms_task *tasks = calloc(s->n_fds, sizeof(*tasks));
-	/* Two buffers per connection: one being answered, one filling. */
+	/* Two buffers per connection (one being answered, one filling), at
+	 * most 64 MiB in all: past that, connections share the ring and a
+	 * receive that finds it empty waits for a buffer to come back. */
 	unsigned nbufs = 16;
-	while (nbufs < 2 * s->n_fds && nbufs < 32768)
+	while (nbufs < 2 * s->n_fds && nbufs < 32768 && (size_t)nbufs * 2 * s->job->bufsize <= (64u << 20))
 		nbufs *= 2;
 	int ret = -ENOMEM;
 	if (!tasks) {
