@@ -62,10 +62,15 @@ struct client {
 	double u0, s0, su0, ss0;
 };
 
+/* The window starts at the warm-up's end itself, not when the client
+ * noticed it: every completion since then is counted (the window opens
+ * right before the first one is), so a stalled client or server cannot
+ * make a window of zero length.  The CPU snapshots are taken now. */
 static void open_window(struct client *cl, uint64_t now)
 {
+	(void)now;
 	cl->phase = 1;
-	cl->t_open = now;
+	cl->t_open = cl->t_warm_end;
 	cpu_of(RUSAGE_THREAD, &cl->u0, &cl->s0);
 	cpu_of(RUSAGE_SELF, &cl->su0, &cl->ss0);
 }
