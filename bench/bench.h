@@ -162,6 +162,9 @@ void bench_register_backend(const struct bench_backend *b);
 /* The i-th registered backend in rank order, or NULL past the last. */
 const struct bench_backend *bench_backend_at(unsigned i);
 const struct bench_backend *bench_backend_find(const char *name);
+/* The network workloads' server backends (net_main.c), by index; NULL past
+ * the last. */
+const char *net_backend_name_at(unsigned i);
 /* Registers b before main() runs. */
 #define BENCH_BACKEND(b)                                                   \
 	static void __attribute__((constructor)) bench_register_##b(void) \

@@ -6,13 +6,17 @@
 #   cached 4 KiB randread on the same plus psync, same qd x batch
 #   seqread at bs 64k,1m, qd 1,4, batch 8 on urt, raw, psync (qd 16 at 1 MiB
 #   stalled past a 0.2 s window under load on 2026-11-30)
+#   echo (network, loopback TCP) with 64 B messages at 1 and 16 connections on
+#   every network server backend, 0.08 s per sample (about 5 s in all)
 # qd 1 / 8 / 32 are the report's regimes (qd 1, mid, peak), batch 1 / 32
 # its "unbatched" / "batched".  Writes OUTDIR/bench.json and OUTDIR/bench.csv
-# (default OUTDIR: results/<UTC timestamp>/), then prints the peak ops/s per
+# (default OUTDIR: results/<UTC timestamp>/; the network part's CSV, whose
+# columns differ, is OUTDIR/net.csv), then prints the peak ops/s per
 # backend (median over samples) and its ratio to raw.  About 90 s on 2 cores.
-# Extra arguments after OUTDIR go to both urt-bench runs.
+# Extra arguments after OUTDIR go to the two file-workload urt-bench runs
+# (the network run has its own knobs).
 case ${1:-} in
--h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 --version) exec sh "$(cd "$(dirname "$0")" && pwd)/../scripts/version.sh" default-sweep.sh ;;
 esac
 set -eu
@@ -58,12 +62,16 @@ part --workload nop,randread --bs 4k --qd 1,8,32 --batch 1,32 \
 # shellcheck disable=SC2086
 part --workload seqread --bs 64k,1m --qd 1,4 --batch 8 --backend urt,raw,psync $common "$@" --quiet \
 	--json "$out/parts/seqread.json" --csv "$out/parts/seqread.csv"
+# The network slice: the same 5 interleaved samples, few cells, short windows.
+part --workload echo --bs 64 --conns 1,16 --duration 0.08 --warmup 0.02 --repeat 5 --quiet \
+	--json "$out/parts/net.json" --csv "$out/parts/net.csv"
 
 "$py" - "$out" <<'PY'
 import csv, json, os, statistics, sys
 out = sys.argv[1]
 parts = [os.path.join(out, "parts", n) for n in ("grid", "seqread")]
-docs = [json.load(open(p + ".json")) for p in parts]
+net_part = os.path.join(out, "parts", "net")
+docs = [json.load(open(p + ".json")) for p in parts + [net_part]]
 merged = dict(docs[0])
 merged["meta"] = dict(docs[0]["meta"])
 merged["meta"]["argv_parts"] = [d["meta"]["argv"] for d in docs]
@@ -79,12 +87,16 @@ with open(os.path.join(out, "bench.csv"), "x", newline="") as f:
     for i, p in enumerate(parts):
         rows = list(csv.reader(open(p + ".csv")))
         w.writerows(rows if i == 0 else rows[1:])
+with open(os.path.join(out, "net.csv"), "x", newline="") as f:
+    f.write(open(net_part + ".csv").read())
 
 # Peak ops/s per workload (and, for seqread, per bs) and backend: the
 # median over repeats of one configuration, the best configuration, and its
 # ratio to raw's peak on the same workload and bs.
 cells = {}
 for r in merged["results"]:
+    if r["workload"] in ("echo", "stream"):
+        continue
     key = (r["workload"], r["backend"], r["qd"], r["batch"], r["bs"])
     cells.setdefault(key, []).append((r["iops"], r["mib_s"]))
 peak = {}
@@ -102,8 +114,22 @@ for wl, bs in sorted({(g[0], g[1]) for g in peak}, key=lambda x: (x[0] != "nop",
             m, mib, qd, batch, b = peak[(wl, bs, be)]
             ratio = f"{m / raw:.2f}x" if raw else "-"
             print(f"{wl:10} {be:12} {m:12.0f} {mib:9.1f} {ratio:>7}  qd={qd} batch={batch} bs={b}")
+
+# The network slice: median round trips/s per backend and connections, and
+# the ratio to epoll's median in the same cell.
+net = {}
+for r in merged["results"]:
+    if r["workload"] == "echo":
+        net.setdefault((r["conns"], r["bs"], r["backend"]), []).append(r["iops"])
+if net:
+    print(f"\n{'echo':10} {'backend':14} {'conns':>5} {'rt/s':>10} {'vs epoll':>8}")
+    for (conns, bs, be), v in sorted(net.items(), key=lambda x: (x[0][0], x[0][1])):
+        m = statistics.median(v)
+        e = net.get((conns, bs, "epoll"))
+        ratio = f"{m / statistics.median(e):.2f}x" if e else "-"
+        print(f"{'bs=' + str(bs):10} {be:14} {conns:5} {m:10.0f} {ratio:>8}")
 PY
 "$py" "$here/validate_json.py" "$out/bench.json" --bench "$URT_BENCH"
-echo "report: $out/bench.json, $out/bench.csv"
+echo "report: $out/bench.json, $out/bench.csv, $out/net.csv"
 [ "$status" -eq 0 ] || echo "default-sweep: some configurations failed (\"failed\" in bench.json)" >&2
 exit "$status"

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "bench.h"
 #include "datafile.h"
+#include "net.h"
 #include "options.h"
 #include "report.h"
 
@@ -410,6 +411,10 @@ static bool any_file_workload(const struct bench_options *o)
 
 int main(int argc, char **argv)
 {
+	/* The network workloads (echo, stream) have their own knobs and
+	 * sweep: net_main.c. */
+	if (net_requested(argc, argv))
+		return net_main(argc, argv);
 	static struct bench_options o;
 	int ret = options_parse(&o, argc, argv);
 	if (ret)

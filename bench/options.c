@@ -52,8 +52,12 @@ static const char *names(bool backends, const char *sep)
 static void print_usage(void)
 {
 	fputs(usage, stdout);
-	printf("workloads: %s\n", names(false, " "));
+	printf("workloads: %s (network: echo stream; --workload echo --help)\n", names(false, " "));
 	printf("backends:  %s\n", names(true, " "));
+	fputs("network backends:", stdout);
+	for (unsigned i = 0; net_backend_name_at(i); i++)
+		printf(" %s", net_backend_name_at(i));
+	fputs("\n", stdout);
 	fputs("See bench/README.md for what each option means for each backend.\n", stdout);
 }
 
@@ -65,12 +69,18 @@ static void print_names_json(void)
 		fputs(i ? ", " : "", stdout);
 		tb_json_string(stdout, bench_backend_at(i)->name);
 	}
+	for (unsigned i = 0; net_backend_name_at(i); i++) {
+		if (bench_backend_find(net_backend_name_at(i)))
+			continue; /* urt, raw, threadpool: the same names serve both kinds */
+		fputs(", ", stdout);
+		tb_json_string(stdout, net_backend_name_at(i));
+	}
 	fputs("], \"workloads\": [", stdout);
 	for (unsigned i = 0; i < workload_count; i++) {
 		fputs(i ? ", " : "", stdout);
 		tb_json_string(stdout, workload_table[i].name);
 	}
-	fputs("]}\n", stdout);
+	fputs(", \"echo\", \"stream\"]}\n", stdout);
 }
 
 static int bad(const char *fmt, ...)

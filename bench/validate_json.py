@@ -86,6 +86,11 @@ def check_result(errors, at, r):
             errors.append(f"{at}.intervals.t_s: not increasing")
     if r["enter_calls"] is None and r["sqes_per_enter"] is not None:
         errors.append(f"{at}: sqes_per_enter without enter_calls")
+    if r["workload"] in ("echo", "stream"):  # the schema requires their fields
+        if (r["loop"] == "open") != (r["rate"] is not None):
+            errors.append(f"{at}.rate: {r['rate']!r} does not fit loop {r['loop']!r} (a rate exactly when open)")
+        if r["workload"] == "echo" and r["qd"] != 1:
+            errors.append(f"{at}.qd: echo keeps one message in flight per connection, not {r['qd']!r}")
 
 
 def check_faults(errors, doc):

@@ -100,14 +100,31 @@ def is_hyperfine(doc):
             and "command" in res[0] and "times" in res[0])
 
 
+# The network workloads' cells also differ by connections and offered rate
+# (bench/README.md, "Network workloads"): appended to their keys only, so
+# file-workload keys and names stay as they were.
+NET_WORKLOADS = ("echo", "stream")
+
+
 def config_key(r):
-    return tuple(r[k] for k in CONFIG_KEYS)
+    key = tuple(r[k] for k in CONFIG_KEYS)
+    if r.get("workload") in NET_WORKLOADS:
+        key += (r.get("conns"), r.get("rate"))
+    return key
+
+
+def net_suffix(key, sep=" "):
+    """' c16' / ' c16 r2000' for a network key, '' otherwise."""
+    if len(key) <= len(CONFIG_KEYS):
+        return ""
+    conns, rate = key[len(CONFIG_KEYS):]
+    return f"{sep}c{conns}" + (f"{sep}r{rate:g}" if rate else "")
 
 
 def config_name(key):
     d = dict(zip(CONFIG_KEYS, key))
     name = f"{d['backend']} {d['workload']} qd{d['qd']} b{d['batch']}/{d['complete_batch']} bs{d['bs']}"
-    return name + (f" t{d['threads']}" if d["threads"] != 1 else "")
+    return name + (f" t{d['threads']}" if d["threads"] != 1 else "") + net_suffix(key)
 
 
 def bench_samples(doc, path, metric):

@@ -23,13 +23,13 @@ import statistics
 import sys
 
 from .cli import BadInput, check_output_file, write_file_atomically
-from .compare import CONFIG_KEYS, OneLineParser, config_key, load_bench
+from .compare import CONFIG_KEYS, OneLineParser, config_key, load_bench, net_suffix
 
 
 def bench_name(key):
     d = dict(zip(CONFIG_KEYS, key))
     return (f"{d['workload']}/{d['backend']}/qd{d['qd']}/batch{d['batch']}/cb{d['complete_batch']}"
-            f"/bs{d['bs']}/t{d['threads']}")
+            f"/bs{d['bs']}/t{d['threads']}") + net_suffix(key, "/")
 
 
 def grouped(doc):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 # The fields that say what was run.  "options" is urt-bench's list of io_uring
 # options (sqpoll, fixedbufs...); "direct" is O_DIRECT where a harness records it.
 CONFIG_FIELDS = ("backend", "workload", "qd", "batch", "complete_batch", "bs", "threads", "cache",
-                 "options", "direct")
+                 "options", "direct", "conns", "rate")  # conns, rate: network workloads only
 # Dimensions the figures place themselves (axes, panels, colour, line style).
 PLACED = ("backend", "workload", "qd", "batch", "bs")
 MIB = 1024 * 1024

@@ -17,7 +17,7 @@ line) and --run-verdict TEXT put the run's verdict at the top of the report.
 import sys
 from pathlib import Path
 
-from . import baseline, figures, figures_extra, history_section, inputs, knee, model, outdir, render, sections
+from . import baseline, figures, figures_extra, history_section, inputs, knee, model, network, outdir, render, sections
 from . import sections_measure as opening
 from .blocks import Para, Section, Table
 from .cli import InputError, OneLineArgumentParser, parse_qd_list, write_file_atomically
@@ -109,24 +109,27 @@ def main(argv):
         history = history_section.load(args.history)
     out = outdir.prepare(args.out, force=args.force, outputs=("report.html", "report.md", "figures"))
 
-    points, dropped = model.fold(bench["results"])
-    if not points:
+    net_results, file_results = network.split(bench["results"])
+    points, dropped = model.fold(file_results)
+    if not points and not net_results:
         raise InputError(f"{args.results}: results: no result with a throughput, nothing to report")
 
     figs = FigureSet(out / "figures")
-    knees = knee.find_knees(points, knee_fraction)
-    figures.draw_all(points, figs, cdf_qds, knees)
+    knees = knee.find_knees(points, knee_fraction) if points else []
+    if points:
+        figures.draw_all(points, figs, cdf_qds, knees)
+    net_section = network.section(net_results, figs)
     if faults:
         figures_extra.fault_matrix(faults[1], figs)
     for path, doc in hyperfines:
         figures_extra.hyperfine_comparison(doc, sections.hyperfine_name(path), figs)
     comparison = None
     if base:
-        base_points, _ = model.fold(base["results"])
+        base_points, _ = model.fold(network.split(base["results"])[1])
         comparison = baseline.compare(points, base_points, threshold)
 
     hyperfine_docs = [(h, doc) for h, doc in hyperfines]
-    body = ([_stages_section(stages, args.run_verdict)] if stages else []) + [
+    file_body = [
             opening.verdict_section(points),
             opening.baselines_section(points),
             opening.observations(points, comparison, hyperfine_docs),
@@ -138,10 +141,14 @@ def main(argv):
             sections.hyperfine_section(hyperfines, figs),
             sections.baseline_section(comparison, args.baseline),
             sections.environment(bench, args.results, faults),
-            sections.configuration(bench, points, dropped)]
+            sections.configuration(bench, points, dropped)] if points else [
+            sections.environment(bench, args.results, faults)]
+    # The network workloads have their own section (network.py).
+    body = ([_stages_section(stages, args.run_verdict)] if stages else []) + file_body + (
+        [net_section] if net_section else [])
     if history:
         body.append(history_section.section(history, figs))
-    warning = opening.banner(points)
+    warning = opening.banner(points) if points else None
     if warning:
         body.insert(0, warning)  # a Section: the first thing a reader sees
     meta = bench.get("meta") or {}
