@@ -87,6 +87,22 @@ struct urt__task {
 	uint32_t op_seq;        /* operations this task started while faults were armed */
 };
 
+/* timer.c: a sleeping task's node in the deadline heap, on its stack. */
+struct urt__sleeper {
+	uint64_t deadline; /* CLOCK_MONOTONIC, ns */
+	uint64_t seq;      /* order of going to sleep: ties wake first-come first */
+	struct urt__sleeper *child, *sibling; /* pairing heap */
+	struct urt__task *task;
+	bool expired;
+};
+
+/* timer.c: a kernel timeout armed for the earliest deadline of its time. */
+struct urt__ktimer {
+	struct urt__op op;
+	uint64_t deadline;
+	struct urt__ktimer *below; /* the next armed (later deadline), or the free list */
+};
+
 struct urt__op_slab {
 	struct urt__op_slab *next;
 	struct urt__op ops[];
@@ -151,6 +167,14 @@ struct urt {
 	uint64_t fault_calls[URT_FAULT_COUNT]; /* identity of points with no operation (urt/submit) */
 	int embed_evfd; /* eventfd behind urt_backend_fd (DEFER_TASKRUN), 0 = none */
 
+	/* timers (timer.c) */
+	struct urt__sleeper *sleep_root; /* earliest deadline first */
+	uint64_t sleep_seq;
+	struct urt__ktimer *ktimers;     /* armed, earliest on top */
+	struct urt__ktimer *ktimer_free;
+	bool ktimer0_busy;
+	struct urt__ktimer ktimer0;      /* always available: arming needs no malloc */
+
 	struct urt_stats stats;
 };
 
@@ -204,6 +228,12 @@ URT__HIDDEN struct urt__task *urt__task_map(size_t stack_size, unsigned colour);
 #define URT__MAX_STACK ((size_t)1 << 30)
 URT__HIDDEN void urt__task_release(struct urt *rt, struct urt__task *t);
 URT__HIDDEN void urt__task_unmap(struct urt__task *t);
+
+/* timer.c */
+URT__HIDDEN void urt__timers_tick(struct urt *rt);
+URT__HIDDEN int urt__timers_settle(struct urt *rt);
+URT__HIDDEN void urt__timers_free_all(struct urt *rt);
+#define URT__TIMERS_ACTIVE(rt) URT__UNLIKELY((rt)->sleep_root || (rt)->ktimers)
 
 /* reactor.c */
 URT__HIDDEN int urt__reactor_init(struct urt *rt, unsigned entries, unsigned flags);
