@@ -356,6 +356,8 @@ struct urt_stats {
 	uint64_t cq_overflow_flushes;
 	uint64_t errors_surfaced;    /* operations delivered with an error result */
 	uint64_t faults[URT_FAULT_COUNT]; /* faults injected, per point */
+	uint64_t stacks_mapped;      /* task stacks mapped (a finished task's stack is reused) */
+	uint64_t stacks_unmapped;    /* cached stacks given back to the OS (unused for a second or more) */
 };
 
 URT_API void urt_get_stats(const struct urt *rt, struct urt_stats *out);

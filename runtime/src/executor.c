@@ -200,6 +200,7 @@ static void remote_take(struct urt *rt)
 	}
 	while (fifo) {
 		struct urt__task *next = fifo->next;
+		rt->stats.stacks_mapped++; /* mapped by the spawning thread */
 		task_start(rt, fifo, fifo->fn, fifo->arg);
 		fifo = next;
 	}
@@ -335,6 +336,9 @@ static int turn(struct urt *rt, bool may_block)
 	 * the next tick if queueing it just failed. */
 	if (may_block && idle && rt->inflight == 0 && rt->sq_pending == 0 && !rt->retry_head && !rt->sleep_root)
 		return -EDEADLK; /* every task waits and nothing can wake one */
+	/* About to wait in the kernel: the moment to give unused stacks back. */
+	if (may_block && idle && URT__UNLIKELY(rt->task_cache_len > URT__TASK_CACHE_KEEP))
+		urt__task_cache_trim(rt);
 	int ret = urt__reactor_poll(rt, may_block && idle);
 	/* The poll may have reaped a timeout: wake its sleepers now, so that
 	 * urt_run_once returns with them runnable (urt_backend_timeout 0). */

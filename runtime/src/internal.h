@@ -124,8 +124,10 @@ struct urt {
 	struct urt__task *last; /* the task that last switched to the scheduler */
 	unsigned live_tasks;
 	struct urt__task *live_list;
-	struct urt__task *task_cache;
+	struct urt__task *task_cache; /* finished tasks, most recent first (stack.c) */
 	unsigned task_cache_len;
+	unsigned cache_low;      /* the cache's smallest length this trim epoch */
+	uint64_t trim_epoch_ns;  /* when the epoch began (CLOCK_MONOTONIC), 0 = not yet */
 	unsigned stack_colour; /* cache colour of the next new stack */
 	struct urt__ctx sched_ctx;
 	void *sched_stack_lo; /* for the sanitizer's stack switching */
@@ -228,6 +230,9 @@ URT__HIDDEN struct urt__task *urt__task_map(size_t stack_size, unsigned colour);
 #define URT__MAX_STACK ((size_t)1 << 30)
 URT__HIDDEN void urt__task_release(struct urt *rt, struct urt__task *t);
 URT__HIDDEN void urt__task_unmap(struct urt__task *t);
+URT__HIDDEN void urt__task_cache_trim(struct urt *rt);
+/* Cached stacks a trim never gives back: a small burst costs no mmap. */
+#define URT__TASK_CACHE_KEEP 64
 
 /* timer.c */
 URT__HIDDEN void urt__timers_tick(struct urt *rt);
