@@ -195,7 +195,8 @@ URT_API void urt_yield(void);          /* to the back of the run queue */
  * wake in the order of their deadlines (equal ones in the order they went
  * to sleep); the runtime keeps one kernel timeout for the earliest, not one
  * per task.  Returns 0, or -EPERM (outside a task), -ECHILD (forked child),
- * -EOPNOTSUPP (URT_IOPOLL), or the ring's fatal error.  A sleep is not an
+ * -EOPNOTSUPP (URT_IOPOLL), -ENOMEM (the runtime's deadline heap could not
+ * grow), or the ring's fatal error.  A sleep is not an
  * I/O operation: urt_set_op_timeout and the operation fault points do not
  * apply to it.  urt_destroy frees a task that is still asleep. */
 URT_API int urt_sleep(uint64_t ns);

@@ -334,7 +334,7 @@ static int turn(struct urt *rt, bool may_block)
 	 * neither in flight nor pending, yet the next poll resubmits them.  A
 	 * sleeper always has a timeout in flight, or will have one armed at
 	 * the next tick if queueing it just failed. */
-	if (may_block && idle && rt->inflight == 0 && rt->sq_pending == 0 && !rt->retry_head && !rt->sleep_root)
+	if (may_block && idle && rt->inflight == 0 && rt->sq_pending == 0 && !rt->retry_head && !rt->sleep_len)
 		return -EDEADLK; /* every task waits and nothing can wake one */
 	/* About to wait in the kernel: the moment to give unused stacks back. */
 	if (may_block && idle && URT__UNLIKELY(rt->task_cache_len > URT__TASK_CACHE_KEEP))

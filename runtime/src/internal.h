@@ -87,13 +87,15 @@ struct urt__task {
 	uint32_t op_seq;        /* operations this task started while faults were armed */
 };
 
-/* timer.c: a sleeping task's node in the deadline heap, on its stack. */
+/* timer.c: a sleeping task, on its stack, and its entry in the heap. */
 struct urt__sleeper {
-	uint64_t deadline; /* CLOCK_MONOTONIC, ns */
-	uint64_t seq;      /* order of going to sleep: ties wake first-come first */
-	struct urt__sleeper *child, *sibling; /* pairing heap */
 	struct urt__task *task;
 	bool expired;
+};
+struct urt__timer_ent {
+	uint64_t deadline; /* CLOCK_MONOTONIC, ns */
+	uint64_t seq;      /* order of going to sleep: ties wake first-come first */
+	struct urt__sleeper *sleeper;
 };
 
 /* timer.c: a kernel timeout armed for the earliest deadline of its time. */
@@ -170,7 +172,8 @@ struct urt {
 	int embed_evfd; /* eventfd behind urt_backend_fd (DEFER_TASKRUN), 0 = none */
 
 	/* timers (timer.c) */
-	struct urt__sleeper *sleep_root; /* earliest deadline first */
+	struct urt__timer_ent *sleep_heap; /* binary heap, earliest deadline at 0 */
+	unsigned sleep_len, sleep_cap;
 	uint64_t sleep_seq;
 	struct urt__ktimer *ktimers;     /* armed, earliest on top */
 	struct urt__ktimer *ktimer_free;
@@ -238,7 +241,7 @@ URT__HIDDEN void urt__task_cache_trim(struct urt *rt);
 URT__HIDDEN void urt__timers_tick(struct urt *rt);
 URT__HIDDEN int urt__timers_settle(struct urt *rt);
 URT__HIDDEN void urt__timers_free_all(struct urt *rt);
-#define URT__TIMERS_ACTIVE(rt) URT__UNLIKELY((rt)->sleep_root || (rt)->ktimers)
+#define URT__TIMERS_ACTIVE(rt) URT__UNLIKELY((rt)->sleep_len || (rt)->ktimers)
 
 /* reactor.c */
 URT__HIDDEN int urt__reactor_init(struct urt *rt, unsigned entries, unsigned flags);
