@@ -31,11 +31,12 @@ int main(void)
 	printf("ops %llu, sq full %llu, cq overflow flushes %llu, enters %llu\n",
 	       (unsigned long long)s.ops_completed, (unsigned long long)s.sq_full,
 	       (unsigned long long)s.cq_overflow_flushes, (unsigned long long)s.enter_calls);
-	/* 10 NOPs per task and the kernel timeouts behind the sleeps: at
-	 * least one, at most one per sleeper (the runtime arms one for the
-	 * earliest deadline, not one per task). */
+	/* 10 NOPs per task and the kernel timeouts behind the sleeps: at most
+	 * one per sleeper (the runtime arms one for the earliest deadline, not
+	 * one per task), none when every deadline had passed before the loop
+	 * would wait (a slow first pass, under Valgrind). */
 	CHECK_EQ(s.ops_completed, s.ops_started);
-	CHECK(s.ops_completed > TASKS * 10 && s.ops_completed <= TASKS * 11);
+	CHECK(s.ops_completed >= TASKS * 10 && s.ops_completed <= TASKS * 11);
 	CHECK(s.sq_full > 0);
 	CHECK(s.cq_overflow_flushes > 0);
 	urt_destroy(rt);
