@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 	CHECK_EQ(inversions, 0);
 	CHECK_EQ(early, 0);
 	CHECK_EQ(s.ops_completed, s.ops_started); /* no timeout of the runtime's left in flight */
-	CHECK(s.ops_started >= 1 && s.ops_started <= n);
+	CHECK(s.ops_started <= n); /* none at all if every deadline passed during the first pass */
 	urt_destroy(rt);
 	free(hi), free(ns), free(t_before), free(t_woke), free(slept_order), free(woke_order);
 	return 0;
