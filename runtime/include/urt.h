@@ -167,8 +167,10 @@ URT_API int urt_run_once(struct urt *rt);
  * close it; urt_destroy closes it).
  * urt_backend_timeout: 0 when urt_run_once has work now (runnable tasks,
  * completions ready, SQEs to submit), else -1: every timer of the runtime
- * (urt_sleep, operation timeouts) is a kernel timeout whose completion makes
- * the fd readable, so there is never a user-space deadline to wait for.
+ * ends in a kernel timeout whose completion makes the fd readable (sleeping
+ * tasks share one, armed for the earliest deadline; operation timeouts are
+ * linked to their operation), so there is never a user-space deadline to
+ * wait for.
  * Both return -EINVAL for a NULL runtime (a destroyed one is freed memory:
  * do not pass it).  Call them from the
  * thread that runs the runtime, between calls to urt_run_once. */
@@ -204,7 +206,15 @@ URT_API int urt_spawn_remote(struct urt *rt, void (*fn)(void *), void *arg);
  */
 
 URT_API void urt_yield(void);          /* to the back of the run queue */
-URT_API int urt_sleep(uint64_t ns);    /* 0, or -errno */
+/* Suspends the task for at least ns nanoseconds (CLOCK_MONOTONIC).  Tasks
+ * wake in the order of their deadlines (equal ones in the order they went
+ * to sleep); the runtime keeps one kernel timeout for the earliest, not one
+ * per task.  Returns 0, or -EPERM (outside a task), -ECHILD (forked child),
+ * -EOPNOTSUPP (URT_IOPOLL), -ENOMEM (the runtime's deadline heap could not
+ * grow), or the ring's fatal error.  A sleep is not an
+ * I/O operation: urt_set_op_timeout and the operation fault points do not
+ * apply to it.  urt_destroy frees a task that is still asleep. */
+URT_API int urt_sleep(uint64_t ns);
 URT_API void *urt_task_local(void);    /* this task's private pointer, NULL at start */
 URT_API void urt_set_task_local(void *p);
 
@@ -476,6 +486,8 @@ struct urt_stats {
 	 * and faults[] never grows (a new fault point gets a counter of its
 	 * own down here): a program built against an older urt.h passes a
 	 * shorter struct and gets exactly the fields it knows. */
+	uint64_t stacks_mapped;      /* task stacks mapped (a finished task's stack is reused) */
+	uint64_t stacks_unmapped;    /* cached stacks given back to the OS (unused for a second or more) */
 };
 
 /* Copies the counters into out, of size bytes (sizeof(struct urt_stats) as
@@ -509,7 +521,8 @@ URT_API int urt_faults_arm(int on);
  */
 
 /* Inside a task: every operation the calling task starts after this call
- * (blocking calls and futures) is linked to a timeout of ns nanoseconds
+ * (blocking I/O calls and futures; not urt_sleep, which always sleeps its
+ * full time) is linked to a timeout of ns nanoseconds
  * (IORING_OP_LINK_TIMEOUT); one that has not completed by then returns
  * -ETIMEDOUT.  0 turns it off (the default for a new task).  Its record and
  * buffer stay owned by the kernel until both the operation's and its

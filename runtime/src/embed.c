@@ -2,9 +2,10 @@
  * embed.c - what another event loop needs to drive a runtime with
  * urt_run_once: a file descriptor to wait on and how long it may wait.
  *
- * Sleeps are kernel timeouts, so every wake-up the runtime can expect comes
- * in as a completion, and the ring's own fd polls readable when the CQ holds
- * one.  Nothing needs a timer in user space: the timeout is 0 when there is
+ * Sleeping tasks keep a kernel timeout armed for the earliest deadline
+ * (timer.c), armed in the same turn as the sleep, so every wake-up the
+ * runtime can expect comes in as a completion, and the ring's own fd polls
+ * readable when the CQ holds one.  Nothing needs a timer in user space: the timeout is 0 when there is
  * work right now, else -1.
  *
  * DEFER_TASKRUN is the exception: completions wait as local work until the

@@ -202,6 +202,7 @@ static void remote_take(struct urt *rt)
 	}
 	while (fifo) {
 		struct urt__task *next = fifo->next;
+		rt->stats.stacks_mapped++; /* mapped by the spawning thread */
 		task_start(rt, fifo, fifo->fn, fifo->arg);
 		fifo = next;
 	}
@@ -330,12 +331,26 @@ static int turn(struct urt *rt, bool may_block)
 		remote_take(rt);
 		wake_arm(rt);
 	}
+	/* Sleepers whose deadline has passed become runnable here (then the
+	 * poll must not block), and the earliest deadline gets its timeout. */
+	if (URT__TIMERS_ACTIVE(rt))
+		urt__timers_tick(rt);
 	bool idle = rt->runq_len == 0;
 	/* Operations on the retry list (a failed submit handed them back) are
-	 * neither in flight nor pending, yet the next poll resubmits them. */
-	if (may_block && idle && rt->inflight == 0 && rt->sq_pending == 0 && !rt->retry_head)
+	 * neither in flight nor pending, yet the next poll resubmits them.  A
+	 * sleeper always has a timeout in flight, or will have one armed at
+	 * the next tick if queueing it just failed. */
+	if (may_block && idle && rt->inflight == 0 && rt->sq_pending == 0 && !rt->retry_head && !rt->sleep_len)
 		return -EDEADLK; /* every task waits and nothing can wake one */
-	return urt__reactor_poll(rt, may_block && idle);
+	/* About to wait in the kernel: the moment to give unused stacks back. */
+	if (may_block && idle && URT__UNLIKELY(rt->task_cache_len > URT__TASK_CACHE_KEEP))
+		urt__task_cache_trim(rt);
+	int ret = urt__reactor_poll(rt, may_block && idle);
+	/* The poll may have reaped a timeout: wake its sleepers now, so that
+	 * urt_run_once returns with them runnable (urt_backend_timeout 0). */
+	if (URT__TIMERS_ACTIVE(rt))
+		urt__timers_tick(rt);
+	return ret;
 }
 
 /*
@@ -383,6 +398,8 @@ int urt_run(struct urt *rt)
 	remote_take(rt);
 	while (rt->live_tasks > 0 && ret >= 0)
 		ret = turn(rt, true);
+	if (ret >= 0 && rt->ktimers)
+		ret = urt__timers_settle(rt);
 	leave_loop(rt);
 	errno = saved;
 	return ret < 0 ? ret : 0;
@@ -423,4 +440,5 @@ void urt__tasks_free_all(struct urt *rt)
 		urt__task_unmap(t);
 	}
 	rt->task_cache_len = 0;
+	urt__timers_free_all(rt); /* the sleepers' heap nodes were on those stacks */
 }

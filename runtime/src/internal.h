@@ -130,6 +130,24 @@ struct urt__task {
 	uint32_t op_seq;        /* operations this task started while faults were armed */
 };
 
+/* timer.c: a sleeping task, on its stack, and its entry in the heap. */
+struct urt__sleeper {
+	struct urt__task *task;
+	bool expired;
+};
+struct urt__timer_ent {
+	uint64_t deadline; /* CLOCK_MONOTONIC, ns */
+	uint64_t seq;      /* order of going to sleep: ties wake first-come first */
+	struct urt__sleeper *sleeper;
+};
+
+/* timer.c: a kernel timeout armed for the earliest deadline of its time. */
+struct urt__ktimer {
+	struct urt__op op;
+	uint64_t deadline;
+	struct urt__ktimer *below; /* the next armed (later deadline), or the free list */
+};
+
 struct urt__op_slab {
 	struct urt__op_slab *next;
 	struct urt__op ops[];
@@ -152,8 +170,10 @@ struct urt {
 	struct urt__task *last; /* the task that last switched to the scheduler */
 	unsigned live_tasks;
 	struct urt__task *live_list;
-	struct urt__task *task_cache;
+	struct urt__task *task_cache; /* finished tasks, most recent first (stack.c) */
 	unsigned task_cache_len;
+	unsigned cache_low;      /* the cache's smallest length this trim epoch */
+	uint64_t trim_epoch_ns;  /* when the epoch began (CLOCK_MONOTONIC), 0 = not yet */
 	unsigned stack_colour; /* cache colour of the next new stack */
 	struct urt__ctx sched_ctx;
 	void *sched_stack_lo; /* for the sanitizer's stack switching */
@@ -200,6 +220,15 @@ struct urt {
 	 * closes them), and the next buffer group id */
 	struct urt__net_obj *net_objs;
 	unsigned next_bgid;
+
+	/* timers (timer.c) */
+	struct urt__timer_ent *sleep_heap; /* binary heap, earliest deadline at 0 */
+	unsigned sleep_len, sleep_cap;
+	uint64_t sleep_seq;
+	struct urt__ktimer *ktimers;     /* armed, earliest on top */
+	struct urt__ktimer *ktimer_free;
+	bool ktimer0_busy;
+	struct urt__ktimer ktimer0;      /* always available: arming needs no malloc */
 
 	struct urt_stats stats;
 };
@@ -256,6 +285,15 @@ URT__HIDDEN struct urt__task *urt__task_map(size_t stack_size, unsigned colour);
 #define URT__MAX_STACK ((size_t)1 << 30)
 URT__HIDDEN void urt__task_release(struct urt *rt, struct urt__task *t);
 URT__HIDDEN void urt__task_unmap(struct urt__task *t);
+URT__HIDDEN void urt__task_cache_trim(struct urt *rt);
+/* Cached stacks a trim never gives back: a small burst costs no mmap. */
+#define URT__TASK_CACHE_KEEP 64
+
+/* timer.c */
+URT__HIDDEN void urt__timers_tick(struct urt *rt);
+URT__HIDDEN int urt__timers_settle(struct urt *rt);
+URT__HIDDEN void urt__timers_free_all(struct urt *rt);
+#define URT__TIMERS_ACTIVE(rt) URT__UNLIKELY((rt)->sleep_len || (rt)->ktimers)
 
 /* reactor.c */
 URT__HIDDEN int urt__reactor_init(struct urt *rt, unsigned entries, unsigned flags);

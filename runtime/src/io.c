@@ -212,20 +212,6 @@ ssize_t urt_write_fixed(int fd, const void *buf, size_t len, off_t off, int buf_
 	FIXED_OP(IORING_OP_WRITE_FIXED, fd, buf, len, off, buf_index);
 }
 
-int urt_sleep(uint64_t ns)
-{
-	TASK_RT_OR_RETURN(rt);
-	if (rt->flags & URT_IOPOLL)
-		return -EOPNOTSUPP; /* an IOPOLL ring refuses timeouts (-EINVAL): say what is meant */
-	struct urt__op op;
-	init_op(&op, IORING_OP_TIMEOUT, -1, NULL, 0, 0);
-	op.ts.tv_sec = (long long)(ns / 1000000000u);
-	op.ts.tv_nsec = (long long)(ns % 1000000000u);
-	op.waiter = self_;
-	int res = (int)run_op(rt, &op);
-	return res == -ETIME ? 0 : res; /* -ETIME is how a timeout says it expired */
-}
-
 /*
  * read_full / write_all.  With an explicit offset: one positioned op after
  * another.  With off -1 on a stream: one op after another at "the current

@@ -2,16 +2,27 @@
  * stack.c - task stacks: one mmap per task holding a PROT_NONE guard page,
  * the stack, and the task record at the top.  Finished tasks are cached for
  * reuse, so a steady stream of short tasks costs no system call.
+ *
+ * The cache has no fixed limit: a stack is mapped only when the cache is
+ * empty, so live plus cached stacks never exceed the most tasks ever alive
+ * at once (the high-water mark), and a burst of 10 000 live tasks followed
+ * by churn maps 10 000 stacks once.  Unmapping a finished task's stack
+ * instead (about 76 us here, mostly TLB-flush IPIs) made a churn with more
+ * tasks alive than a fixed cache held cost a system call per task.  Memory
+ * goes back to the OS lazily and off the hot path: when the loop is about
+ * to wait in the kernel anyway, stacks that stayed unused in the cache for
+ * a whole epoch (at least URT__TRIM_EPOCH_NS) are unmapped together.
  */
 #include "internal.h"
 #include "sanitizer.h"
 
 #include <errno.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
-/* Finished tasks kept mapped for reuse; beyond this they are unmapped. */
-#define URT__TASK_CACHE_MAX 1024
+/* A cached stack is unmapped only after staying unused this long. */
+#define URT__TRIM_EPOCH_NS (1000ull * 1000 * 1000)
 
 static size_t page_size(void)
 {
@@ -72,12 +83,16 @@ struct urt__task *urt__task_alloc(struct urt *rt)
 	struct urt__task *t = rt->task_cache;
 	if (t) {
 		rt->task_cache = t->next;
-		rt->task_cache_len--;
+		if (--rt->task_cache_len < rt->cache_low)
+			rt->cache_low = rt->task_cache_len;
 		return t;
 	}
 	if (URT__FAULT(rt, URT_FAULT_ALLOC, ENOMEM))
 		return NULL;
-	return urt__task_map(rt->stack_size, rt->stack_colour++);
+	t = urt__task_map(rt->stack_size, rt->stack_colour++);
+	if (t)
+		rt->stats.stacks_mapped++;
+	return t;
 }
 
 void urt__task_unmap(struct urt__task *t)
@@ -91,14 +106,44 @@ void urt__task_unmap(struct urt__task *t)
 	errno = saved;
 }
 
+/* Most recently finished first: its pages are the likeliest still warm. */
 void urt__task_release(struct urt *rt, struct urt__task *t)
 {
-	if (rt->task_cache_len >= URT__TASK_CACHE_MAX) {
-		urt__task_unmap(t);
-		return;
-	}
 	URT__ASAN_UNPOISON(t->stack_lo, t->stack_size);
 	t->next = rt->task_cache;
 	rt->task_cache = t;
 	rt->task_cache_len++;
+}
+
+/*
+ * The scheduler is about to wait in the kernel.  The cache never shrank
+ * below cache_low since the epoch began, so its cache_low coldest stacks
+ * (the end of the list) were not needed for the whole epoch: unmap those,
+ * beyond URT__TASK_CACHE_KEEP, and start a new epoch.  Reads the clock
+ * only while the cache holds more than it keeps.
+ */
+void urt__task_cache_trim(struct urt *rt)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* cannot fail: errno untouched */
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (rt->trim_epoch_ns && now - rt->trim_epoch_ns < URT__TRIM_EPOCH_NS)
+		return;
+	if (rt->trim_epoch_ns && rt->cache_low > URT__TASK_CACHE_KEEP) {
+		unsigned keep = rt->task_cache_len - (rt->cache_low - URT__TASK_CACHE_KEEP);
+		struct urt__task **link = &rt->task_cache;
+		for (unsigned i = 0; i < keep; i++)
+			link = &(*link)->next;
+		struct urt__task *t = *link;
+		*link = NULL;
+		while (t) {
+			struct urt__task *next = t->next;
+			urt__task_unmap(t);
+			rt->stats.stacks_unmapped++;
+			rt->task_cache_len--;
+			t = next;
+		}
+	}
+	rt->trim_epoch_ns = now;
+	rt->cache_low = rt->task_cache_len;
 }

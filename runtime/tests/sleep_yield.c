@@ -2,6 +2,8 @@
 #include "check.h"
 #include <urt.h>
 
+#include <time.h>
+
 static char trace[64];
 static int pos;
 
@@ -17,10 +19,25 @@ static void yielder(void *arg)
 static char wake_order[8];
 static int wpos;
 
+static uint64_t base_ns; /* every sleeper's deadline is base + its ms */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A sleep's deadline counts from the call, so a sleeper preempted for
+ * 10 ms before the next one slept would legitimately wake after it: each
+ * sleeps until a common base (300 ms ahead) plus its ms instead. */
 static void sleeper(void *arg)
 {
 	uintptr_t ms = (uintptr_t)arg;
-	CHECK_EQ(urt_sleep(ms * 1000000ull), 0);
+	uint64_t target = base_ns + ms * 1000000ull, now = now_ns();
+	CHECK(now < target);
+	CHECK_EQ(urt_sleep(target - now), 0);
+	CHECK(now_ns() >= target);
 	wake_order[wpos++] = (char)('0' + ms / 10);
 }
 
@@ -40,6 +57,7 @@ int main(void)
 	const uintptr_t ms[] = { 30, 10, 50, 20, 40 };
 	for (int i = 0; i < 5; i++)
 		CHECK_EQ(urt_spawn(rt, sleeper, (void *)ms[i]), 0);
+	base_ns = now_ns() + 300 * 1000000ull;
 	CHECK_EQ(urt_run(rt), 0);
 	wake_order[wpos] = 0;
 	printf("wake order: %s\n", wake_order);

@@ -1,0 +1,89 @@
+/* Task churn with 10 000 alive maps each stack once (finished stacks are reused, none unmapped per task), and an idle loop gives the unused cached stacks back to the OS after a second. */
+#include "check.h"
+#include "watchdog.h"
+#include <urt.h>
+
+/* URT_TEST_SMALL (set for the Valgrind run, ~20x slower): a tenth. */
+static unsigned ALIVE = 10000, TOTAL = 200000;
+#define KEEP 64 /* cached stacks a trim keeps (URT__TASK_CACHE_KEEP) */
+
+static struct urt *rt;
+static unsigned alive, spawned, finished, max_alive;
+
+static void child(void *arg)
+{
+	(void)arg;
+	urt_yield(); /* stays alive across a pass: many live at once */
+	alive--;
+	finished++;
+}
+
+static void spawner(void *arg)
+{
+	(void)arg;
+	while (spawned < TOTAL) {
+		if (alive < ALIVE) {
+			CHECK_EQ(urt_spawn(rt, child, NULL), 0);
+			spawned++;
+			if (++alive > max_alive)
+				max_alive = alive;
+		} else {
+			urt_yield();
+		}
+	}
+}
+
+static void idler(void *arg)
+{
+	(void)arg;
+	/* The loop waits in the kernel at every sleep: trim points, 0.4 s
+	 * apart, so the second-long epoch ends within this task. */
+	for (int i = 0; i < 5; i++)
+		CHECK_EQ(urt_sleep(400ull * 1000 * 1000), 0);
+}
+
+static long count_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	long lines = 0;
+	int c;
+	while (f && (c = fgetc(f)) != EOF)
+		lines += c == '\n';
+	if (f)
+		fclose(f);
+	return lines;
+}
+
+int main(void)
+{
+	watchdog(100, "churn_stacks_reused");
+	if (getenv("URT_TEST_SMALL"))
+		ALIVE /= 10, TOTAL /= 10;
+	struct urt_config cfg = { .stack_size = 16 * 1024 };
+	CHECK_EQ(check_create(&rt, &cfg), 0);
+	CHECK_EQ(urt_spawn(rt, spawner, NULL), 0);
+	CHECK_EQ(urt_run(rt), 0);
+	CHECK_EQ(finished, TOTAL);
+	CHECK_EQ(max_alive, ALIVE);
+	struct urt_stats s;
+	urt_get_stats(rt, &s);
+	printf("churn: %u tasks, %u alive at most: %llu stacks mapped, %llu unmapped\n", TOTAL, max_alive,
+	       (unsigned long long)s.stacks_mapped, (unsigned long long)s.stacks_unmapped);
+	/* The high-water mark (children and the spawner), each mapped once. */
+	CHECK(s.stacks_mapped >= ALIVE && s.stacks_mapped <= ALIVE + 1);
+	CHECK_EQ(s.stacks_unmapped, 0);
+
+	long maps_cached = count_maps();
+	CHECK_EQ(urt_spawn(rt, idler, NULL), 0);
+	CHECK_EQ(urt_run(rt), 0);
+	long maps_trimmed = count_maps();
+	urt_get_stats(rt, &s);
+	printf("after 2 s mostly idle: %llu stacks unmapped; /proc/self/maps %ld -> %ld lines\n",
+	       (unsigned long long)s.stacks_unmapped, maps_cached, maps_trimmed);
+	/* Everything but the idler's stack and the kept few went back. */
+	CHECK(s.stacks_unmapped + KEEP + 1 >= s.stacks_mapped);
+	CHECK(s.stacks_unmapped <= s.stacks_mapped - 1);
+	CHECK(maps_cached - maps_trimmed >= 2 * (long)(s.stacks_mapped - KEEP - 1) - 100);
+	urt_destroy(rt);
+	return 0;
+}
