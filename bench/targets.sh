@@ -11,8 +11,10 @@
 #      under 10 %); urt and urt-futures are shown against raw-bare too
 # Also T1 and T4 with --lat-sample 16 --no-split: the harness's own cost
 # (clock reads, the runtime's stats read for the split) nearly removed.
+#   T5 urt-cp < dd with the same block size and <= 1.2x cp on a warm
+#      256 MiB file (bench/cp-targets.sh: hyperfine; needs hyperfine)
 # Uses URT_BENCH, or build/release/bench/urt-bench (run default-sweep.sh
-# once to build it).  About 2 minutes.
+# once to build it).  About 3 minutes.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -78,4 +80,8 @@ for name, path, wl, num, den, batch, goal in rows:
                else f"missed by {(goal - med) / goal * 100:.1f}%")
     print(f"{name:46} {med:7.2f} {min(ratios):6.2f} {max(ratios):6.2f} {goal:5.2f}  {num_iops:10.0f}  {verdict}")
 PY
+
+# T5: the copy target, with hyperfine (urt-cp beside urt-bench).
+URT_CP=${URT_CP:-$(dirname "$bench")/urt-cp} "$here/cp-targets.sh" "$out" ||
+	echo "targets: cp-targets.sh exited $? (T5 not measured)"
 echo "raw reports: $out"

@@ -21,7 +21,7 @@
 #   --out DIR   where the JSON goes (default results/<UTC timestamp>/)
 #   --size      size of the file to copy, k/m/g suffixes (default 64m)
 #   --runs N    timed runs per command, after one warm-up run (default 10)
-#   --qd, --bs  urt-cp's queue depth and block size, dd's bs (default 4, 1m)
+#   --qd, --bs  urt-cp's queue depth and block size, dd's bs (default 2, 1m)
 #   --bench-ops N  nops per urt-bench run in comparison 2 (default 2000000)
 #   $HYPERFINE  the hyperfine to run (default: hyperfine on PATH)
 #
@@ -42,7 +42,7 @@ out=""
 size=64m
 runs=10
 bench_ops=2000000
-qd=4
+qd=2
 bs=1m
 hyperfine=${HYPERFINE:-hyperfine}
 
@@ -155,7 +155,9 @@ export PATH="$bin:$PATH"
 # ---- 1. urt-cp vs cp vs dd --------------------------------------------------
 if [ -x "$bin/urt-cp" ]; then
     head -c "$size_bytes" /dev/urandom > "$tmp/src.bin"
-    note "copying $size on $(stat -f -c %T "$tmp") ($tmp)"
+    # findmnt names ext4 as such; stat -f says "ext2/ext3" for all three.
+    fs=$(findmnt -n -o FSTYPE -T "$tmp" 2>/dev/null || stat -f -c %T "$tmp")
+    note "copying $size on $fs ($tmp)"
     # Each command: its --prepare, the command, its destination for cmp.
     set -- --prepare 'rm -f dst-urt.bin' "urt-cp --qd $qd --bs $bs src.bin dst-urt.bin" \
         --prepare 'rm -f dst-urt-rw.bin' "urt-cp --method rw --qd $qd --bs $bs src.bin dst-urt-rw.bin" \
@@ -167,7 +169,7 @@ if [ -x "$bin/urt-cp" ]; then
         note "left out urt-cp --direct vs dd oflag=direct: --bs $bs is not a multiple of 4k"
     elif ! (cd "$tmp" && head -c 4096 src.bin > probe.bin && urt-cp --direct probe.bin probe-copy.bin &&
             dd if=probe.bin of=probe-dd.bin bs=4096 iflag=direct oflag=direct status=none) 2>/dev/null; then
-        note "left out urt-cp --direct vs dd oflag=direct: $(stat -f -c %T "$tmp") refuses O_DIRECT"
+        note "left out urt-cp --direct vs dd oflag=direct: $fs refuses O_DIRECT"
     else
         set -- "$@" --prepare 'rm -f dst-urt-direct.bin' "urt-cp --direct --qd $qd --bs $bs src.bin dst-urt-direct.bin" \
             --prepare 'rm -f dst-dd-direct.bin' \
