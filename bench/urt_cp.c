@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -327,7 +328,8 @@ static int run_tasks(struct copy *c, struct copier *cps, void (*fn)(void *))
 static int setup_copier(struct copier *cp, const struct copy *c, bool verify)
 {
 	cp->pipe[0] = cp->pipe[1] = -1;
-	if (c->method == METHOD_SPLICE) {
+	/* A task past the last block has nothing to copy: no pipe. */
+	if (c->method == METHOD_SPLICE && cp->index * c->bs < c->size) {
 		if (pipe2(cp->pipe, O_CLOEXEC) < 0)
 			return -errno;
 		for (size_t want = c->bs; want >= 65536; want /= 2)
@@ -347,6 +349,20 @@ static int setup_copier(struct copier *cp, const struct copy *c, bool verify)
 	if (verify && posix_memalign((void **)&cp->buf2, DIRECT_ALIGN, blen) != 0)
 		return -ENOMEM;
 	return 0;
+}
+
+/* Splice needs two fds per task with a block to copy: --qd 1024 would
+ * pass the usual soft limit of 1024 open files.  Raises it as far as the
+ * hard limit allows; pipe2 reports -EMFILE if that is still too little. */
+static void raise_fd_limit(const struct copy *c)
+{
+	uint64_t blocks = c->size / c->bs + (c->size % c->bs != 0);
+	rlim_t need = (rlim_t)(2 * (blocks < c->qd ? blocks : c->qd) + 64);
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ? rl.rlim_max : need;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 static void free_copier(struct copier *cp)
@@ -507,9 +523,13 @@ int main(int argc, char **argv)
 		cps[i].index = i;
 		cps[i].pipe[0] = cps[i].pipe[1] = -1;
 	}
+	if (method == METHOD_SPLICE)
+		raise_fd_limit(&c);
 	for (unsigned long i = 0; cps && i < qd && ret == 0; i++)
 		ret = setup_copier(&cps[i], &c, verify);
-	if (ret < 0)
+	if (ret == -EMFILE)
+		fprintf(stderr, "urt-cp: --qd %lu needs two pipe fds per task: %s (ulimit -n)\n", qd, strerror(-ret));
+	else if (ret < 0)
 		fprintf(stderr, "urt-cp: %s\n", strerror(-ret));
 	else
 		ret = run_tasks(&c, cps, copy_task);

@@ -60,6 +60,19 @@ for src in odd empty one; do
 done
 [ "$(stat -c %a "$dir/copy1")" = 640 ] || fail "mode not kept: $(stat -c %a "$dir/copy1")"
 
+# Splice takes two fds per task: --qd 1024 passes a soft limit of 1024 open
+# files, which urt-cp raises towards the hard limit; a hard limit too low
+# for it is one clear line, exit 1, no destination.
+if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 2200 ]; then
+	(ulimit -Sn 1024 && exec "$cp_bin" --qd 1024 --bs 1k "$dir/odd" "$dir/many") &&
+		cmp -s "$dir/odd" "$dir/many" || fail "--qd 1024 under ulimit -Sn 1024: no true copy"
+	rm -f "$dir/many"
+fi
+(ulimit -n 200 && exec "$cp_bin" --qd 1024 --bs 1k "$dir/odd" "$dir/many") 2>"$dir/err"
+status=$?
+[ "$status" -eq 1 ] && grep -q 'needs two pipe fds per task' "$dir/err" && [ ! -e "$dir/many" ] ||
+	fail "--qd 1024 under ulimit -n 200: status $status, $(cat "$dir/err")"
+
 # --direct bypasses the page cache: its copy has no page in it (the other
 # methods leave theirs cached).  On tmpfs every page is the cache itself.
 cached() { fincore --bytes --noheadings --output RES "$1" | tr -d " "; }
