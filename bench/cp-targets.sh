@@ -53,7 +53,7 @@ trap 'rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 head -c 256m /dev/urandom >"$dir/src"
 cat "$dir/src" >/dev/null # warm
-fs=$(stat -f -c %T "$dir")
+fs=$(findmnt -n -o FSTYPE -T "$dir" 2>/dev/null || stat -f -c %T "$dir") # stat -f says "ext2/ext3" for ext4
 echo "cp-targets: 256 MiB warm file on $fs ($dir), urt-cp --qd $qd --bs $bs, $runs runs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 cd "$dir"
 set -- \

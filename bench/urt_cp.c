@@ -1,6 +1,7 @@
 /*
- * urt-cp: copies one file with the runtime, qd tasks each moving bs-sized
- * blocks, so it can stand next to cp and dd in a command-level comparison.
+ * urt_cp.c - urt-cp: copies one file with the runtime, qd tasks each moving
+ * bs-sized blocks, so it can stand next to cp and dd in a command-level
+ * comparison.
  *
  * Task i copies the fixed stripe of blocks i, i + qd, ...  How a block moves
  * (--method):
@@ -196,8 +197,8 @@ static ssize_t read_direct(int fd, char *buf, size_t len, uint64_t off)
 	return (ssize_t)(done < len ? done : len);
 }
 
-/* Moves one block with two kernel-side copies: SRC into the pipe, the pipe
- * into DST.  A pipe holds pipe_cap bytes at most, so a block larger than
+/* Moves one block in two kernel-side steps: SRC into the pipe (page
+ * references), the pipe into DST (the one copy).  A pipe holds pipe_cap bytes at most, so a block larger than
  * that goes in several rounds; every byte that entered the pipe leaves it
  * before the next round, so the pipe is empty between blocks. */
 static ssize_t splice_block(struct copier *cp, uint64_t off, size_t len, const char **op)
