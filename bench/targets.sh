@@ -14,7 +14,7 @@
 #   T5 urt-cp < dd with the same block size and <= 1.2x cp on a warm
 #      256 MiB file (bench/cp-targets.sh: hyperfine; needs hyperfine)
 # Uses URT_BENCH, or build/release/bench/urt-bench (run default-sweep.sh
-# once to build it).  About 3 minutes.
+# once to build it).  About 5 minutes (cp-targets.sh 2.5-3.5 of them, loaded VM).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
