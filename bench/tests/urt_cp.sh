@@ -63,11 +63,14 @@ done
 # Splice takes two fds per task: --qd 1024 passes a soft limit of 1024 open
 # files, which urt-cp raises towards the hard limit; a hard limit too low
 # for it is one clear line, exit 1, no destination.
+# shellcheck disable=SC3045 # dash and bash both take ulimit -H/-S/-n
 if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 2200 ]; then
+	# shellcheck disable=SC3045
 	(ulimit -Sn 1024 && exec "$cp_bin" --qd 1024 --bs 1k "$dir/odd" "$dir/many") &&
 		cmp -s "$dir/odd" "$dir/many" || fail "--qd 1024 under ulimit -Sn 1024: no true copy"
 	rm -f "$dir/many"
 fi
+# shellcheck disable=SC3045
 (ulimit -n 200 && exec "$cp_bin" --qd 1024 --bs 1k "$dir/odd" "$dir/many") 2>"$dir/err"
 status=$?
 [ "$status" -eq 1 ] && grep -q 'needs two pipe fds per task' "$dir/err" && [ ! -e "$dir/many" ] ||
