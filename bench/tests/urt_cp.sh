@@ -51,7 +51,7 @@ for src in odd empty one; do
 			copy "$src" $method $args
 		done
 	done
-	copy "$src" --verify --qd 3 --bs 1000
+	copy "$src" --verify --qd 4 --bs 64k
 	copy "$src" --verify --method rw --qd 8 --bs 64k
 	[ "$direct" -eq 0 ] && continue
 	copy "$src" --direct --qd 1 --bs 4k
@@ -66,7 +66,7 @@ done
 # shellcheck disable=SC3045 # dash and bash both take ulimit -H/-S/-n
 if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 2200 ]; then
 	# shellcheck disable=SC3045
-	(ulimit -Sn 1024 && exec "$cp_bin" --qd 1024 --bs 1k "$dir/odd" "$dir/many") &&
+	(ulimit -Sn 1024 && exec "$cp_bin" --qd 1024 --bs 2k "$dir/odd" "$dir/many") &&
 		cmp -s "$dir/odd" "$dir/many" || fail "--qd 1024 under ulimit -Sn 1024: no true copy"
 	rm -f "$dir/many"
 fi
