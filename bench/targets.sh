@@ -13,11 +13,13 @@
 #      psync (pread) is shown against raw too: where the ring loses at qd 1
 # Also T1 and T4 with --lat-sample 16 --no-split: the harness's own cost
 # (clock reads, the runtime's stats read for the split) nearly removed.
+#   T6 urt-cp < dd with the same block size and <= 1.2x cp on a warm
+#      256 MiB file (bench/cp-targets.sh: hyperfine; needs hyperfine)
 # The NOP rows are also given in ops per CPU-second of the bench thread
 # (what the ratio gate uses): time spent descheduled by other jobs on a
 # loaded machine does not count there.
 # Uses URT_BENCH, or build/release/bench/urt-bench (run default-sweep.sh
-# once to build it).  About 2 minutes.  TARGETS_REPORT_ONLY=1 runs nothing
+# once to build it).  About 5 minutes (cp-targets.sh 2.5-3.5 of them, loaded VM).  TARGETS_REPORT_ONLY=1 runs nothing
 # and prints the table for the JSON files already in OUTDIR (missing ones
 # show as "no data").
 case ${1:-} in
@@ -138,4 +140,8 @@ for name, num, goal in (("T5 urt p50 / raw p50, randread 4k qd1", "urt", 1.1),
                else f"missed by {(med - goal) / goal * 100:.1f}%")
     print(f"{name:46} {med:7.2f} {min(ratios):6.2f} {max(ratios):6.2f} {goal:5.2f}  {'(p50)':>10}  {verdict}")
 PY
+
+# T6: the copy target, with hyperfine (urt-cp beside urt-bench).
+URT_CP=${URT_CP:-$(dirname "$bench")/urt-cp} "$here/cp-targets.sh" "$out" ||
+	echo "targets: cp-targets.sh exited $? (T6 not measured)"
 echo "raw reports: $out"

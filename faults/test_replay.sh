@@ -4,7 +4,8 @@
 # (URT_FAULT_LOG: "point task op retry attempt"), and five runs with one seed must
 # give the same, non-empty set of faults:
 #   - urt-faults' replay command for a cell (copy at QD 16-64, two points);
-#   - urt-cp --qd 32 under fiu-run, as a user would replay a fault in their
+#   - urt-cp --method rw --qd 32 (its reads and writes go through the
+#     buffer, where urt/read/short acts) under fiu-run, as a user would replay a fault in their
 #     own program (FIU_PRNG_SEED); another seed must give another log.
 set -u
 exe=$1
@@ -56,7 +57,7 @@ if command -v fiu-run >/dev/null 2>&1; then
 	cp_run() { # SEED LOG
 		rm -f "$tmp/dst"
 		FIU_PRNG_SEED=$1 URT_FAULT_LOG=$2 fiu-run $fiu_x -c 'enable_random name=urt/read/short,probability=0.05' \
-			"$cp_bin" --qd 32 --bs 16k "$tmp/src" "$tmp/dst" 2>"$tmp/err" && cmp -s "$tmp/src" "$tmp/dst" ||
+			"$cp_bin" --method rw --qd 32 --bs 16k "$tmp/src" "$tmp/dst" 2>"$tmp/err" && cmp -s "$tmp/src" "$tmp/dst" ||
 			{ echo "FAIL: urt-cp under urt/read/short: $(cat "$tmp/err")"; fail=1; }
 	}
 	for i in 1 2 3 4 5; do

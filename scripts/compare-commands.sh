@@ -1,10 +1,17 @@
 #!/bin/sh
 # Command-level comparisons with hyperfine, written as JSON for report.py.
 #
-#   1. urt-cp against cp and dd, copying the same file (default 64 MiB of
-#      random data, created in a temp dir and left in the page cache: all three
-#      read cached data, so the comparison is of the copy loops, not the disk).
-#      Each copy is checked with cmp afterwards: a wrong copy voids the timing.
+#   1. urt-cp in its modes against cp and dd, copying the same file (default
+#      64 MiB of random data, created in a temp dir under ${TMPDIR:-/tmp} and
+#      left in the page cache; the file system's type is noted on stderr).
+#      Warm: urt-cp (splice, its default), urt-cp --method rw, urt-cp
+#      --verify, cp, and dd with urt-cp's block size; all read cached data,
+#      so the comparison is of the copy paths, not the disk.  Cold: urt-cp
+#      --direct against dd iflag=direct oflag=direct with the same block
+#      size (both bypass the cache: disk speed); left out, with a note, when
+#      the file system refuses O_DIRECT or the block size is not a multiple
+#      of 4 KiB.  Each copy is checked with cmp afterwards: a wrong copy
+#      voids the timing.
 #   2. urt-bench against itself across options: submit batch 1 vs 8 on a
 #      fixed 2M nops (--ops, --warmup 0), so the option's effect is wall time.
 #
@@ -14,7 +21,7 @@
 #   --out DIR   where the JSON goes (default results/<UTC timestamp>/)
 #   --size      size of the file to copy, k/m/g suffixes (default 64m)
 #   --runs N    timed runs per command, after one warm-up run (default 10)
-#   --qd, --bs  urt-cp's queue depth and buffer size (default 32, 128k)
+#   --qd, --bs  urt-cp's queue depth and block size, dd's bs (default 2, 1m)
 #   --bench-ops N  nops per urt-bench run in comparison 2 (default 2000000)
 #   $HYPERFINE  the hyperfine to run (default: hyperfine on PATH)
 #
@@ -35,8 +42,8 @@ out=""
 size=64m
 runs=10
 bench_ops=2000000
-qd=32
-bs=128k
+qd=2
+bs=1m
 hyperfine=${HYPERFINE:-hyperfine}
 
 die() { echo "$prog: $*" >&2; exit 2; }
@@ -80,7 +87,8 @@ size_bytes=$(bytes_of "$size")
 if [ -z "$size_bytes" ] || [ "$size_bytes" -eq 0 ]; then
     die "--size: expected a size like 64m, got '$size'"
 fi
-[ -n "$(bytes_of "$bs")" ] || die "--bs: expected a size like 128k, got '$bs'"
+bs_bytes=$(bytes_of "$bs")
+[ -n "$bs_bytes" ] && [ "$bs_bytes" -gt 0 ] || die "--bs: expected a size like 1m, got '$bs'"
 [ -z "$out" ] && out="$root/results/$(date -u +%Y%m%dT%H%M%SZ)"
 [ -e "$out" ] && [ ! -d "$out" ] && die "--out $out: exists and is not a directory"
 # The folder is created only when there is a result to put in it, but
@@ -148,14 +156,30 @@ export PATH="$bin:$PATH"
 # ---- 1. urt-cp vs cp vs dd --------------------------------------------------
 if [ -x "$bin/urt-cp" ]; then
     head -c "$size_bytes" /dev/urandom > "$tmp/src.bin"
-    in_tmp "$hyperfine" --warmup 1 --runs "$runs" --style basic \
-        --prepare 'rm -f dst-urt.bin' --prepare 'rm -f dst-cp.bin' --prepare 'rm -f dst-dd.bin' \
-        --export-json "$tmp/cp.json" \
-        "urt-cp --qd $qd --bs $bs src.bin dst-urt.bin" \
-        "cp src.bin dst-cp.bin" \
-        "dd if=src.bin of=dst-dd.bin bs=1M status=none" \
+    # findmnt names ext4 as such; stat -f says "ext2/ext3" for all three.
+    fs=$(findmnt -n -o FSTYPE -T "$tmp" 2>/dev/null || stat -f -c %T "$tmp")
+    note "copying $size on $fs ($tmp)"
+    # Each command: its --prepare, the command, its destination for cmp.
+    set -- --prepare 'rm -f dst-urt.bin' "urt-cp --qd $qd --bs $bs src.bin dst-urt.bin" \
+        --prepare 'rm -f dst-urt-rw.bin' "urt-cp --method rw --qd $qd --bs $bs src.bin dst-urt-rw.bin" \
+        --prepare 'rm -f dst-urt-verify.bin' "urt-cp --verify --qd $qd --bs $bs src.bin dst-urt-verify.bin" \
+        --prepare 'rm -f dst-cp.bin' "cp src.bin dst-cp.bin" \
+        --prepare 'rm -f dst-dd.bin' "dd if=src.bin of=dst-dd.bin bs=$bs_bytes status=none"
+    copies="dst-urt.bin dst-urt-rw.bin dst-urt-verify.bin dst-cp.bin dst-dd.bin"
+    if [ $((bs_bytes % 4096)) -ne 0 ]; then
+        note "left out urt-cp --direct vs dd oflag=direct: --bs $bs is not a multiple of 4k"
+    elif ! (cd "$tmp" && head -c 4096 src.bin > probe.bin && urt-cp --direct probe.bin probe-copy.bin &&
+            dd if=probe.bin of=probe-dd.bin bs=4096 iflag=direct oflag=direct status=none) 2>/dev/null; then
+        note "left out urt-cp --direct vs dd oflag=direct: $fs refuses O_DIRECT"
+    else
+        set -- "$@" --prepare 'rm -f dst-urt-direct.bin' "urt-cp --direct --qd $qd --bs $bs src.bin dst-urt-direct.bin" \
+            --prepare 'rm -f dst-dd-direct.bin' \
+            "dd if=src.bin of=dst-dd-direct.bin bs=$bs_bytes iflag=direct oflag=direct status=none"
+        copies="$copies dst-urt-direct.bin dst-dd-direct.bin"
+    fi
+    in_tmp "$hyperfine" --warmup 1 --runs "$runs" --style basic --export-json "$tmp/cp.json" "$@" \
         || { note "hyperfine failed on the copy comparison (see above)"; exit 1; }
-    for copy in dst-urt.bin dst-cp.bin dst-dd.bin; do
+    for copy in $copies; do
         if ! cmp -s "$tmp/src.bin" "$tmp/$copy"; then
             note "$copy differs from the source: the copy is wrong, so its timing is void (no JSON written)"
             exit 1

@@ -161,7 +161,9 @@ fi
 
 # ---- comparisons
 echo "== command comparisons (hyperfine)"
-cmp_args=(--bin "$build/bench" --out "$out" --runs 5)
+# urt-cp in each mode against cp and dd with the same block size, on the
+# 256 MiB warm file bench/cp-targets.sh measures the copy target with.
+cmp_args=(--bin "$build/bench" --out "$out" --runs 5 --size 256m)
 [ $quick = 0 ] || cmp_args=(--bin "$build/bench" --out "$out" --runs 2 --size 1m --bench-ops 20000)
 status=0
 stage scripts/compare-commands.sh "${cmp_args[@]}" >/dev/null 2>"$out/comparisons.log" || status=$?

@@ -1,11 +1,14 @@
 #!/bin/sh
 # urt_cp.sh URT_CP - urt-cp copies files of awkward sizes byte for byte at
-# several queue depths and block sizes, keeps the mode, refuses to replace
-# an existing destination without --force, and rejects bad input with 2.
-# It never leaves a partial destination: under an injected urt/op/error it
-# exits 1 with no destination (or the old one intact, with --force), and on
-# SIGINT mid-copy it removes its temporary file, says "interrupted" and
-# exits 130.
+# several queue depths and block sizes, with each method (splice, rw, rw
+# with --direct, each also with --verify), keeps the mode, refuses to
+# replace an existing destination without --force, and rejects bad input
+# with 2.  --direct really bypasses the page cache (the copy has no cached
+# pages).  --verify exits 1 and leaves no destination when the source
+# changed under the copy.  It never leaves a partial destination: under an
+# injected urt/op/error (each method) it exits 1 with no destination (or
+# the old one intact, with --force), and on SIGINT mid-copy it removes its
+# temporary file, says "interrupted" and exits 130.
 set -u
 cp_bin=$1
 dir=$(mktemp -d) || exit 1
@@ -19,19 +22,70 @@ head -c 3000017 /dev/urandom > "$dir/odd" || exit 1
 printf 'x' > "$dir/one"
 chmod 640 "$dir/odd"
 
+# O_DIRECT: refused by some file systems (an old tmpfs); then say so.
+direct=1
+if ! "$cp_bin" --direct "$dir/one" "$dir/direct-probe" 2>"$dir/err"; then
+	grep -q -- '--direct:' "$dir/err" || fail "--direct probe: $(cat "$dir/err")"
+	echo "note: $(stat -f -c %T "$dir") refuses O_DIRECT here; the --direct copies did not run"
+	direct=0
+fi
+rm -f "$dir/direct-probe"
+
 n=0
+copy() { # SRC ARGS...: one copy, byte-identical or a failure
+	src=$1
+	shift
+	n=$((n + 1))
+	if ! "$cp_bin" "$@" "$dir/$src" "$dir/copy$n"; then
+		fail "urt-cp $* $src exited $?"
+	elif ! cmp -s "$dir/$src" "$dir/copy$n"; then
+		fail "urt-cp $* $src: copy differs"
+	fi
+}
+# Each method at every shape (3m: a block larger than a pipe holds); the
+# --verify and --direct variants at a few (each run is a process start).
 for src in odd empty one; do
-	for args in "--qd 1 --bs 4k" "--qd 8 --bs 64k" "--qd 3 --bs 1000" "--qd 64 --bs 1m"; do
-		n=$((n + 1))
-		# shellcheck disable=SC2086
-		if ! "$cp_bin" $args "$dir/$src" "$dir/copy$n"; then
-			fail "urt-cp $args $src exited $?"
-		elif ! cmp -s "$dir/$src" "$dir/copy$n"; then
-			fail "urt-cp $args $src: copy differs"
-		fi
+	for args in "--qd 1 --bs 4k" "--qd 8 --bs 64k" "--qd 3 --bs 1000" "--qd 64 --bs 1m" "--qd 2 --bs 3m"; do
+		for method in "--method splice" "--method rw"; do
+			# shellcheck disable=SC2086
+			copy "$src" $method $args
+		done
 	done
+	copy "$src" --verify --qd 4 --bs 64k
+	copy "$src" --verify --method rw --qd 8 --bs 64k
+	[ "$direct" -eq 0 ] && continue
+	copy "$src" --direct --qd 1 --bs 4k
+	copy "$src" --direct --verify --qd 8 --bs 64k
+	copy "$src" --direct --method rw --qd 64 --bs 1m
 done
 [ "$(stat -c %a "$dir/copy1")" = 640 ] || fail "mode not kept: $(stat -c %a "$dir/copy1")"
+
+# Splice takes two fds per task: --qd 1024 passes a soft limit of 1024 open
+# files, which urt-cp raises towards the hard limit; a hard limit too low
+# for it is one clear line, exit 1, no destination.
+# shellcheck disable=SC3045 # dash and bash both take ulimit -H/-S/-n
+if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 2200 ]; then
+	# shellcheck disable=SC3045
+	(ulimit -Sn 1024 && exec "$cp_bin" --qd 1024 --bs 2k "$dir/odd" "$dir/many") &&
+		cmp -s "$dir/odd" "$dir/many" || fail "--qd 1024 under ulimit -Sn 1024: no true copy"
+	rm -f "$dir/many"
+fi
+# shellcheck disable=SC3045
+(ulimit -n 200 && exec "$cp_bin" --qd 1024 --bs 1k "$dir/odd" "$dir/many") 2>"$dir/err"
+status=$?
+[ "$status" -eq 1 ] && grep -q 'needs two pipe fds per task' "$dir/err" && [ ! -e "$dir/many" ] ||
+	fail "--qd 1024 under ulimit -n 200: status $status, $(cat "$dir/err")"
+
+# --direct bypasses the page cache: its copy has no page in it (the other
+# methods leave theirs cached).  On tmpfs every page is the cache itself.
+cached() { fincore --bytes --noheadings --output RES "$1" | tr -d " "; }
+if [ "$direct" -eq 1 ] && command -v fincore >/dev/null 2>&1 && [ "$(stat -f -c %T "$dir")" != tmpfs ]; then
+	"$cp_bin" --direct --qd 4 --bs 64k "$dir/odd" "$dir/direct-copy" || fail "--direct copy exited $?"
+	[ "$(cached "$dir/direct-copy")" = 0 ] || fail "--direct left $(cached "$dir/direct-copy") bytes of the copy cached"
+	"$cp_bin" --qd 4 --bs 64k "$dir/odd" "$dir/cached-copy" || fail "splice copy exited $?"
+	[ "$(cached "$dir/cached-copy")" -gt 0 ] || fail "fincore sees no cached page even without --direct: the check above proves nothing"
+	rm -f "$dir/direct-copy" "$dir/cached-copy"
+fi
 
 # An existing destination is left alone without --force, replaced with it.
 printf 'keep me\n' > "$dir/dest"
@@ -42,7 +96,8 @@ status=$?
 "$cp_bin" --force --qd 4 --bs 128k "$dir/odd" "$dir/dest" && cmp -s "$dir/odd" "$dir/dest" ||
 	fail "--force did not replace the destination with a true copy"
 
-for bad in "--qd 0" "--bs 0" "--qd x" "--bogus" "extra-arg"; do
+for bad in "--qd 0" "--bs 0" "--qd x" "--bogus" "extra-arg" "--method" "--method copy" \
+	"--direct --method splice" "--direct --bs 1000"; do
 	# shellcheck disable=SC2086
 	"$cp_bin" $bad "$dir/odd" "$dir/never" 2>/dev/null
 	status=$?
@@ -68,11 +123,13 @@ if command -v fiu-run >/dev/null 2>&1; then
 	fiu_x=-x
 	ldd "$cp_bin" 2>/dev/null | grep -q libasan && fiu_x=
 	inject() { fiu-run $fiu_x -c 'enable_random name=urt/op/error,probability=0.05' "$cp_bin" "$@"; }
-	inject --bs 4k "$dir/odd" "$dir/faulted" 2>"$dir/err"
-	status=$?
-	[ "$status" -eq 1 ] || fail "injected urt/op/error: status $status, expected 1"
-	grep -q 'Input/output error' "$dir/err" || fail "injected urt/op/error: no error message: $(cat "$dir/err")"
-	[ ! -e "$dir/faulted" ] || fail "injected urt/op/error left a destination of $(stat -c %s "$dir/faulted") bytes"
+	for method in splice rw; do
+		inject --method "$method" --bs 4k "$dir/odd" "$dir/faulted" 2>"$dir/err"
+		status=$?
+		[ "$status" -eq 1 ] || fail "injected urt/op/error, $method: status $status, expected 1"
+		grep -q 'Input/output error' "$dir/err" || fail "injected urt/op/error, $method: no error message: $(cat "$dir/err")"
+		[ ! -e "$dir/faulted" ] || fail "injected urt/op/error, $method: left a destination of $(stat -c %s "$dir/faulted") bytes"
+	done
 	printf 'old contents\n' > "$dir/old"
 	inject --force --bs 4k "$dir/odd" "$dir/old" 2>/dev/null
 	status=$?
@@ -111,5 +168,40 @@ for attempt in 1 2 3; do
 done
 [ "$caught" -eq 1 ] || fail "SIGINT: the copy always finished before the signal; nothing was checked"
 
+# --verify against a source that changes under the copy: once the copy
+# holds more than its first block (depth 1 copies blocks in order), the
+# source's first bytes are overwritten, so the finished copy no longer
+# matches it.  --verify must exit 1, say where, and leave no destination.
+# A run that finished before the change proves nothing: try again.
+caught=0
+for attempt in 1 2 3; do
+	head -c 16000000 "$dir/big" > "$dir/vsrc"
+	"$cp_bin" --verify --qd 1 --bs 4k "$dir/vsrc" "$dir/vcopy" 2>"$dir/err" &
+	pid=$!
+	i=0
+	while [ "$(find "$dir" -name '.vcopy.urt-cp.*' -size +64k | wc -l)" -eq 0 ] && kill -0 "$pid" 2>/dev/null &&
+		[ "$i" -lt 500 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	printf 'changed under the copy' | dd of="$dir/vsrc" conv=notrunc status=none
+	wait "$pid"
+	status=$?
+	if [ "$status" -eq 0 ]; then
+		rm -f "$dir/vcopy" # copied and verified before the change: try again
+		continue
+	fi
+	caught=1
+	[ "$status" -eq 1 ] || fail "--verify of a changed source: status $status, expected 1: $(cat "$dir/err")"
+	# The first differing byte is among the 22 overwritten (one of them
+	# may happen to equal the random byte it replaced).
+	grep -Eq "verify: the copy differs from .* at byte ([0-9]|1[0-9]|2[01]) " "$dir/err" ||
+		fail "--verify of a changed source: no 'differs at byte 0..21' line: $(cat "$dir/err")"
+	[ ! -e "$dir/vcopy" ] || fail "--verify found a difference but left the destination"
+	[ "$(leftovers)" -eq 0 ] || fail "--verify found a difference but left the temporary file"
+	break
+done
+[ "$caught" -eq 1 ] || fail "--verify: every copy finished before the source changed; nothing was checked"
+
 [ "$failures" -eq 0 ] || { echo "urt_cp: $failures failure(s)"; exit 1; }
-echo "urt_cp: $n copies byte-identical; refusals, injected errors and SIGINT ok"
+echo "urt_cp: $n copies byte-identical; refusals, --direct, --verify, injected errors and SIGINT ok"

@@ -278,6 +278,22 @@ URT_API ssize_t urt_recv(int fd, void *buf, size_t len, int flags);
 URT_API ssize_t urt_send(int fd, const void *buf, size_t len, int flags);
 URT_API int urt_accept(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 URT_API int urt_connect(int fd, const struct sockaddr *addr, socklen_t addrlen);
+/* splice(2) through the ring (IORING_OP_SPLICE, Linux 5.7+): moves up to len
+ * bytes from fd_in to fd_out inside the kernel, without copying them
+ * through user space; one of the two must be a pipe.  off_in/off_out: the
+ * offset in a file, or -1 for a pipe (and for "the file position", which
+ * then moves).  flags: SPLICE_F_MOVE, SPLICE_F_NONBLOCK, SPLICE_F_MORE.
+ * Returns the bytes moved (fewer than len is normal: a pipe holds its
+ * capacity, F_GETPIPE_SZ, at most), 0 at the end of fd_in (or an empty pipe
+ * whose writers are gone), or -errno: -EINVAL (neither fd is a pipe, an fd
+ * that cannot splice, an offset below -1, a flag not listed above),
+ * -ESPIPE (an offset other than -1 for a pipe), -EBADF (fd_in not open for
+ * reading or fd_out not for writing), the errors of the read or write
+ * underneath (-EIO, -ENOSPC, -EFBIG, ...), -EPERM outside a task.  The
+ * kernel runs a splice in an io-wq worker; a pipe with nothing to give
+ * waits for its writer.  A registered fd_out is used through the fixed
+ * table; fd_in is always looked up as a plain fd. */
+URT_API ssize_t urt_splice(int fd_in, off_t off_in, int fd_out, off_t off_out, size_t len, unsigned flags);
 
 /* ---------------------------------------------------------------------------
  * Sockets (inside a task only, unless said otherwise; runtime/src/net.c).

@@ -561,6 +561,10 @@ static inline void prep(struct urt *rt, struct io_uring_sqe *sqe, struct urt__op
 	case IORING_OP_CONNECT:
 		io_uring_prep_connect(sqe, fd, op->addr, (socklen_t)op->addr2);
 		break;
+	case IORING_OP_SPLICE: /* io.c: fd_in in addr, off_in in addr2 */
+		io_uring_prep_splice(sqe, (int)(intptr_t)op->addr, (int64_t)op->addr2, fd, (int64_t)op->off, len,
+				     op->op_flags);
+		break;
 	}
 	if (URT__UNLIKELY(op->flags & URT__OP_NET))
 		urt__net_prep(rt, sqe, op, len, faults); /* net.c: its opcodes and SQE flags */

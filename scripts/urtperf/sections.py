@@ -327,8 +327,10 @@ def hyperfine_section(hyperfines, figs):
             sub.add(Image(fig))
         if any(r["command"].lstrip().split(" ")[0] == "cp" for r in results):
             sub.add(Note("cp copies with a single copy_file_range call: the kernel moves the data without "
-                         "it ever reaching user space, which no read/write loop (urt-cp included) can "
-                         "match. The gap to cp measures that, not the runtime's overhead."))
+                         "it ever reaching user space. urt-cp's default (io_uring splice through a pipe) "
+                         "stays in the kernel too; a read/write loop (urt-cp --method rw, dd) copies "
+                         "through user space twice, so its gap to cp measures that, not the runtime's "
+                         "overhead."))
         section.blocks.append(sub)
     return section
 

@@ -168,9 +168,9 @@ def observations(points, comparison=None, hyperfines=()):
                          f"{ch.iops_change:+.0%} against the previous baseline, outside its noise band.")
     for path, doc in hyperfines:
         if any(r.get("command", "").lstrip().split(" ")[0] == "cp" for r in doc["results"]):
-            items.append("cp copies with one copy_file_range call, entirely in the kernel: no read/write "
-                         "loop (urt-cp included) can match it, so the hyperfine cp comparison measures that "
-                         "gap, not the runtime.")
+            items.append("cp copies with one copy_file_range call, entirely in the kernel; urt-cp's default "
+                         "splice path stays in the kernel too, while a read/write loop (urt-cp --method rw, "
+                         "dd) cannot match it: that gap is the copy through user space, not the runtime.")
             break
     if not items:
         items.append("Nothing unusual: every curve rises with queue depth and no baseline beats the runtime.")

@@ -1,0 +1,118 @@
+#!/bin/sh
+# cp-targets.sh [OUTDIR] - measures the copy target with hyperfine: urt-cp
+# must beat dd with the same block size and come within 1.2x of cp, copying
+# the same warm (page-cached) file, plus urt-cp's other modes beside them:
+#   T6 urt-cp (splice) / dd bs=BS      goal < 1
+#   T6 urt-cp (splice) / cp            goal <= 1.2
+#      urt-cp --method rw / dd bs=BS   shown
+#      urt-cp --verify / cp            shown (copies, then reads both back)
+#      urt-cp --direct / dd iflag=direct oflag=direct bs=BS   shown (disk)
+# Ratios of hyperfine's medians (and of the fastest runs, and of the CPU
+# time user + sys) from one hyperfine run, so a loaded moment hits all.
+# The file (256 MiB of random data) lives in a temp dir under $URT_CP_DIR
+# (default /var/tmp: a disk file system, where splice and copy_file_range
+# do what they do on real files; tmpfs would change that); its file system
+# is printed.  Every copy is compared with cmp: a wrong one voids the run.
+# Uses URT_CP, or build/release/bench/urt-cp; HYPERFINE, or hyperfine.
+# CP_QD, CP_BS (default 2, 1m: urt-cp's defaults), CP_RUNS (default 10, after 2 warm-ups).
+# Exit 0 measured (the verdicts are printed, not judged), 1 a copy was
+# wrong or hyperfine failed, 2 bad input, 77 no hyperfine.  About 40 s here.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+urt_cp=${URT_CP:-$top/build/release/bench/urt-cp}
+hyperfine=${HYPERFINE:-hyperfine}
+out=${1:-$top/results/targets-$(date -u +%Y%m%dT%H%M%SZ)}
+qd=${CP_QD:-2}
+bs=${CP_BS:-1m}
+runs=${CP_RUNS:-10}
+bad_bs() { echo "cp-targets: CP_BS: expected a size like 1m, got '$bs'" >&2; exit 2; }
+num=${bs%[kKmM]}
+case "$num" in "" | *[!0-9]*) bad_bs ;; esac
+case "$bs" in
+    *[kK]) bs_bytes=$((num * 1024)) ;;
+    *[mM]) bs_bytes=$((num * 1048576)) ;;
+    *) bs_bytes=$num ;;
+esac
+[ "$bs_bytes" -gt 0 ] || bad_bs
+for v in "$qd" "$runs"; do
+    case "$v" in "" | *[!0-9]* | 0) echo "cp-targets: CP_QD and CP_RUNS are positive integers, got '$v'" >&2; exit 2 ;; esac
+done
+[ -x "$urt_cp" ] || { echo "cp-targets: no urt-cp at $urt_cp (set URT_CP)" >&2; exit 2; }
+command -v "$hyperfine" >/dev/null 2>&1 || { echo "cp-targets: skipped: hyperfine not found" >&2; exit 77; }
+py=""
+for p in /usr/bin/python3 python3; do
+    if command -v "$p" >/dev/null 2>&1; then py=$p; break; fi
+done
+[ -n "$py" ] || { echo "cp-targets: python3 is needed for the ratios" >&2; exit 1; }
+mkdir -p "$out"
+[ ! -e "$out/cp.json" ] || { echo "cp-targets: $out/cp.json exists; not overwriting it" >&2; exit 2; }
+
+dir=$(mktemp -d "${URT_CP_DIR:-/var/tmp}/urt-cp-targets.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+trap 'exit 130' INT TERM
+head -c 256m /dev/urandom >"$dir/src"
+cat "$dir/src" >/dev/null # warm
+fs=$(findmnt -n -o FSTYPE -T "$dir" 2>/dev/null || stat -f -c %T "$dir") # stat -f says "ext2/ext3" for ext4
+echo "cp-targets: 256 MiB warm file on $fs ($dir), urt-cp --qd $qd --bs $bs, $runs runs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+cd "$dir"
+set -- \
+    --prepare 'rm -f d-splice' "$urt_cp --qd $qd --bs $bs src d-splice" \
+    --prepare 'rm -f d-rw' "$urt_cp --method rw --qd $qd --bs $bs src d-rw" \
+    --prepare 'rm -f d-verify' "$urt_cp --verify --qd $qd --bs $bs src d-verify" \
+    --prepare 'rm -f d-cp' "cp src d-cp" \
+    --prepare 'rm -f d-dd' "dd if=src of=d-dd bs=$bs_bytes status=none"
+copies="d-splice d-rw d-verify d-cp d-dd"
+if [ $((bs_bytes % 4096)) -eq 0 ] && "$urt_cp" --direct --bs 4k src d-probe 2>/dev/null; then
+    set -- "$@" --prepare 'rm -f d-direct' "$urt_cp --direct --qd $qd --bs $bs src d-direct" \
+        --prepare 'rm -f d-dd-direct' "dd if=src of=d-dd-direct bs=$bs_bytes iflag=direct oflag=direct status=none"
+    copies="$copies d-direct d-dd-direct"
+else
+    echo "cp-targets: --direct left out ($fs refuses O_DIRECT, or $bs is not a multiple of 4k)"
+fi
+rm -f d-probe
+"$hyperfine" -N --warmup 2 --runs "$runs" --style basic --export-json "$dir/cp.json" "$@" >"$dir/hyperfine.log" 2>&1 ||
+    { cat "$dir/hyperfine.log" >&2; echo "cp-targets: hyperfine failed" >&2; exit 1; }
+for c in $copies; do
+    cmp -s src "$c" || { echo "cp-targets: $c differs from the source: the timing is void" >&2; exit 1; }
+done
+mv "$dir/cp.json" "$out/cp.json"
+
+"$py" - "$out/cp.json" <<'PY'
+import json, sys
+rs = json.load(open(sys.argv[1]))["results"]
+def find(word):
+    for r in rs:
+        c = r["command"]
+        if word(c):
+            return r
+    return None
+splice = find(lambda c: "urt-cp" in c and "--method" not in c and "--verify" not in c and "--direct" not in c)
+rw = find(lambda c: "--method rw" in c)
+verify = find(lambda c: "--verify" in c)
+direct = find(lambda c: "urt-cp" in c and "--direct" in c)
+cp = find(lambda c: c.startswith("cp "))
+dd = find(lambda c: c.startswith("dd ") and "direct" not in c)
+dd_direct = find(lambda c: c.startswith("dd ") and "direct" in c)
+print(f"{'target':40} {'median':>7} {'fastest':>8} {'cpu':>6} {'goal':>6}  {'num median ms':>13}  verdict")
+for name, num, den, goal, strict in [
+        ("T6 urt-cp / dd (same bs)", splice, dd, 1.0, True),
+        ("T6 urt-cp / cp", splice, cp, 1.2, False),
+        ("   urt-cp --method rw / dd (same bs)", rw, dd, 0, False),
+        ("   urt-cp --verify / cp", verify, cp, 0, False),
+        ("   urt-cp --direct / dd direct", direct, dd_direct, 0, False)]:
+    if not num or not den:
+        print(f"{name:40} not measured")
+        continue
+    med = num["median"] / den["median"]
+    fast = num["min"] / den["min"]
+    cpu = (num["user"] + num["system"]) / (den["user"] + den["system"])
+    if not goal:
+        verdict = "shown"
+    elif (med < goal) if strict else (med <= goal):
+        verdict = "met"
+    else:
+        verdict = f"missed by {(med - goal) / goal * 100:.1f}%"
+    print(f"{name:40} {med:7.2f} {fast:8.2f} {cpu:6.2f} {goal:6.2f}  {num['median'] * 1000:13.1f}  {verdict}")
+PY
+echo "hyperfine report: $out/cp.json"
