@@ -33,6 +33,7 @@
  */
 #define _GNU_SOURCE
 #include "urt.h"
+#include "toolbox.h"
 #include "workload_data.h"
 
 #include <errno.h>
@@ -422,7 +423,7 @@ int main(int argc, char **argv)
 				return usage_error("--qd: expected an integer in 1..1024, got", optarg);
 			break;
 		case 'b':
-			if (wd_parse_size(optarg, &bs) < 0 || bs == 0 || bs > (64u << 20))
+			if (tb_parse_u64(optarg, 1, 64u << 20, TB_SIZE, &bs) < 0)
 				return usage_error("--bs: expected a size in 1..64m, got", optarg);
 			break;
 		case 'm':

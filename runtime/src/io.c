@@ -76,46 +76,52 @@ static inline __attribute__((always_inline)) ssize_t run_rw(struct urt__task *se
 	return op.res;
 }
 
-/* The runtime of the calling task; the I/O calls work only inside one, and
- * never in a forked child (its ring is shared with the parent's): the child
- * handler of fork clears urt__self, so that costs no test here. */
-#define TASK_RT_OR_RETURN(rt)                                   \
-	struct urt__task *self_ = urt__self;                    \
-	if (URT__UNLIKELY(!self_))                              \
-		return urt__forked_in_task ? -ECHILD : -EPERM;  \
-	struct urt *rt = self_->rt
+/* The I/O calls work only inside a task (urt__self set), and never in a
+ * forked child (its ring is shared with the parent's): the child handler of
+ * fork clears urt__self, so that costs no test on the way in.  This is the
+ * answer when urt__self is NULL. */
+static inline int outside_task(void)
+{
+	return urt__forked_in_task ? -ECHILD : -EPERM;
+}
 
-/* A prep_rw-shaped call: the fast start, inlined with its opcode. */
-#define SIMPLE_OP(opcode, fd, addr, len, off)                   \
-	do {                                                    \
-		TASK_RT_OR_RETURN(rt);                          \
-		(void)rt;                                       \
-		return run_rw(self_, opcode, fd, addr, len, off, 0); \
-	} while (0)
+/* A prep_rw-shaped call: the fast start, inlined with its opcode.  Always
+ * inlined, like run_rw: the record stays in the calling function's frame. */
+static inline __attribute__((always_inline)) ssize_t simple_op(uint8_t opcode, int fd, void *addr, size_t len,
+								 off_t off)
+{
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	return run_rw(self, opcode, fd, addr, len, off, 0);
+}
 
 ssize_t urt_read(int fd, void *buf, size_t len, off_t off)
 {
-	SIMPLE_OP(IORING_OP_READ, fd, buf, len, off);
+	return simple_op(IORING_OP_READ, fd, buf, len, off);
 }
 
 ssize_t urt_write(int fd, const void *buf, size_t len, off_t off)
 {
-	SIMPLE_OP(IORING_OP_WRITE, fd, (void *)buf, len, off);
+	return simple_op(IORING_OP_WRITE, fd, (void *)buf, len, off);
 }
 
 int urt_nop(void)
 {
-	SIMPLE_OP(IORING_OP_NOP, -1, NULL, 0, 0);
+	return (int)simple_op(IORING_OP_NOP, -1, NULL, 0, 0);
 }
 
 int urt_fsync(int fd)
 {
-	SIMPLE_OP(IORING_OP_FSYNC, fd, NULL, 0, 0);
+	return (int)simple_op(IORING_OP_FSYNC, fd, NULL, 0, 0);
 }
 
 int urt_close(int fd)
 {
-	TASK_RT_OR_RETURN(rt);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
 	/* A registered fd is also held by the ring's file table: drop that
 	 * slot first, or later operations on this number (and on the next file
 	 * that gets it) would still reach the old file. */
@@ -123,7 +129,7 @@ int urt_close(int fd)
 		urt_unregister_file(rt, fd);
 	struct urt__op op;
 	init_op(&op, IORING_OP_CLOSE, fd, NULL, 0, 0);
-	op.waiter = self_;
+	op.waiter = self;
 	return (int)run_op(rt, &op);
 }
 
@@ -131,51 +137,78 @@ ssize_t urt_readv(int fd, const struct iovec *iov, int iovcnt, off_t off)
 {
 	if (iovcnt < 0)
 		return -EINVAL;
-	SIMPLE_OP(IORING_OP_READV, fd, (void *)iov, (size_t)iovcnt, off);
+	return simple_op(IORING_OP_READV, fd, (void *)iov, (size_t)iovcnt, off);
 }
 
 ssize_t urt_writev(int fd, const struct iovec *iov, int iovcnt, off_t off)
 {
 	if (iovcnt < 0)
 		return -EINVAL;
-	SIMPLE_OP(IORING_OP_WRITEV, fd, (void *)iov, (size_t)iovcnt, off);
+	return simple_op(IORING_OP_WRITEV, fd, (void *)iov, (size_t)iovcnt, off);
 }
 
-/* Calls that need one more argument than SIMPLE_OP carries. */
-#define OP_WITH(opcode, fd, addr, len, off, extra)             \
-	do {                                                   \
-		TASK_RT_OR_RETURN(rt);                         \
-		struct urt__op op_;                            \
-		struct urt__op *op = &op_;                     \
-		init_op(op, opcode, fd, addr, len, off);       \
-		op->waiter = self_;                            \
-		extra;                                         \
-		return run_op(rt, op);                         \
-	} while (0)
+/* The calls below need one more field than simple_op sets (op_flags or
+ * addr2), and take the general start (run_op). */
 
 int urt_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
-	OP_WITH(IORING_OP_OPENAT, dirfd, (void *)path, mode, 0, op->op_flags = (uint32_t)flags);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt__op op;
+	init_op(&op, IORING_OP_OPENAT, dirfd, (void *)path, mode, 0);
+	op.waiter = self;
+	op.op_flags = (uint32_t)flags;
+	return (int)run_op(self->rt, &op);
 }
 
 ssize_t urt_recv(int fd, void *buf, size_t len, int flags)
 {
-	OP_WITH(IORING_OP_RECV, fd, buf, len, -1, op->op_flags = (uint32_t)flags);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt__op op;
+	init_op(&op, IORING_OP_RECV, fd, buf, len, -1);
+	op.waiter = self;
+	op.op_flags = (uint32_t)flags;
+	return run_op(self->rt, &op);
 }
 
 ssize_t urt_send(int fd, const void *buf, size_t len, int flags)
 {
-	OP_WITH(IORING_OP_SEND, fd, (void *)buf, len, -1, op->op_flags = (uint32_t)flags);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt__op op;
+	init_op(&op, IORING_OP_SEND, fd, (void *)buf, len, -1);
+	op.waiter = self;
+	op.op_flags = (uint32_t)flags;
+	return run_op(self->rt, &op);
 }
 
 int urt_accept(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
 {
-	OP_WITH(IORING_OP_ACCEPT, fd, addr, 0, 0, (op->op_flags = (uint32_t)flags, op->addr2 = (uintptr_t)addrlen));
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt__op op;
+	init_op(&op, IORING_OP_ACCEPT, fd, addr, 0, 0);
+	op.waiter = self;
+	op.op_flags = (uint32_t)flags;
+	op.addr2 = (uintptr_t)addrlen;
+	return (int)run_op(self->rt, &op);
 }
 
 int urt_connect(int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
-	OP_WITH(IORING_OP_CONNECT, fd, (void *)addr, 0, 0, op->addr2 = addrlen);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt__op op;
+	init_op(&op, IORING_OP_CONNECT, fd, (void *)addr, 0, 0);
+	op.waiter = self;
+	op.addr2 = addrlen;
+	return (int)run_op(self->rt, &op);
 }
 
 /* The one operation with two fds: fd_out goes where every other operation
@@ -190,8 +223,15 @@ ssize_t urt_splice(int fd_in, off_t off_in, int fd_out, off_t off_out, size_t le
 		return -EINVAL;
 	if (off_in < -1 || off_out < -1)
 		return -EINVAL;
-	OP_WITH(IORING_OP_SPLICE, fd_out, (void *)(intptr_t)fd_in, len, off_out,
-		(op->addr2 = (uint64_t)off_in, op->op_flags = flags));
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt__op op;
+	init_op(&op, IORING_OP_SPLICE, fd_out, (void *)(intptr_t)fd_in, len, off_out);
+	op.waiter = self;
+	op.addr2 = (uint64_t)off_in;
+	op.op_flags = flags;
+	return run_op(self->rt, &op);
 }
 
 /* 0 when buf[0, len) lies inside registered buffer buf_index, else the
@@ -210,23 +250,27 @@ static int fixed_check(const struct urt *rt, const void *buf, size_t len, int bu
 	return 0;
 }
 
-#define FIXED_OP(opcode, fd, buf, len, off, buf_index)                  \
-	do {                                                            \
-		TASK_RT_OR_RETURN(rt);                                  \
-		int err_ = fixed_check(rt, buf, len, buf_index);        \
-		if (err_ < 0)                                           \
-			return err_;                                    \
-		return run_rw(self_, opcode, fd, (void *)(buf), len, off, (uint16_t)buf_index); \
-	} while (0)
+/* simple_op for the registered-buffer opcodes: the range checked first. */
+static inline __attribute__((always_inline)) ssize_t fixed_op(uint8_t opcode, int fd, void *buf, size_t len,
+								off_t off, int buf_index)
+{
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	int err = fixed_check(self->rt, buf, len, buf_index);
+	if (err < 0)
+		return err;
+	return run_rw(self, opcode, fd, buf, len, off, (uint16_t)buf_index);
+}
 
 ssize_t urt_read_fixed(int fd, void *buf, size_t len, off_t off, int buf_index)
 {
-	FIXED_OP(IORING_OP_READ_FIXED, fd, buf, len, off, buf_index);
+	return fixed_op(IORING_OP_READ_FIXED, fd, buf, len, off, buf_index);
 }
 
 ssize_t urt_write_fixed(int fd, const void *buf, size_t len, off_t off, int buf_index)
 {
-	FIXED_OP(IORING_OP_WRITE_FIXED, fd, buf, len, off, buf_index);
+	return fixed_op(IORING_OP_WRITE_FIXED, fd, (void *)buf, len, off, buf_index);
 }
 
 /*
@@ -248,8 +292,9 @@ ssize_t urt_write_fixed(int fd, const void *buf, size_t len, off_t off, int buf_
  */
 static ssize_t transfer_all(bool writing, int fd, void *buf, size_t len, off_t off, size_t *done_out)
 {
-	TASK_RT_OR_RETURN(rt);
-	(void)rt;
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
 	int saved = errno;
 	off_t start = -1; /* the file position we track, when off is -1 and fd seekable */
 	if (off == -1)
@@ -327,7 +372,10 @@ static inline __attribute__((always_inline)) int start_async(struct urt_future *
 	if (!f)
 		return -EINVAL;
 	*f = NULL;
-	TASK_RT_OR_RETURN(rt);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
 	if (opcode == IORING_OP_READ_FIXED) {
 		int err = fixed_check(rt, buf, len, buf_index);
 		if (err < 0)
@@ -363,12 +411,6 @@ int urt_read_fixed_async(struct urt_future **f, int fd, void *buf, size_t len, o
 	return start_async(f, IORING_OP_READ_FIXED, fd, buf, len, off, buf_index);
 }
 
-/* The live record f names in rt, or NULL (-EINVAL for the caller). */
-#define LOOKUP_OR_EINVAL(op, rt, f)                              \
-	struct urt__op *op = urt__op_lookup(rt, f);              \
-	if (URT__UNLIKELY(!op))                                  \
-		return -EINVAL
-
 /* Out of line: a future found done (the common case at depth) then costs
  * urt_await no registers saved for the suspend. */
 static __attribute__((noinline)) void await_block(struct urt__op *op, struct urt__task *self)
@@ -381,12 +423,18 @@ static __attribute__((noinline)) void await_block(struct urt__op *op, struct urt
 
 ssize_t urt_await(struct urt_future *f)
 {
-	TASK_RT_OR_RETURN(rt);
-	LOOKUP_OR_EINVAL(op, rt, f);
-	if (op->waiter && op->waiter != self_)
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
+	/* The live record f names in rt; a stale or foreign handle finds none. */
+	struct urt__op *op = urt__op_lookup(rt, f);
+	if (URT__UNLIKELY(!op))
+		return -EINVAL;
+	if (op->waiter && op->waiter != self)
 		return -EBUSY; /* another task is awaiting it */
 	if (!op_ready(op))
-		await_block(op, self_);
+		await_block(op, self);
 	ssize_t res = op->res;
 	urt__op_free(rt, op);
 	return res;
@@ -405,7 +453,10 @@ int urt_await_any(struct urt_future *const *fs, unsigned n)
 {
 	if (!fs || n == 0 || n > INT_MAX)
 		return -EINVAL;
-	TASK_RT_OR_RETURN(rt);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
 	int busy = 0;
 	for (unsigned i = 0; i < n; i++) {
 		const struct urt__op *op = urt__op_lookup(rt, fs[i]);
@@ -413,7 +464,7 @@ int urt_await_any(struct urt_future *const *fs, unsigned n)
 			return -EINVAL;
 		/* A future has one waiter: taking it from a task blocked in
 		 * urt_await would leave that task asleep for ever. */
-		if (op->waiter && op->waiter != self_)
+		if (op->waiter && op->waiter != self)
 			busy = 1;
 	}
 	if (busy)
@@ -423,12 +474,12 @@ int urt_await_any(struct urt_future *const *fs, unsigned n)
 			if (op_ready(urt__op_lookup(rt, fs[i])))
 				return (int)i;
 		for (unsigned i = 0; i < n; i++)
-			urt__op_lookup(rt, fs[i])->waiter = self_;
+			urt__op_lookup(rt, fs[i])->waiter = self;
 		urt__suspend();
 		/* Woken by one of them: the rest must not keep a pointer to us. */
 		for (unsigned i = 0; i < n; i++) {
 			struct urt__op *op = urt__op_lookup(rt, fs[i]);
-			if (op->waiter == self_)
+			if (op->waiter == self)
 				op->waiter = NULL;
 		}
 	}
@@ -438,7 +489,10 @@ int urt_await_all(struct urt_future *const *fs, unsigned n, ssize_t *results)
 {
 	if (!fs || n > INT_MAX)
 		return -EINVAL;
-	TASK_RT_OR_RETURN(rt);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
 	/* Every entry live and none twice, before anything is awaited: mark
 	 * each record, and take the marks off again whatever the answer. */
 	unsigned i = 0;
@@ -449,7 +503,7 @@ int urt_await_all(struct urt_future *const *fs, unsigned n, ssize_t *results)
 			ret = -EINVAL;
 			break;
 		}
-		if (op->waiter && op->waiter != self_) {
+		if (op->waiter && op->waiter != self) {
 			ret = -EBUSY; /* another task is awaiting it: await nothing */
 			break;
 		}
@@ -471,8 +525,14 @@ int urt_await_all(struct urt_future *const *fs, unsigned n, ssize_t *results)
 
 int urt_cancel(struct urt_future *f)
 {
-	TASK_RT_OR_RETURN(rt);
-	LOOKUP_OR_EINVAL(op, rt, f);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
+	/* The live record f names in rt; a stale or foreign handle finds none. */
+	struct urt__op *op = urt__op_lookup(rt, f);
+	if (URT__UNLIKELY(!op))
+		return -EINVAL;
 	int saved = errno;
 	int ret = urt__op_cancel(rt, op);
 	errno = saved;
