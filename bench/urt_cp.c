@@ -33,6 +33,7 @@
  */
 #define _GNU_SOURCE
 #include "urt.h"
+#include "build_stamp.h"
 #include "toolbox.h"
 #include "workload_data.h"
 
@@ -385,6 +386,30 @@ static int usage_error(const char *msg, const char *arg)
 
 #define USAGE "usage: urt-cp [--qd N] [--bs SIZE] [--method splice|rw] [--direct] [--verify] [--force] [--fsync] SRC DST"
 
+static const char help[] =
+	USAGE "\n"
+	"\n"
+	"Copy the file SRC to DST with the urt runtime: N tasks each move SIZE-byte\n"
+	"blocks, inside the kernel (splice through a pipe) or through user space.\n"
+	"\n"
+	"  --qd N          tasks copying at once, 1..1024 (default 2)\n"
+	"  --bs SIZE       block size, 1..64m, k/m/g suffixes (default 1m)\n"
+	"  --method M      splice (default: the kernel moves the data, as cp's\n"
+	"                  copy_file_range) or rw (read then write, like dd)\n"
+	"  --direct        O_DIRECT on both files, for files not in the page cache\n"
+	"                  (rw only; --bs a multiple of 4k)\n"
+	"  --verify        read SRC and the copy back and compare them before DST\n"
+	"                  gets its name; a difference is exit 1\n"
+	"  --force         replace DST if it exists (atomically, by rename)\n"
+	"  --fsync         fsync the copy and its directory before returning\n"
+	"  -h, --help      print this help and exit\n"
+	"  --version       print the version and the git revision it was built from\n"
+	"\n"
+	"DST is written under a temporary name and renamed once complete: it is\n"
+	"never left half-written.  It gets SRC's permission bits under the umask.\n"
+	"Exit status: 0 copied (and verified), 1 I/O error or a difference found by\n"
+	"--verify, 2 bad input, 130 interrupted.\n";
+
 /* Sets O_DIRECT on fd (the temporary file is made by mkostemp, which takes
  * no O_DIRECT); 0 or -errno (-EINVAL: the file system does not do it). */
 static int set_direct(int fd)
@@ -402,6 +427,7 @@ int main(int argc, char **argv)
 		{ "force", no_argument, 0, 'f' },    { "help", no_argument, 0, 'h' },
 		{ "fsync", no_argument, 0, 's' },    { "method", required_argument, 0, 'm' },
 		{ "direct", no_argument, 0, 'd' },   { "verify", no_argument, 0, 'v' },
+		{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
 	};
 	/* A single file's writes serialize on its inode lock, so depth beyond
@@ -413,7 +439,7 @@ int main(int argc, char **argv)
 	enum method method = METHOD_SPLICE;
 	int opt;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		char *end;
 		switch (opt) {
 		case 'q':
@@ -439,7 +465,8 @@ int main(int argc, char **argv)
 		case 's': do_fsync = true; break;
 		case 'd': direct = true; break;
 		case 'v': verify = true; break;
-		case 'h': puts(USAGE); return 0;
+		case 'h': fputs(help, stdout); return 0;
+		case 'V': build_stamp_print_version(stdout, "urt-cp", urt_version()); return 0;
 		case ':': return usage_error("option needs a value:", argv[optind - 1]);
 		default: return usage_error("unknown option", argv[optind - 1]);
 		}
