@@ -24,8 +24,8 @@
  * error or --verify found a difference, 2 bad input, 130 interrupted
  * (SIGINT/SIGTERM).
  *
- * The copy is written to a temporary name in DST's directory and renamed to
- * DST only once every byte is written (and verified), so DST is either
+ * The copy is written to a temporary name in DST's directory (DST.tmp.XXXXXX,
+ * through the toolbox's tb_publish_*) and renamed to DST only once every byte is written (and verified), so DST is either
  * absent (or, with --force, the old file intact) or the complete copy:
  * never a partial file.  On an error or a signal the temporary file is
  * removed.  Like cp, the data is not fsynced unless --fsync is given (then
@@ -49,99 +49,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The temporary file's name while it exists, for the signal handler. */
-static char tmp_path[4096];
-static volatile sig_atomic_t tmp_exists;
+/* The copy being written under its temporary name; the signal handler
+ * removes it. */
+static struct tb_publish pub;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	/* Only async-signal-safe calls: the copy may be anywhere in the runtime,
 	 * so the process ends here rather than unwinding the tasks. */
-	if (tmp_exists)
-		unlink(tmp_path);
+	tb_publish_discard(&pub);
 	static const char msg[] = "urt-cp: interrupted\n";
 	ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	(void)w;
 	_exit(130);
-}
-
-static void block_signals(bool block)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
-}
-
-/* Creates "DIR/.BASE.urt-cp.XXXXXX" next to dst; its fd, or -errno. */
-static int create_temp(const char *dst, mode_t mode)
-{
-	const char *slash = strrchr(dst, '/');
-	int dirlen = slash ? (int)(slash - dst + 1) : 0;
-	int n = snprintf(tmp_path, sizeof(tmp_path), "%.*s.%s.urt-cp.XXXXXX", dirlen, dst, slash ? slash + 1 : dst);
-	if (n < 0 || (size_t)n >= sizeof(tmp_path))
-		return -ENAMETOOLONG;
-	block_signals(true); /* the name is known to the handler before it exists */
-	int fd = mkostemp(tmp_path, O_CLOEXEC);
-	int err = errno;
-	if (fd >= 0)
-		tmp_exists = 1;
-	block_signals(false);
-	if (fd < 0)
-		return -err;
-	if (fchmod(fd, mode) < 0)
-		return -errno;
-	return fd;
-}
-
-/* Gives the finished temporary file its name: atomically replacing dst with
- * --force, failing with -EEXIST if dst appeared meanwhile without it. */
-static int publish(const char *dst, bool force)
-{
-	block_signals(true);
-	int ret = 0;
-	if (force) {
-		if (rename(tmp_path, dst) < 0)
-			ret = -errno;
-	} else if (renameat2(AT_FDCWD, tmp_path, AT_FDCWD, dst, RENAME_NOREPLACE) < 0) {
-		ret = -errno;
-		/* File systems without RENAME_NOREPLACE: link() refuses an
-		 * existing name just as atomically. */
-		if (ret == -EINVAL || ret == -ENOSYS) {
-			ret = link(tmp_path, dst) < 0 ? -errno : 0;
-			if (ret == 0)
-				unlink(tmp_path);
-		}
-	}
-	if (ret == 0)
-		tmp_exists = 0;
-	block_signals(false);
-	return ret;
-}
-
-static void remove_temp(void)
-{
-	block_signals(true);
-	if (tmp_exists)
-		unlink(tmp_path);
-	tmp_exists = 0;
-	block_signals(false);
-}
-
-static int fsync_dir(const char *dst)
-{
-	char dir[4096];
-	const char *slash = strrchr(dst, '/');
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (slash == dst ? 1 : (int)(slash - dst)) : 1, slash ? dst : ".");
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int ret = fsync(fd) < 0 ? -errno : 0;
-	close(fd);
-	return ret;
 }
 
 enum method { METHOD_SPLICE, METHOD_RW };
@@ -410,8 +331,8 @@ static const char help[] =
 	"Exit status: 0 copied (and verified), 1 I/O error or a difference found by\n"
 	"--verify, 2 bad input, 130 interrupted.\n";
 
-/* Sets O_DIRECT on fd (the temporary file is made by mkostemp, which takes
- * no O_DIRECT); 0 or -errno (-EINVAL: the file system does not do it). */
+/* Sets O_DIRECT on fd (the temporary file is made by tb_publish_begin,
+ * whose mkostemp takes no O_DIRECT); 0 or -errno (-EINVAL: the file system does not do it). */
 static int set_direct(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -440,13 +361,12 @@ int main(int argc, char **argv)
 	int opt;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		char *end;
+		uint64_t n;
 		switch (opt) {
 		case 'q':
-			errno = 0;
-			qd = strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg || *optarg == '-' || qd == 0 || qd > 1024)
+			if (tb_parse_u64(optarg, 1, 1024, 0, &n) < 0)
 				return usage_error("--qd: expected an integer in 1..1024, got", optarg);
+			qd = (unsigned long)n;
 			break;
 		case 'b':
 			if (tb_parse_u64(optarg, 1, 64u << 20, TB_SIZE, &bs) < 0)
@@ -525,21 +445,19 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	mode_t mask = umask(0);
-	umask(mask);
-	/* The mode a new file gets from open(O_CREAT) under the umask, as cp. */
-	c.dst = create_temp(dst_path, st.st_mode & 0777 & ~mask);
+	/* The mode a new file gets from open(O_CREAT) under the umask, as cp
+	 * (tb_publish_begin applies the umask). */
+	c.dst = tb_publish_begin(&pub, dst_path, st.st_mode & 0777);
 	if (c.dst < 0) {
 		fprintf(stderr, "urt-cp: %s: cannot create a temporary file beside it: %s\n", dst_path,
 			strerror(-c.dst));
-		remove_temp();
 		return 2;
 	}
 	derr = direct ? set_direct(c.dst) : 0;
 	if (derr < 0) {
 		fprintf(stderr, "urt-cp: --direct: %s's directory: %s\n", dst_path, strerror(-derr));
 		close(c.dst);
-		remove_temp();
+		tb_publish_discard(&pub);
 		return 2;
 	}
 
@@ -568,7 +486,7 @@ int main(int argc, char **argv)
 	}
 	/* --direct wrote the tail as a whole block: cut the padding off. */
 	if (ret == 0 && direct && c.size % DIRECT_ALIGN && ftruncate(c.dst, (off_t)c.size) < 0) {
-		fprintf(stderr, "urt-cp: truncating %s: %s\n", tmp_path, strerror(errno));
+		fprintf(stderr, "urt-cp: truncating %s: %s\n", pub.tmp, strerror(errno));
 		ret = -EIO;
 	}
 	if (ret == 0 && verify) {
@@ -590,23 +508,17 @@ int main(int argc, char **argv)
 	for (unsigned long i = 0; cps && i < qd; i++)
 		free_copier(&cps[i]);
 	free(cps);
-	if (ret == 0 && do_fsync && fsync(c.dst) < 0) {
-		fprintf(stderr, "urt-cp: fsync %s: %s\n", tmp_path, strerror(errno));
-		ret = -EIO;
-	}
-	if (close(c.dst) < 0 && ret == 0) {
-		fprintf(stderr, "urt-cp: closing %s: %s\n", tmp_path, strerror(errno));
-		ret = -EIO;
-	}
 	close(c.src);
 	if (ret == 0) {
-		ret = publish(dst_path, force);
+		/* Without --fsync nothing is synced, as cp; with it the file
+		 * before its name, then the directory. */
+		ret = tb_publish_commit(&pub, NULL, dst_path, (force ? TB_REPLACE : 0) | (do_fsync ? TB_FSYNC : 0));
 		if (ret < 0)
 			fprintf(stderr, "urt-cp: %s: %s%s\n", dst_path, strerror(-ret),
 				ret == -EEXIST ? " (it appeared during the copy; use --force to replace it)" : "");
-		else if (do_fsync && (ret = fsync_dir(dst_path)) < 0)
-			fprintf(stderr, "urt-cp: fsync of %s's directory: %s\n", dst_path, strerror(-ret));
+	} else {
+		close(c.dst);
+		tb_publish_discard(&pub); /* nothing that looks like a copy stays */
 	}
-	remove_temp(); /* after a failure: nothing that looks like a copy stays */
 	return ret == 0 ? 0 : 1;
 }

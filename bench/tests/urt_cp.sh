@@ -179,7 +179,7 @@ for attempt in 1 2 3; do
 	"$cp_bin" --verify --qd 1 --bs 4k "$dir/vsrc" "$dir/vcopy" 2>"$dir/err" &
 	pid=$!
 	i=0
-	while [ "$(find "$dir" -name '.vcopy.urt-cp.*' -size +64k | wc -l)" -eq 0 ] && kill -0 "$pid" 2>/dev/null &&
+	while [ "$(find "$dir" -name 'vcopy.tmp.*' -size +64k | wc -l)" -eq 0 ] && kill -0 "$pid" 2>/dev/null &&
 		[ "$i" -lt 500 ]; do
 		sleep 0.01
 		i=$((i + 1))
