@@ -115,11 +115,12 @@ static void obj_unlink(struct urt__net_obj *o)
 
 /* ---- the calling task ---- */
 
-#define TASK_RT_OR_RETURN(rt)                                  \
-	struct urt__task *self_ = urt__self;                   \
-	if (URT__UNLIKELY(!self_))                             \
-		return urt__forked_in_task ? -ECHILD : -EPERM; \
-	struct urt *rt = self_->rt
+/* What a call made outside a task gets: -EPERM, or -ECHILD in a child
+ * forked from a task (io.c's rule). */
+static inline int outside_task(void)
+{
+	return urt__forked_in_task ? -ECHILD : -EPERM;
+}
 
 static bool op_idle(const struct urt__op *op)
 {
@@ -309,7 +310,10 @@ ssize_t urt_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	if (!msg)
 		return -EINVAL;
-	TASK_RT_OR_RETURN(rt);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
 	struct urt__op op;
 	init_op(&op, IORING_OP_SENDMSG, fd, (void *)msg, 0, (uint32_t)flags);
 	return run_op(rt, &op);
@@ -319,7 +323,10 @@ ssize_t urt_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	if (!msg)
 		return -EINVAL;
-	TASK_RT_OR_RETURN(rt);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
 	struct urt__op op;
 	init_op(&op, IORING_OP_RECVMSG, fd, msg, 0, (uint32_t)flags);
 	ssize_t r = run_op(rt, &op);
@@ -342,7 +349,10 @@ ssize_t urt_recvmsg(int fd, struct msghdr *msg, int flags)
 
 int urt_shutdown(int fd, int how)
 {
-	TASK_RT_OR_RETURN(rt);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
 	struct urt__op op;
 	init_op(&op, IORING_OP_SHUTDOWN, fd, NULL, 0, (uint32_t)how);
 	return (int)run_op(rt, &op);
@@ -350,7 +360,10 @@ int urt_shutdown(int fd, int how)
 
 ssize_t urt_send_zc(int fd, const void *buf, size_t len, int flags)
 {
-	TASK_RT_OR_RETURN(rt);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
 	struct urt__op op;
 	init_op(&op, IORING_OP_SEND_ZC, fd, (void *)buf, len > 0x7ffff000u ? 0x7ffff000u : (uint32_t)len,
 		(uint32_t)flags);
@@ -563,7 +576,10 @@ ssize_t urt_recv_buf(int fd, struct urt_bufring *br, void **buf, int flags)
 	if (!buf)
 		return -EINVAL;
 	*buf = NULL;
-	TASK_RT_OR_RETURN(rt);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
 	if (!br || br->obj.rt != rt)
 		return -EINVAL;
 	br->users++;
@@ -670,7 +686,10 @@ int urt_accept_multishot(struct urt_listener **l, int fd, int flags)
 	if (!l)
 		return -EINVAL;
 	*l = NULL;
-	TASK_RT_OR_RETURN(rt);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
 	struct multi *m;
 	int ret = multi_open(&m, rt, NET_LISTENER, IORING_OP_ACCEPT, fd, flags, 0, 0);
 	if (ret < 0)
@@ -684,7 +703,10 @@ int urt_listener_accept(struct urt_listener *l)
 {
 	if (!l)
 		return -EINVAL;
-	TASK_RT_OR_RETURN(rt);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
 	struct multi *m = &l->m;
 	if (m->obj.rt != rt)
 		return -EINVAL;
@@ -726,7 +748,10 @@ int urt_listener_close(struct urt_listener *l)
 {
 	if (!l)
 		return -EINVAL;
-	TASK_RT_OR_RETURN(rt);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
 	struct multi *m = &l->m;
 	if (m->obj.rt != rt)
 		return -EINVAL;
@@ -747,7 +772,10 @@ int urt_recv_multishot(struct urt_receiver **r, int fd, struct urt_bufring *br, 
 	if (!r)
 		return -EINVAL;
 	*r = NULL;
-	TASK_RT_OR_RETURN(rt);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
 	if (!br || br->obj.rt != rt)
 		return -EINVAL;
 	struct multi *m;
@@ -766,7 +794,10 @@ ssize_t urt_receiver_next(struct urt_receiver *r, void **buf)
 	if (!r || !buf)
 		return -EINVAL;
 	*buf = NULL;
-	TASK_RT_OR_RETURN(rt);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
 	struct multi *m = &r->m;
 	if (m->obj.rt != rt)
 		return -EINVAL;
@@ -819,7 +850,10 @@ int urt_receiver_close(struct urt_receiver *r)
 {
 	if (!r)
 		return -EINVAL;
-	TASK_RT_OR_RETURN(rt);
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
+	struct urt *rt = self->rt;
 	struct multi *m = &r->m;
 	if (m->obj.rt != rt)
 		return -EINVAL;
