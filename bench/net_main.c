@@ -20,6 +20,8 @@
 #include "net.h"
 #include "bench.h"
 #include "meta.h"
+#include "options.h"
+#include "report.h"
 #include "toolbox.h"
 #include "workload_data.h"
 
@@ -28,7 +30,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -94,17 +95,6 @@ static const char net_usage[] =
 #endif
 	" raw epoll threadpool\n";
 
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("urt-bench: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return 2;
-}
-
 static const char *net_workload_name(enum net_workload w)
 {
 	return w == NET_ECHO ? "echo" : "stream";
@@ -141,33 +131,15 @@ bool net_requested(int argc, char **argv)
 
 /* ---- parsing ---- */
 
-static int parse_u(const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *out)
-{
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 typedef int (*item_fn)(struct net_options *o, const char *opt, const char *s);
 
 static int each(struct net_options *o, const char *opt, const char *list, item_fn fn)
 {
-	if (*list == '\0' || *list == ',' || list[strlen(list) - 1] == ',' || strstr(list, ",,"))
-		return bad("--%s: empty element in list '%s'", opt, list);
-	char *copy = strdup(list);
-	if (!copy)
-		return bad("out of memory");
-	int ret = 0;
-	char *save = NULL;
-	for (char *t = strtok_r(copy, ",", &save); t && !ret; t = strtok_r(NULL, ",", &save))
-		ret = fn(o, opt, t);
-	free(copy);
+	struct tb_list l;
+	int ret = options_split(&l, opt, list, NET_LIST_MAX);
+	for (unsigned i = 0; i < l.n && !ret; i++)
+		ret = fn(o, opt, l.item[i]);
+	tb_list_free(&l);
 	return ret;
 }
 
@@ -175,13 +147,13 @@ static int add_workload(struct net_options *o, const char *opt, const char *s)
 {
 	(void)opt;
 	if (!is_net_workload(s))
-		return bad("--workload: '%s' cannot run with the network workloads in one run (echo, stream; "
+		return options_bad("--workload: '%s' cannot run with the network workloads in one run (echo, stream; "
 			   "run file workloads separately)",
 			   s);
 	enum net_workload w = strcmp(s, "echo") == 0 ? NET_ECHO : NET_STREAM;
 	for (unsigned i = 0; i < o->n_workloads; i++)
 		if (o->workloads[i] == w)
-			return bad("--workload: '%s' listed twice", s);
+			return options_bad("--workload: '%s' listed twice", s);
 	o->workloads[o->n_workloads++] = w;
 	return 0;
 }
@@ -191,11 +163,11 @@ static int add_backend(struct net_options *o, const char *opt, const char *s)
 	for (unsigned i = 0; i < N_NET_BACKENDS; i++)
 		if (strcmp(s, net_backends[i]->name) == 0) {
 			if (o->n_backends == NET_LIST_MAX)
-				return bad("--%s: too many elements (max %d)", opt, NET_LIST_MAX);
+				return options_bad("--%s: too many elements (max %d)", opt, NET_LIST_MAX);
 			o->backends[o->n_backends++] = net_backends[i];
 			return 0;
 		}
-	return bad("unknown network backend '%s' (%s)", s,
+	return options_bad("unknown network backend '%s' (%s)", s,
 #ifdef URT_BENCH_HAVE_MULTISHOT
 		   "urt, urt-multishot, raw, epoll, threadpool"
 #else
@@ -207,17 +179,18 @@ static int add_backend(struct net_options *o, const char *opt, const char *s)
 static int add_uint(struct net_options *o, const char *opt, const char *s)
 {
 	unsigned *list, *n;
-	unsigned long long lo = 1, hi, v;
+	uint64_t lo = 1, hi, v;
 	if (strcmp(opt, "conns") == 0)
 		list = o->conns, n = &o->n_conns, hi = NET_MAX_CONNS;
 	else if (strcmp(opt, "qd") == 0)
 		list = o->qd, n = &o->n_qd, hi = NET_MAX_QD;
 	else
 		list = o->batch, n = &o->n_batch, lo = 0, hi = 4096;
-	if (parse_u(s, lo, hi, &v) < 0)
-		return bad("--%s: '%s' is not an integer in %llu..%llu", opt, s, lo, hi);
+	if (tb_parse_u64(s, lo, hi, 0, &v) < 0)
+		return options_bad("--%s: '%s' is not an integer in %llu..%llu", opt, s, (unsigned long long)lo,
+			   (unsigned long long)hi);
 	if (*n == NET_LIST_MAX)
-		return bad("--%s: too many elements (max %d)", opt, NET_LIST_MAX);
+		return options_bad("--%s: too many elements (max %d)", opt, NET_LIST_MAX);
 	list[(*n)++] = (unsigned)v;
 	return 0;
 }
@@ -227,9 +200,9 @@ static int add_bs(struct net_options *o, const char *opt, const char *s)
 	uint64_t v;
 	(void)opt;
 	if (tb_parse_u64(s, 1, 16u << 20, TB_SIZE, &v) < 0)
-		return bad("--bs: '%s' is not a size in 1..16m", s);
+		return options_bad("--bs: '%s' is not a size in 1..16m", s);
 	if (o->n_bs == NET_LIST_MAX)
-		return bad("--bs: too many elements (max %d)", NET_LIST_MAX);
+		return options_bad("--bs: too many elements (max %d)", NET_LIST_MAX);
 	o->bs[o->n_bs++] = v;
 	return 0;
 }
@@ -239,55 +212,28 @@ static int add_rate(struct net_options *o, const char *opt, const char *s)
 {
 	double v = 0;
 	if (strcmp(s, "closed") != 0) {
-		char *end;
-		errno = 0;
-		v = strtod(s, &end);
-		if (end != s && (*end == 'k' || *end == 'm') && end[1] == '\0') {
-			v *= *end == 'k' ? 1e3 : 1e6;
-			end++;
+		/* A k or m suffix: the number before it, times 1e3 or 1e6. */
+		char num[64];
+		size_t len = strlen(s);
+		double scale = 1;
+		if (len > 1 && len < sizeof(num) && (s[len - 1] == 'k' || s[len - 1] == 'm')) {
+			scale = s[len - 1] == 'k' ? 1e3 : 1e6;
+			len--;
 		}
-		if (errno || end == s || *end || !(v >= 1) || v > 1e9)
-			return bad("--%s: '%s' is not a rate in 1..1e9 messages/s (k, m suffixes) or 'closed'", opt, s);
+		int ret = len < sizeof(num) ? 0 : -EINVAL;
+		if (ret == 0) {
+			memcpy(num, s, len);
+			num[len] = '\0';
+			ret = tb_parse_double(num, 0, 1e9, &v);
+		}
+		v *= scale;
+		if (ret < 0 || !(v >= 1) || v > 1e9)
+			return options_bad("--%s: '%s' is not a rate in 1..1e9 messages/s (k, m suffixes) or 'closed'", opt, s);
 	}
 	if (o->n_rate == NET_LIST_MAX)
-		return bad("--%s: too many elements (max %d)", opt, NET_LIST_MAX);
+		return options_bad("--%s: too many elements (max %d)", opt, NET_LIST_MAX);
 	o->rate[o->n_rate++] = v;
 	return 0;
-}
-
-static int parse_seconds(const char *opt, const char *s, bool zero_ok, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= 0) || v > 86400 || (!zero_ok && v == 0))
-		return bad("--%s: '%s' is not a number of seconds%s", opt, s, zero_ok ? "" : " above 0");
-	*out = v;
-	return 0;
-}
-
-/* An output file: a new one (unless --force) in a directory that takes one. */
-static int check_output(const char *opt, const char *path, bool force)
-{
-	struct stat st;
-	if (lstat(path, &st) == 0 && !force)
-		return bad("--%s: %s already exists; refusing to overwrite it without --force", opt, path);
-	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return bad("--%s: %s is a directory", opt, path);
-	char *copy = strdup(path);
-	if (!copy)
-		return bad("out of memory");
-	char probe[4200];
-	snprintf(probe, sizeof(probe), "%s/.urt-bench-probe-XXXXXX", dirname(copy));
-	int fd = mkstemp(probe);
-	int err = errno;
-	if (fd >= 0) {
-		close(fd);
-		unlink(probe);
-	}
-	int ret = fd >= 0 ? 0 : bad("--%s: cannot create a file in %s: %s", opt, dirname(copy), strerror(err));
-	free(copy);
-	return ret;
 }
 
 static int net_parse(struct net_options *o, int argc, char **argv)
@@ -316,7 +262,7 @@ static int net_parse(struct net_options *o, int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	int c, ret = 0;
-	unsigned long long v;
+	uint64_t v;
 	while (ret == 0 && (c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_WORKLOAD: ret = each(o, "workload", optarg, add_workload); break;
@@ -327,38 +273,38 @@ static int net_parse(struct net_options *o, int argc, char **argv)
 		case O_BS: ret = each(o, "bs", optarg, add_bs); break;
 		case O_RATE: ret = each(o, "rate", optarg, add_rate); break;
 		case O_THREADS:
-			if (parse_u(optarg, 1, 64, &v) < 0)
-				return bad("--threads: '%s' is not an integer in 1..64", optarg);
+			if (tb_parse_u64(optarg, 1, 64, 0, &v) < 0)
+				return options_bad("--threads: '%s' is not an integer in 1..64", optarg);
 			o->threads = (unsigned)v;
 			break;
 		case O_REPEAT:
-			if (parse_u(optarg, 1, 1000, &v) < 0)
-				return bad("--repeat: '%s' is not an integer in 1..1000", optarg);
+			if (tb_parse_u64(optarg, 1, 1000, 0, &v) < 0)
+				return options_bad("--repeat: '%s' is not an integer in 1..1000", optarg);
 			o->repeat = (unsigned)v;
 			break;
 		case O_PORT:
-			if (parse_u(optarg, 0, 65535, &v) < 0)
-				return bad("--port: '%s' is not a port number in 0..65535", optarg);
+			if (tb_parse_u64(optarg, 0, 65535, 0, &v) < 0)
+				return options_bad("--port: '%s' is not a port number in 0..65535", optarg);
 			o->port = (unsigned)v;
 			break;
-		case O_DURATION: ret = parse_seconds("duration", optarg, false, &o->duration); break;
-		case O_WARMUP: ret = parse_seconds("warmup", optarg, true, &o->warmup); break;
+		case O_DURATION: ret = options_parse_seconds("duration", optarg, false, &o->duration); break;
+		case O_WARMUP: ret = options_parse_seconds("warmup", optarg, true, &o->warmup); break;
 		case O_NOPIN: o->no_pin = true; break;
 		case O_JSON: o->json = optarg; break;
 		case O_CSV: o->csv = optarg; break;
 		case O_FORCE: o->force = true; break;
 		case O_QUIET: o->quiet = true; break;
 		case O_HELP: fputs(net_usage, stdout); return 1;
-		case ':': return bad("%s needs a value", argv[optind - 1]);
+		case ':': return options_bad("%s needs a value", argv[optind - 1]);
 		default:
-			return bad("%s does not apply to the network workloads (echo, stream); see --help",
+			return options_bad("%s does not apply to the network workloads (echo, stream); see --help",
 				   argv[optind - 1]);
 		}
 	}
 	if (ret)
 		return ret;
 	if (optind < argc)
-		return bad("unexpected argument '%s'", argv[optind]);
+		return options_bad("unexpected argument '%s'", argv[optind]);
 	if (!o->n_backends)
 		for (unsigned i = 0; i < N_NET_BACKENDS; i++)
 			o->backends[o->n_backends++] = net_backends[i];
@@ -375,14 +321,14 @@ static int net_parse(struct net_options *o, int argc, char **argv)
 	for (unsigned i = 0; i < o->n_rate; i++)
 		for (unsigned k = 0; k < o->n_conns; k++)
 			if (o->rate[i] > 0 && o->rate[i] < o->conns[k] / 60.0)
-				return bad("--rate: %g messages/s over %u connections is under one per minute each", o->rate[i],
+				return options_bad("--rate: %g messages/s over %u connections is under one per minute each", o->rate[i],
 					   o->conns[k]);
-	if (o->json && (ret = check_output("json", o->json, o->force)))
+	if (o->json && strcmp(o->json, "-") != 0 && (ret = options_check_output("json", o->json, o->force)))
 		return ret;
-	if (o->csv && (ret = check_output("csv", o->csv, o->force)))
+	if (o->csv && strcmp(o->csv, "-") != 0 && (ret = options_check_output("csv", o->csv, o->force)))
 		return ret;
 	if (o->json && o->csv && strcmp(o->json, o->csv) == 0)
-		return bad("--json and --csv name the same file");
+		return options_bad("--json and --csv name the same file");
 	return 0;
 }
 
@@ -397,7 +343,7 @@ static int open_listener(unsigned port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return bad("socket: %s", strerror(errno));
+		return options_bad("socket: %s", strerror(errno));
 	int one = 1;
 	/* Lets a fixed port be reused past TIME_WAIT of an earlier run; Linux
 	 * still refuses it while anything listens there. */
@@ -408,15 +354,15 @@ static int open_listener(unsigned port)
 		int err = errno;
 		close(fd);
 		if (err == EADDRINUSE)
-			return bad("--port %u: 127.0.0.1:%u is already in use", port, port);
-		return bad("bind 127.0.0.1:%u: %s", port, strerror(err));
+			return options_bad("--port %u: 127.0.0.1:%u is already in use", port, port);
+		return options_bad("bind 127.0.0.1:%u: %s", port, strerror(err));
 	}
 	if (listen(fd, 4096) < 0) {
 		int err = errno;
 		close(fd);
 		if (err == EADDRINUSE)
-			return bad("--port %u: 127.0.0.1:%u is already in use", port, port);
-		return bad("listen: %s", strerror(err));
+			return options_bad("--port %u: 127.0.0.1:%u is already in use", port, port);
+		return options_bad("listen: %s", strerror(err));
 	}
 	socklen_t len = sizeof(listen_addr);
 	getsockname(fd, (struct sockaddr *)&listen_addr, &len);
@@ -699,38 +645,10 @@ static void put_load(FILE *f, const double *l)
 		fprintf(f, "[%.2f, %.2f, %.2f]", l[0], l[1], l[2]);
 }
 
-static FILE *open_tmp(const char *path, char *tmp, size_t len)
-{
-	snprintf(tmp, len, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return NULL;
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
-	}
-	return f;
-}
-
-/* Linked into place (never replacing a file), renamed with --force. */
-static int publish(FILE *f, const char *tmp, const char *path, bool force)
-{
-	int ret = 0;
-	if (ferror(f) || fflush(f) != 0)
-		ret = -EIO;
-	if (fclose(f) != 0 && !ret)
-		ret = -EIO;
-	if (!ret && (force ? rename(tmp, path) : link(tmp, path)) < 0)
-		ret = -errno;
-	unlink(tmp);
-	return ret;
-}
-
 static int write_json(const struct net_options *o, const struct net_run *run)
 {
-	char tmp[4200];
-	FILE *f = open_tmp(o->json, tmp, sizeof(tmp));
+	struct tb_publish p;
+	FILE *f = report_open_output(&p, o->json);
 	if (!f)
 		return -errno;
 	fputs("{\n  \"schema\": \"urt-bench/1\",\n", f);
@@ -764,13 +682,13 @@ static int write_json(const struct net_options *o, const struct net_run *run)
 		fputs(" }", f);
 	}
 	fputs(run->n_failed ? "\n  ]\n}\n" : "]\n}\n", f);
-	return publish(f, tmp, o->json, o->force);
+	return report_publish_output(&p, f, o->json, o->force);
 }
 
 static int write_csv(const struct net_options *o, const struct net_run *run)
 {
-	char tmp[4200];
-	FILE *f = open_tmp(o->csv, tmp, sizeof(tmp));
+	struct tb_publish p;
+	FILE *f = report_open_output(&p, o->csv);
 	if (!f)
 		return -errno;
 	fputs("backend,workload,qd,batch,complete_batch,bs,threads,repeat,ops,bytes,seconds,iops,mib_s,"
@@ -792,7 +710,7 @@ static int write_csv(const struct net_options *o, const struct net_run *run)
 		fprintf(f, ",%s,%.6f,%.6f,%" PRIu64 "\n", r->job.rate > 0 ? "open" : "closed", c->user_s, c->sys_s,
 			c->late_sends);
 	}
-	return publish(f, tmp, o->csv, o->force);
+	return report_publish_output(&p, f, o->csv, o->force);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -828,9 +746,9 @@ static double cell_median(const struct net_run *run, const struct net_result *r,
 }
 
 /* Per cell and backend: median msgs/s, MiB/s, p99, and the ratio to epoll. */
-static void print_summary(const struct net_run *run)
+static void print_summary(const struct net_run *run, FILE *out)
 {
-	printf("\n%-7s %-14s %6s %6s %4s %9s %12s %9s %10s %8s\n", "wl", "backend", "conns", "bs", "qd", "rate",
+	fprintf(out, "\n%-7s %-14s %6s %6s %4s %9s %12s %9s %10s %8s\n", "wl", "backend", "conns", "bs", "qd", "rate",
 	       "msgs/s", "MiB/s", "p99 us", "vs epoll");
 	for (size_t i = 0; i < run->n_ok; i++) {
 		const struct net_result *r = &run->ok[i];
@@ -847,7 +765,7 @@ static void print_summary(const struct net_run *run)
 			snprintf(rate, sizeof(rate), "%.0f", r->job.rate);
 		if (e > 0)
 			snprintf(ratio, sizeof(ratio), "%.2fx", m / e);
-		printf("%-7s %-14s %6u %6" PRIu64 " %4u %9s %12.0f %9.1f %10.1f %8s\n", net_workload_name(r->job.workload),
+		fprintf(out, "%-7s %-14s %6u %6" PRIu64 " %4u %9s %12.0f %9.1f %10.1f %8s\n", net_workload_name(r->job.workload),
 		       r->backend, r->job.conns, r->job.bs, r->job.qd, rate, m, m * (double)r->job.bs / 1048576.0,
 		       p99 / 1000.0, ratio);
 	}
@@ -908,11 +826,11 @@ int net_main(int argc, char **argv)
 	rlim_t need = 2 * (rlim_t)max_conns + 64;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
 		if (rl.rlim_max < need)
-			return bad("--conns %u needs %llu file descriptors; the hard limit is %llu", max_conns,
+			return options_bad("--conns %u needs %llu file descriptors; the hard limit is %llu", max_conns,
 				   (unsigned long long)need, (unsigned long long)rl.rlim_max);
 		rl.rlim_cur = need; /* this process only */
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			return bad("setrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+			return options_bad("setrlimit(RLIMIT_NOFILE): %s", strerror(errno));
 	}
 	signal(SIGINT, on_stop);
 	signal(SIGTERM, on_stop);
@@ -1013,8 +931,11 @@ int net_main(int argc, char **argv)
 		status = 1;
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* With --json - or --csv - standard output is the data: the table goes
+	 * to standard error. */
+	bool data_on_stdout = (o.json && !strcmp(o.json, "-")) || (o.csv && !strcmp(o.csv, "-"));
 	if (!o.quiet)
-		print_summary(&run);
+		print_summary(&run, data_on_stdout ? stderr : stdout);
 	for (size_t i = 0; i < run.n_ok; i++)
 		free(run.ok[i].c.lat);
 	free(run.ok);

@@ -83,7 +83,7 @@ static void print_names_json(void)
 	fputs(", \"echo\", \"stream\"]}\n", stdout);
 }
 
-static int bad(const char *fmt, ...)
+int options_bad(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -94,18 +94,24 @@ static int bad(const char *fmt, ...)
 	return 2;
 }
 
+int options_split(struct tb_list *l, const char *opt, const char *list, unsigned max)
+{
+	int ret = tb_list_split(l, list, max);
+	if (ret == -EINVAL)
+		return options_bad("--%s: empty element in list '%s'", opt, list);
+	if (ret == -E2BIG)
+		return options_bad("--%s: too many elements (max %u)", opt, max);
+	if (ret < 0)
+		return options_bad("out of memory");
+	return 0;
+}
+
 /* Calls item() on each element of a comma-separated list. */
 static int each_item(const char *opt, const char *list, int (*item)(struct bench_options *, const char *, const char *),
 		     struct bench_options *o)
 {
 	struct tb_list l;
-	int ret = tb_list_split(&l, list, LIST_MAX);
-	if (ret == -EINVAL)
-		ret = bad("--%s: empty element in list '%s'", opt, list);
-	else if (ret == -E2BIG)
-		ret = bad("--%s: too many elements (max %d)", opt, LIST_MAX);
-	else if (ret < 0)
-		ret = bad("out of memory");
+	int ret = options_split(&l, opt, list, LIST_MAX);
 	for (unsigned i = 0; i < l.n && ret == 0; i++)
 		ret = item(o, opt, l.item[i]);
 	tb_list_free(&l);
@@ -120,9 +126,9 @@ static int add_name(struct bench_options *o, const char *opt, const char *s)
 	const struct workload *w = backend ? NULL : workload_find(s);
 	unsigned *n = backend ? &o->n_backends : &o->n_workloads;
 	if (!b && !w)
-		return bad("unknown %s '%s' (%s)", opt, s, names(backend, ", "));
+		return options_bad("unknown %s '%s' (%s)", opt, s, names(backend, ", "));
 	if (*n == LIST_MAX)
-		return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
+		return options_bad("--%s: too many elements (max %d)", opt, LIST_MAX);
 	if (b)
 		o->backends[(*n)++] = b;
 	else
@@ -143,10 +149,10 @@ static int add_count(struct bench_options *o, const char *opt, const char *s)
 		list = o->complete_batch, n = &o->n_complete_batch;
 	}
 	if (tb_parse_u64(s, lo, hi, 0, &v) < 0)
-		return bad("--%s: '%s' is not an integer in %llu..%llu", opt, s, (unsigned long long)lo,
+		return options_bad("--%s: '%s' is not an integer in %llu..%llu", opt, s, (unsigned long long)lo,
 			   (unsigned long long)hi);
 	if (*n == LIST_MAX)
-		return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
+		return options_bad("--%s: too many elements (max %d)", opt, LIST_MAX);
 	list[(*n)++] = (unsigned)v;
 	return 0;
 }
@@ -157,12 +163,12 @@ static int add_cpu(struct bench_options *o, const char *opt, const char *s)
 	uint64_t v;
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	if (tb_parse_u64(s, 0, ncpu > 0 && ncpu <= 1024 ? (unsigned long long)ncpu - 1 : 1023, 0, &v) < 0)
-		return bad("--%s: '%s' is not a CPU of this machine (0..%ld)", opt, s, ncpu - 1);
+		return options_bad("--%s: '%s' is not a CPU of this machine (0..%ld)", opt, s, ncpu - 1);
 	for (unsigned i = 0; i < o->n_cpus; i++)
 		if (o->cpus[i] == (int)v)
-			return bad("--%s: CPU %llu listed twice", opt, (unsigned long long)v);
+			return options_bad("--%s: CPU %llu listed twice", opt, (unsigned long long)v);
 	if (o->n_cpus == LIST_MAX)
-		return bad("--%s: too many elements (max %d)", opt, LIST_MAX);
+		return options_bad("--%s: too many elements (max %d)", opt, LIST_MAX);
 	o->cpus[o->n_cpus++] = (int)v;
 	return 0;
 }
@@ -171,34 +177,34 @@ static int add_bs(struct bench_options *o, const char *opt, const char *s)
 {
 	uint64_t v;
 	if (tb_parse_u64(s, 1, 256u << 20, TB_SIZE, &v) < 0)
-		return bad("--bs: '%s' is not a size in 1..256m", s);
+		return options_bad("--bs: '%s' is not a size in 1..256m", s);
 	if (o->n_bs == LIST_MAX)
-		return bad("--bs: too many elements (max %d)", LIST_MAX);
+		return options_bad("--bs: too many elements (max %d)", LIST_MAX);
 	o->bs[o->n_bs++] = v;
 	return 0;
 }
 
-static int parse_seconds(const char *opt, const char *s, bool zero_ok, double *out)
+int options_parse_seconds(const char *opt, const char *s, bool zero_ok, double *out)
 {
 	double v;
 	if (tb_parse_double(s, 0, 86400, &v) < 0 || (!zero_ok && v == 0))
-		return bad("--%s: '%s' is not a number of seconds%s", opt, s, zero_ok ? "" : " above 0");
+		return options_bad("--%s: '%s' is not a number of seconds%s", opt, s, zero_ok ? "" : " above 0");
 	*out = v;
 	return 0;
 }
 
 /* An output file: never one that exists (we did not create it), and its
  * directory must take a new file. */
-static int check_output(const char *opt, const char *path, bool force)
+int options_check_output(const char *opt, const char *path, bool force)
 {
 	struct stat st;
 	if (lstat(path, &st) == 0 && !force)
-		return bad("--%s: %s already exists; refusing to overwrite it without --force", opt, path);
+		return options_bad("--%s: %s already exists; refusing to overwrite it without --force", opt, path);
 	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return bad("--%s: %s is a directory", opt, path);
+		return options_bad("--%s: %s is a directory", opt, path);
 	char *copy = strdup(path);
 	if (!copy)
-		return bad("out of memory");
+		return options_bad("out of memory");
 	const char *dir = dirname(copy);
 	/* Create a file there and remove it: access() says yes to root on a
 	 * directory that takes no file (procfs, a read-only mount). */
@@ -210,7 +216,7 @@ static int check_output(const char *opt, const char *path, bool force)
 		close(fd);
 		unlink(probe);
 	}
-	int ret = fd >= 0 ? 0 : bad("--%s: cannot create a file in %s: %s", opt, dir, strerror(err));
+	int ret = fd >= 0 ? 0 : options_bad("--%s: cannot create a file in %s: %s", opt, dir, strerror(err));
 	free(copy);
 	return ret;
 }
@@ -230,38 +236,38 @@ static int check_file(struct bench_options *o, uint64_t max_bs)
 	if (o->file && stat(o->file, &st) == 0) {
 		o->file_exists = true;
 		if (!S_ISREG(st.st_mode))
-			return bad("--file: %s is not a regular file", o->file);
+			return options_bad("--file: %s is not a regular file", o->file);
 		if (any_workload(o, workload_writes))
-			return bad("--file: %s already exists; write workloads only write files the harness "
+			return options_bad("--file: %s already exists; write workloads only write files the harness "
 				   "creates (name a new path)",
 				   o->file);
 		if (o->opts & OPT_VERIFY)
-			return bad("--verify: %s was not written by this run, so its contents are unknown", o->file);
+			return options_bad("--verify: %s was not written by this run, so its contents are unknown", o->file);
 		int fd = open(o->file, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			return bad("--file: cannot read %s: %s", o->file, strerror(errno));
+			return options_bad("--file: cannot read %s: %s", o->file, strerror(errno));
 		close(fd);
 		if (o->size_given && o->size > (uint64_t)st.st_size)
-			return bad("--size: %llu is larger than %s (%lld bytes)", (unsigned long long)o->size,
+			return options_bad("--size: %llu is larger than %s (%lld bytes)", (unsigned long long)o->size,
 				   o->file, (long long)st.st_size);
 		if (!o->size_given)
 			o->size = (uint64_t)st.st_size;
 	} else if (o->file) {
 		if (errno != ENOENT)
-			return bad("--file: %s: %s", o->file, strerror(errno));
+			return options_bad("--file: %s: %s", o->file, strerror(errno));
 		char *copy = strdup(o->file);
 		if (!copy)
-			return bad("out of memory");
+			return options_bad("out of memory");
 		const char *dir = dirname(copy);
 		int ok = access(dir, W_OK | X_OK) == 0;
 		int err = errno;
-		int ret = ok ? 0 : bad("--file: cannot create %s in %s: %s", o->file, dir, strerror(err));
+		int ret = ok ? 0 : options_bad("--file: cannot create %s in %s: %s", o->file, dir, strerror(err));
 		free(copy);
 		if (ret)
 			return ret;
 	}
 	if (uses_file && o->size < max_bs)
-		return bad("--size: the file (%llu bytes) is smaller than --bs %llu", (unsigned long long)o->size,
+		return options_bad("--size: the file (%llu bytes) is smaller than --bs %llu", (unsigned long long)o->size,
 			   (unsigned long long)max_bs);
 	return 0;
 }
@@ -329,7 +335,7 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 			if (nums[i].key != c)
 				continue;
 			if (tb_parse_u64(optarg, nums[i].lo, nums[i].hi, nums[i].flags, &v) < 0)
-				ret = bad("--%s: '%s' is not %s", name, optarg, nums[i].what);
+				ret = options_bad("--%s: '%s' is not %s", name, optarg, nums[i].what);
 			else if (nums[i].u64)
 				*nums[i].u64 = v;
 			else
@@ -345,11 +351,11 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		case K_BATCH:
 		case K_CBATCH: ret = each_item(name, optarg, add_count, o); break;
 		case K_BS: ret = each_item(name, optarg, add_bs, o); break;
-		case K_DURATION: ret = parse_seconds(name, optarg, false, &o->duration); duration_given = true; break;
-		case K_WARMUP: ret = parse_seconds(name, optarg, true, &o->warmup); break;
+		case K_DURATION: ret = options_parse_seconds(name, optarg, false, &o->duration); duration_given = true; break;
+		case K_WARMUP: ret = options_parse_seconds(name, optarg, true, &o->warmup); break;
 		case K_FILE:
 			if (!*optarg)
-				ret = bad("--file: empty path");
+				ret = options_bad("--file: empty path");
 			o->file = optarg;
 			break;
 		case K_DIRECT: o->opts |= OPT_DIRECT; break;
@@ -369,14 +375,14 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		case K_HELP: print_usage(); return 1;
 		case K_LIST: print_names_json(); return 1;
 		case K_VERSION: build_stamp_print_version(stdout, "urt-bench", urt_version()); return 1;
-		case ':': ret = bad("option %s needs a value", argv[optind - 1]); break;
-		default: ret = bad("unknown option '%s' (see --help)", argv[optind - 1]); break;
+		case ':': ret = options_bad("option %s needs a value", argv[optind - 1]); break;
+		default: ret = options_bad("unknown option '%s' (see --help)", argv[optind - 1]); break;
 		}
 	}
 	if (ret)
 		return ret;
 	if (optind < argc)
-		return bad("unexpected argument '%s' (see --help)", argv[optind]);
+		return options_bad("unexpected argument '%s' (see --help)", argv[optind]);
 
 	/* Defaults: fio's (iodepth 1, submit and complete one at a time), 4 KiB. */
 	if (!o->n_workloads)
@@ -399,20 +405,20 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 	uint64_t max_bs = 0;
 	for (unsigned i = 0; i < o->n_bs; i++) {
 		if ((o->opts & OPT_DIRECT) && o->bs[i] % 512)
-			return bad("--bs: %llu is not a multiple of 512, which --direct needs",
+			return options_bad("--bs: %llu is not a multiple of 512, which --direct needs",
 				   (unsigned long long)o->bs[i]);
 		if (o->bs[i] > max_bs)
 			max_bs = o->bs[i];
 	}
 	if ((o->opts & OPT_DIRECT) && o->size % 512)
-		return bad("--size: %llu is not a multiple of 512, which --direct needs", (unsigned long long)o->size);
+		return options_bad("--size: %llu is not a multiple of 512, which --direct needs", (unsigned long long)o->size);
 	if ((ret = check_file(o, max_bs)))
 		return ret;
-	if (o->json && strcmp(o->json, "-") != 0 && (ret = check_output("json", o->json, o->force)))
+	if (o->json && strcmp(o->json, "-") != 0 && (ret = options_check_output("json", o->json, o->force)))
 		return ret;
-	if (o->csv && strcmp(o->csv, "-") != 0 && (ret = check_output("csv", o->csv, o->force)))
+	if (o->csv && strcmp(o->csv, "-") != 0 && (ret = options_check_output("csv", o->csv, o->force)))
 		return ret;
 	if (o->json && o->csv && strcmp(o->json, o->csv) == 0)
-		return bad("--json and --csv name the same file%s", strcmp(o->json, "-") ? "" : " (standard output)");
+		return options_bad("--json and --csv name the same file%s", strcmp(o->json, "-") ? "" : " (standard output)");
 	return 0;
 }

@@ -45,4 +45,18 @@ struct bench_options {
  * return 1; 0 = go. */
 int options_parse(struct bench_options *o, int argc, char **argv);
 
+/* The pieces the network workloads' command line (net_main.c) shares, so
+ * both parse and refuse alike.  Each prints one "urt-bench: ..." line on
+ * bad input and returns 2, else 0. */
+struct tb_list;
+int options_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* LIST split at commas (toolbox.h), at most max items; free l with
+ * tb_list_free even after a failure. */
+int options_split(struct tb_list *l, const char *opt, const char *list, unsigned max);
+/* Seconds in 0..86400 (above 0 unless zero_ok). */
+int options_parse_seconds(const char *opt, const char *s, bool zero_ok, double *out);
+/* An output file --OPT PATH: not an existing one without force, not a
+ * directory, and its directory takes a new file. */
+int options_check_output(const char *opt, const char *path, bool force);
+
 #endif

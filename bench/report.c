@@ -80,7 +80,7 @@ double result_mib_s(const struct bench_result *r)
  * --force (toolbox.h) ---- */
 
 /* "-" is standard output, written as it comes. */
-static FILE *open_new(struct tb_publish *p, const char *path)
+FILE *report_open_output(struct tb_publish *p, const char *path)
 {
 	if (strcmp(path, "-") == 0)
 		return stdout;
@@ -99,7 +99,7 @@ static FILE *open_new(struct tb_publish *p, const char *path)
 	return f;
 }
 
-static int publish(struct tb_publish *p, FILE *f, const char *path, bool force)
+int report_publish_output(struct tb_publish *p, FILE *f, const char *path, bool force)
 {
 	if (f == stdout)
 		return ferror(f) || fflush(f) != 0 ? -EIO : 0;
@@ -297,7 +297,7 @@ static void put_skips(FILE *f, const char *key, const struct bench_skip *s, size
 int report_write_json(const struct bench_run *run, const char *path, bool force)
 {
 	struct tb_publish p;
-	FILE *f = open_new(&p, path);
+	FILE *f = report_open_output(&p, path);
 	if (!f)
 		return -errno;
 	fputs("{\n  \"schema\": \"urt-bench/1\",\n", f);
@@ -313,7 +313,7 @@ int report_write_json(const struct bench_run *run, const char *path, bool force)
 	put_skips(f, "skipped", run->skipped, run->n_skipped);
 	put_skips(f, "failed", run->failed, run->n_failed);
 	fputs("\n}\n", f);
-	return publish(&p, f, path, force);
+	return report_publish_output(&p, f, path, force);
 }
 
 /* ---- CSV: the result fields minus the histogram, one row per result ---- */
@@ -340,7 +340,7 @@ static void csv_lat(FILE *f, const struct bench_result *r, const struct hist *h,
 int report_write_csv(const struct bench_run *run, const char *path, bool force)
 {
 	struct tb_publish p;
-	FILE *f = open_new(&p, path);
+	FILE *f = report_open_output(&p, path);
 	if (!f)
 		return -errno;
 	fputs("backend,workload,qd,batch,complete_batch,bs,threads,repeat,ops,bytes,seconds,iops,mib_s", f);
@@ -371,7 +371,7 @@ int report_write_csv(const struct bench_run *run, const char *path, bool force)
 		const char *cache = cache_state(j);
 		fprintf(f, ",%s,%" PRIu64 "\n", cache ? cache : "", r->short_ops);
 	}
-	return publish(&p, f, path, force);
+	return report_publish_output(&p, f, path, force);
 }
 
 /* ---- summary ---- */

@@ -41,6 +41,13 @@ int report_add_skip(struct bench_run *run, bool failed, const char *backend, con
  * an existing path is replaced only with force (-EEXIST otherwise). */
 int report_write_json(const struct bench_run *run, const char *path, bool force);
 int report_write_csv(const struct bench_run *run, const char *path, bool force);
+/* An output file for the network workloads' report too: "-" is standard
+ * output; any other path is written under a temporary name and published
+ * whole (tb_publish_*, synced; replacing only with force).  The FILE, or
+ * NULL with errno set; report_publish_output: 0 or -errno. */
+struct tb_publish;
+FILE *report_open_output(struct tb_publish *p, const char *path);
+int report_publish_output(struct tb_publish *p, FILE *f, const char *path, bool force);
 /* Peak ops/s per workload and backend, and each one's ratio to raw. */
 void report_print_summary(const struct bench_run *run, FILE *out);
 void report_free(struct bench_run *run);
