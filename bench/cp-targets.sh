@@ -17,6 +17,10 @@
 # CP_QD, CP_BS (default 2, 1m: urt-cp's defaults), CP_RUNS (default 10, after 2 warm-ups).
 # Exit 0 measured (the verdicts are printed, not judged), 1 a copy was
 # wrong or hyperfine failed, 2 bad input, 77 no hyperfine.  About 40 s here.
+case ${1:-} in
+-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+--version) exec sh "$(cd "$(dirname "$0")" && pwd)/../scripts/version.sh" cp-targets.sh ;;
+esac
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")

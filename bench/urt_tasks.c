@@ -16,6 +16,8 @@
  */
 #define _GNU_SOURCE
 #include <urt.h>
+#include "build_stamp.h"
+#include "toolbox.h"
 
 #include <errno.h>
 #include <liburing.h>
@@ -51,12 +53,8 @@ static int usage(const char *why)
 /* A positive decimal number up to max, else 0. */
 static unsigned long number(const char *s, unsigned long max)
 {
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v > max)
-		return 0;
-	return v;
+	uint64_t v;
+	return tb_parse_u64(s, 1, max, 0, &v) < 0 ? 0 : (unsigned long)v;
 }
 
 static long file_lines(const char *path)
@@ -334,8 +332,34 @@ static int memory(unsigned long stack_kib, unsigned long n)
 	return 0;
 }
 
+static const char help[] =
+	"usage: urt-tasks churn TOTAL ALIVE | sleepers N SPAN_MS | raw-timeouts N SPAN_MS | memory STACK_KIB N\n"
+	"\n"
+	"Measure what urt tasks cost; one line of results on stdout (bench/tasks.sh\n"
+	"runs it and judges the numbers).\n"
+	"\n"
+	"  churn TOTAL ALIVE       TOTAL tasks (1..1e9), each yields once and returns,\n"
+	"                          at most ALIVE (1..30000) alive at once\n"
+	"  sleepers N SPAN_MS      N tasks (1..100000; 0 = as many as\n"
+	"                          vm.max_map_count allows) sleep a random 0..SPAN_MS\n"
+	"  raw-timeouts N SPAN_MS  the same N deadlines as plain liburing timeouts\n"
+	"  memory STACK_KIB N      N idle tasks with STACK_KIB stacks: RSS and\n"
+	"                          mappings per task\n"
+	"  -h, --help              print this help and exit\n"
+	"  --version               print the version and the git revision it was built from\n"
+	"\n"
+	"Exit status: 0 measured, 1 the run failed, 2 bad arguments.\n";
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(help, stdout);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		build_stamp_print_version(stdout, "urt-tasks", urt_version());
+		return 0;
+	}
 	if (argc != 4)
 		return usage("three arguments expected");
 	const char *mode = argv[1];

@@ -55,7 +55,7 @@ for need in urt-bench urt-cp urt-faults; do
 		fail=1
 	fi
 done
-for p in "$tmp/prefix/bin/"* "$build/bench/micro/urt-micro" "$build/faults/faultfs/urt-faultfs"; do
+for p in "$tmp/prefix/bin/"* "$build/bench/micro/urt-micro" "$build/bench/urt-tasks" "$build/faults/faultfs/urt-faultfs"; do
 	[ -x "$p" ] || continue
 	check "$p" --version -h --help || fail=1
 	checked=$((checked + 1))
