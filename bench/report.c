@@ -89,14 +89,7 @@ FILE *report_open_output(struct tb_publish *p, const char *path)
 		errno = -fd;
 		return NULL;
 	}
-	FILE *f = tb_publish_fdopen(p);
-	if (!f) {
-		int err = errno;
-		close(fd);
-		tb_publish_discard(p);
-		errno = err;
-	}
-	return f;
+	return tb_publish_fdopen(p);
 }
 
 int report_publish_output(struct tb_publish *p, FILE *f, const char *path, bool force)

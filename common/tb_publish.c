@@ -62,7 +62,15 @@ int tb_publish_begin(struct tb_publish *p, const char *path, mode_t mode)
 
 FILE *tb_publish_fdopen(struct tb_publish *p)
 {
-	return fdopen(p->fd, "w");
+	FILE *f = fdopen(p->fd, "w");
+	if (!f) {
+		int err = errno;
+		close(p->fd);
+		p->fd = -1;
+		tb_publish_discard(p);
+		errno = err;
+	}
+	return f;
 }
 
 static int sync_dir(const char *path)

@@ -74,8 +74,9 @@ struct tb_publish {
  * calling tb_publish_discard never sees a half-set name.  The fd, or
  * -errno (-ENAMETOOLONG when the name does not fit). */
 int tb_publish_begin(struct tb_publish *p, const char *path, mode_t mode);
-/* The fd wrapped in a FILE (fully buffered), or NULL (errno set; p still
- * owns the fd). */
+/* The fd wrapped in a FILE (fully buffered), or NULL with errno set and,
+ * since nothing can be written then, the fd closed and the temporary file
+ * removed (every caller did exactly that). */
 FILE *tb_publish_fdopen(struct tb_publish *p);
 /* Finishes: flushes f (when not NULL: it owns the fd and is closed here),
  * syncs with TB_FSYNC, closes, and gives the file path's name.  On any

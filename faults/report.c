@@ -119,12 +119,8 @@ int report_json(struct tb_publish *out, const char *path, bool force, const stru
 		const struct matrix_entry *e, size_t n)
 {
 	FILE *f = tb_publish_fdopen(out);
-	if (!f) {
-		int err = errno;
-		close(out->fd);
-		tb_publish_discard(out);
-		return -err;
-	}
+	if (!f)
+		return -errno;
 	struct utsname u;
 	if (uname(&u) != 0)
 		memset(&u, 0, sizeof(u));
@@ -182,12 +178,8 @@ static void xml_text(FILE *f, const char *s)
 int report_junit(struct tb_publish *out, const char *path, bool force, const struct matrix_entry *e, size_t n)
 {
 	FILE *f = tb_publish_fdopen(out);
-	if (!f) {
-		int err = errno;
-		close(out->fd);
-		tb_publish_discard(out);
-		return -err;
-	}
+	if (!f)
+		return -errno;
 	struct report_totals t;
 	report_totals(e, n, &t);
 	double total = 0;

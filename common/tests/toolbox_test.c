@@ -170,11 +170,8 @@ static int publish_text(const char *path, const char *text, unsigned flags)
 	if (fd < 0)
 		return fd;
 	FILE *f = tb_publish_fdopen(&p);
-	if (!f) {
-		close(fd);
-		tb_publish_discard(&p);
+	if (!f)
 		return -ENOMEM;
-	}
 	fputs(text, f);
 	return tb_publish_commit(&p, f, path, flags);
 }
