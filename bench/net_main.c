@@ -186,11 +186,9 @@ static int add_uint(struct net_options *o, const char *opt, const char *s)
 		list = o->qd, n = &o->n_qd, hi = NET_MAX_QD;
 	else
 		list = o->batch, n = &o->n_batch, lo = 0, hi = 4096;
-	if (tb_parse_u64(s, lo, hi, 0, &v) < 0)
-		return options_bad("--%s: '%s' is not an integer in %llu..%llu", opt, s, (unsigned long long)lo,
-			   (unsigned long long)hi);
-	if (*n == NET_LIST_MAX)
-		return options_bad("--%s: too many elements (max %d)", opt, NET_LIST_MAX);
+	int ret = options_item(opt, s, lo, hi, 0, *n, NET_LIST_MAX, &v);
+	if (ret)
+		return ret;
 	list[(*n)++] = (unsigned)v;
 	return 0;
 }
@@ -198,11 +196,9 @@ static int add_uint(struct net_options *o, const char *opt, const char *s)
 static int add_bs(struct net_options *o, const char *opt, const char *s)
 {
 	uint64_t v;
-	(void)opt;
-	if (tb_parse_u64(s, 1, 16u << 20, TB_SIZE, &v) < 0)
-		return options_bad("--bs: '%s' is not a size in 1..16m", s);
-	if (o->n_bs == NET_LIST_MAX)
-		return options_bad("--bs: too many elements (max %d)", NET_LIST_MAX);
+	int ret = options_item(opt, s, 1, 16u << 20, TB_SIZE, o->n_bs, NET_LIST_MAX, &v);
+	if (ret)
+		return ret;
 	o->bs[o->n_bs++] = v;
 	return 0;
 }

@@ -106,6 +106,21 @@ int options_split(struct tb_list *l, const char *opt, const char *list, unsigned
 	return 0;
 }
 
+int options_item(const char *opt, const char *s, uint64_t lo, uint64_t hi, unsigned flags, unsigned n, unsigned max,
+		 uint64_t *v)
+{
+	if (tb_parse_u64(s, lo, hi, flags, v) < 0) {
+		if (flags & TB_SIZE)
+			return options_bad("--%s: '%s' is not a size in %llu..%llum", opt, s, (unsigned long long)lo,
+					   (unsigned long long)(hi >> 20));
+		return options_bad("--%s: '%s' is not an integer in %llu..%llu", opt, s, (unsigned long long)lo,
+				   (unsigned long long)hi);
+	}
+	if (n == max)
+		return options_bad("--%s: too many elements (max %u)", opt, max);
+	return 0;
+}
+
 /* Calls item() on each element of a comma-separated list. */
 static int each_item(const char *opt, const char *list, int (*item)(struct bench_options *, const char *, const char *),
 		     struct bench_options *o)
@@ -148,11 +163,9 @@ static int add_count(struct bench_options *o, const char *opt, const char *s)
 	} else {
 		list = o->complete_batch, n = &o->n_complete_batch;
 	}
-	if (tb_parse_u64(s, lo, hi, 0, &v) < 0)
-		return options_bad("--%s: '%s' is not an integer in %llu..%llu", opt, s, (unsigned long long)lo,
-			   (unsigned long long)hi);
-	if (*n == LIST_MAX)
-		return options_bad("--%s: too many elements (max %d)", opt, LIST_MAX);
+	int ret = options_item(opt, s, lo, hi, 0, *n, LIST_MAX, &v);
+	if (ret)
+		return ret;
 	list[(*n)++] = (unsigned)v;
 	return 0;
 }
@@ -176,10 +189,9 @@ static int add_cpu(struct bench_options *o, const char *opt, const char *s)
 static int add_bs(struct bench_options *o, const char *opt, const char *s)
 {
 	uint64_t v;
-	if (tb_parse_u64(s, 1, 256u << 20, TB_SIZE, &v) < 0)
-		return options_bad("--bs: '%s' is not a size in 1..256m", s);
-	if (o->n_bs == LIST_MAX)
-		return options_bad("--bs: too many elements (max %d)", LIST_MAX);
+	int ret = options_item(opt, s, 1, 256u << 20, TB_SIZE, o->n_bs, LIST_MAX, &v);
+	if (ret)
+		return ret;
 	o->bs[o->n_bs++] = v;
 	return 0;
 }

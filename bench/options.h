@@ -53,6 +53,11 @@ int options_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* LIST split at commas (toolbox.h), at most max items; free l with
  * tb_list_free even after a failure. */
 int options_split(struct tb_list *l, const char *opt, const char *list, unsigned max);
+/* One element S of list OPT: an integer in lo..hi (a size with a k/m/g
+ * suffix with TB_SIZE; hi then a multiple of 1m), and room for it (n of
+ * max used).  *v set on success. */
+int options_item(const char *opt, const char *s, uint64_t lo, uint64_t hi, unsigned flags, unsigned n, unsigned max,
+		 uint64_t *v);
 /* Seconds in 0..86400 (above 0 unless zero_ok). */
 int options_parse_seconds(const char *opt, const char *s, bool zero_ok, double *out);
 /* An output file --OPT PATH: not an existing one without force, not a
