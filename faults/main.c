@@ -167,16 +167,23 @@ static void on_stop_signal(int sig)
 	_exit(130);
 }
 
+/* An output file the user named: not a directory, and not an existing
+ * file unless --force (bad usage, exit 2, before anything runs). */
+static void check_output(const char *opt, const char *path, bool force)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		bad_usage("%s: '%s' is a directory; give a file name", opt, path);
+	if (!force && lstat(path, &st) == 0)
+		bad_usage("%s: '%s' exists; give --force to replace it", opt, path);
+}
+
 /* The JSON goes where the user said, or into a fresh run folder. */
 static char *json_path(const char *given, const char *stamp, bool force)
 {
 	static char path[PATH_MAX];
 	if (given) {
-		struct stat st;
-		if (stat(given, &st) == 0 && S_ISDIR(st.st_mode))
-			bad_usage("--json: '%s' is a directory; give a file name", given);
-		if (!force && lstat(given, &st) == 0)
-			bad_usage("--json: '%s' exists; give --force to replace it", given);
+		check_output("--json", given, force);
 		snprintf(path, sizeof(path), "%s", given);
 		char *slash = strrchr(path, '/');
 		if (slash && slash != path) {
@@ -415,17 +422,16 @@ int main(int argc, char **argv)
 	strftime(meta.started, sizeof(meta.started), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	char stamp[32];
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	/* Both outputs checked before either is created: a refusal leaves
+	 * nothing behind. */
+	if (junit_arg)
+		check_output("--junit", junit_arg, force);
 	const char *json = json_path(json_arg, stamp, force);
 	/* Created now: an unwritable output is bad input, found before the run. */
 	int reserved = tb_publish_begin(&json_out, json, 0666);
 	if (reserved < 0)
 		bad_usage("--json: cannot create a file beside '%s': %s", json, strerror(-reserved));
 	if (junit_arg) {
-		struct stat st;
-		if (stat(junit_arg, &st) == 0 && S_ISDIR(st.st_mode))
-			bad_usage("--junit: '%s' is a directory; give a file name", junit_arg);
-		if (!force && lstat(junit_arg, &st) == 0)
-			bad_usage("--junit: '%s' exists; give --force to replace it", junit_arg);
 		reserved = tb_publish_begin(&junit_out, junit_arg, 0666);
 		if (reserved < 0) {
 			tb_publish_discard(&json_out);

@@ -43,8 +43,8 @@ else
 fi
 "$exe" --seed 9 --cell urt/read/short:copy:0.1 --scale 0.05 --json "$tmp/again.json" --junit "$tmp/ok.xml" >"$tmp/out" 2>&1
 rc=$?
-if [ $rc -ne 2 ] || [ -e "$tmp/again.json" ]; then
-	echo "FAIL: an existing --junit file: exit $rc (want 2, and no JSON written)"
+if [ $rc -ne 2 ] || [ -e "$tmp/again.json" ] || ls "$tmp"/again.json.tmp.* >/dev/null 2>&1; then
+	echo "FAIL: an existing --junit file: exit $rc (want 2, and no JSON written, not even a temporary one)"
 	cat "$tmp/out"
 	fail=1
 else
