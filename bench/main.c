@@ -480,12 +480,8 @@ int main(int argc, char **argv)
 	if (getloadavg(s.run.ctx.load_after, 3) != 3)
 		s.run.ctx.load_after[0] = -1;
 
-	sigset_t stop, old;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
-	sigprocmask(SIG_BLOCK, &stop, &old); /* a stop now would leave a temp output behind */
+	sigset_t old;
+	report_hold_stop_signals(&old); /* a stop now would leave a temporary file behind */
 	if (o.json && (ret = report_write_json(&s.run, o.json, o.force)) < 0) {
 		fprintf(stderr, "urt-bench: writing %s: %s\n", o.json, strerror(-ret));
 		s.status = 1;

@@ -912,12 +912,8 @@ int net_main(int argc, char **argv)
 	close(listen_fd);
 	if (getloadavg(run.load_after, 3) != 3)
 		run.load_after[0] = -1;
-	sigset_t stop, old;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
-	sigprocmask(SIG_BLOCK, &stop, &old); /* a stop now would leave a temporary file behind */
+	sigset_t old;
+	report_hold_stop_signals(&old); /* a stop now would leave a temporary file behind */
 	if (o.json && (ret = write_json(&o, &run)) < 0) {
 		fprintf(stderr, "urt-bench: writing %s: %s\n", o.json, strerror(-ret));
 		status = 1;

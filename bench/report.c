@@ -79,6 +79,16 @@ double result_mib_s(const struct bench_result *r)
 /* ---- output files: published whole, never over an existing file without
  * --force (toolbox.h) ---- */
 
+void report_hold_stop_signals(sigset_t *old)
+{
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, old);
+}
+
 /* "-" is standard output, written as it comes. */
 FILE *report_open_output(struct tb_publish *p, const char *path)
 {

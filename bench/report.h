@@ -8,6 +8,7 @@
 #include "bench.h"
 #include "options.h"
 
+#include <signal.h>
 #include <stdio.h>
 
 /* A configuration that produced no numbers, and why. */
@@ -46,6 +47,10 @@ int report_write_csv(const struct bench_run *run, const char *path, bool force);
  * whole (tb_publish_*, synced; replacing only with force).  The FILE, or
  * NULL with errno set; report_publish_output: 0 or -errno. */
 struct tb_publish;
+/* Holds SIGINT, SIGTERM and SIGHUP while the reports are written (their
+ * handlers exit without removing a temporary file); *old is the mask to
+ * restore with sigprocmask(SIG_SETMASK). */
+void report_hold_stop_signals(sigset_t *old);
 FILE *report_open_output(struct tb_publish *p, const char *path);
 int report_publish_output(struct tb_publish *p, FILE *f, const char *path, bool force);
 /* Peak ops/s per workload and backend, and each one's ratio to raw. */
