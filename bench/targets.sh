@@ -141,7 +141,12 @@ for name, num, goal in (("T5 urt p50 / raw p50, randread 4k qd1", "urt", 1.1),
     print(f"{name:46} {med:7.2f} {min(ratios):6.2f} {max(ratios):6.2f} {goal:5.2f}  {'(p50)':>10}  {verdict}")
 PY
 
-# T6: the copy target, with hyperfine (urt-cp beside urt-bench).
-URT_CP=${URT_CP:-$(dirname "$bench")/urt-cp} "$here/cp-targets.sh" "$out" ||
-	echo "targets: cp-targets.sh exited $? (T6 not measured)"
+# T6: the copy target, with hyperfine (urt-cp beside urt-bench); it measures
+# as it prints, so TARGETS_REPORT_ONLY=1 leaves it out.
+if [ "$report_only" = 1 ]; then
+	echo "T6 urt-cp against dd and cp: not re-run (TARGETS_REPORT_ONLY=1; bench/cp-targets.sh measures it)"
+else
+	URT_CP=${URT_CP:-$(dirname "$bench")/urt-cp} "$here/cp-targets.sh" "$out" ||
+		echo "targets: cp-targets.sh exited $? (T6 not measured)"
+fi
 echo "raw reports: $out"

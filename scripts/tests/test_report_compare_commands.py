@@ -113,7 +113,8 @@ def test_missing_binaries_skip_each_comparison_with_a_note(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--runs", "0"], "--runs"), (["--size", "12x"], "--size"), (["--qd", "-1"], "--qd"),
-    (["--bs", "k"], "--bs"), (["--bs", "0"], "--bs"), (["--frobnicate"], "unknown argument"), (["--out"], "needs a value"),
+    (["--bs", "k"], "--bs"), (["--bs", "0"], "--bs"), (["--frobnicate"], "unknown argument"),
+    (["--out"], "needs a value"),
 ])
 def test_bad_arguments_one_line_exit_2(tmp_path, args, message):
     proc = run(*args)
