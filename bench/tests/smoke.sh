@@ -50,7 +50,9 @@ assert raw["lat_ns"] is not None and raw["lat_sample"] == 32, raw["lat_sample"]
 for r in (bare, raw):
     ivl = r["intervals"]
     assert ivl and ivl["ms"] == 20 and len(ivl["t_s"]) >= 2, ivl
-    assert all(x > 0 for x in ivl["ops_s"]), ivl
+    # An interval may see no operation when the pinned CPU is taken by other
+    # jobs; the run as a whole must have counted some.
+    assert all(x >= 0 for x in ivl["ops_s"]) and sum(ivl["ops_s"]) > 0, ivl
 assert all(x is None for x in bare["intervals"]["p99_ns"]), bare["intervals"]
 assert doc["context"]["cpus"] == [0], doc["context"]
 assert doc["timing"]["clock_cost_ns"] > 0 and doc["timing"]["lat_sample"] == 32, doc["timing"]
