@@ -10,6 +10,9 @@
  * as wrk2 does, so a stalled server is not hidden by a client that slowed
  * down with it (coordinated omission).
  *
+ * Every echoed byte is checked against what was sent (and every stream
+ * acknowledgement byte): a wrong byte fails the configuration.
+ *
  * Every message is timed (two clock reads, ~90 ns here, against round trips
  * of several microseconds).  Messages that complete inside the timed window
  * (see phase_at) are counted; the window's length is measured.
@@ -34,6 +37,8 @@ struct client_conn {
 	unsigned inflight;    /* messages sent (at least partly) and not yet answered */
 	uint64_t out_left;    /* bytes of the message being sent still to go; 0 = none */
 	uint64_t in_have;     /* bytes of the oldest answer received so far */
+	uint64_t tx_seq;      /* messages started on this connection */
+	uint64_t rx_seq;      /* messages answered on this connection */
 	double next_due;      /* open loop: intended send time of the next message (ns) */
 	uint64_t *t_sent;     /* ring of qd send times (intended, for the open loop) */
 	unsigned head;        /* the oldest unanswered message's slot */
@@ -52,7 +57,7 @@ struct client {
 	const struct net_job *job;
 	struct client_conn *c;
 	int ep;
-	char *out_buf, *in_buf;
+	char *out_buf, *in_buf; /* out_buf: the pattern, bs + PAT_PERIOD bytes */
 	size_t in_size;
 	uint64_t reply_size;  /* bytes that answer one message */
 	uint64_t t_warm_end, t_end;
@@ -103,6 +108,19 @@ static void phase_at(struct client *cl, uint64_t now, bool completion)
 		close_window(cl, now);
 }
 
+/* Echo messages are checked byte for byte when they come back: message m
+ * of connection i is out_buf + pat_off(i, m), a window on a pattern that
+ * repeats every PAT_PERIOD bytes (a prime, so a message and the next one,
+ * and two connections, differ in every byte), so a server that sends back
+ * stale, foreign or garbled bytes fails the configuration. */
+#define PAT_PERIOD 251u
+
+static size_t pat_off(const struct client *cl, const struct client_conn *c, uint64_t seq)
+{
+	uint64_t i = (uint64_t)(c - cl->c);
+	return (size_t)((i * 17u + seq) % PAT_PERIOD);
+}
+
 static int fail(struct client *cl, int err, const char *what)
 {
 	if (!cl->r->err) {
@@ -128,7 +146,8 @@ static int push(struct client *cl, struct client_conn *c)
 {
 	while (c->out_left) {
 		size_t len = c->out_left < cl->job->bs ? (size_t)c->out_left : (size_t)cl->job->bs;
-		ssize_t n = send(c->fd, cl->out_buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		const char *from = cl->out_buf + pat_off(cl, c, c->tx_seq - 1) + (cl->job->bs - c->out_left);
+		ssize_t n = send(c->fd, from, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return set_out_interest(cl, c, true);
@@ -159,6 +178,7 @@ static int start_sends(struct client *cl, struct client_conn *c)
 		}
 		c->t_sent[(c->head + c->inflight) % job->qd] = stamp;
 		c->inflight++;
+		c->tx_seq++;
 		c->out_left = job->bs;
 		int ret = push(cl, c);
 		if (ret < 0)
@@ -183,11 +203,27 @@ static int drain(struct client *cl, struct client_conn *c)
 		if (n == 0)
 			return fail(cl, -ECONNRESET, "the server closed a connection");
 		uint64_t now = bench_now_ns();
-		c->in_have += (uint64_t)n;
-		while (c->in_have >= cl->reply_size) {
+		const char *p = cl->in_buf;
+		size_t left = (size_t)n;
+		while (left) {
 			if (c->inflight == 0)
 				return fail(cl, -EPROTO, "more bytes came back than were sent");
-			c->in_have -= cl->reply_size;
+			uint64_t need = cl->reply_size - c->in_have;
+			size_t take = left < need ? left : (size_t)need;
+			if (job->workload == NET_ECHO) {
+				const char *want = cl->out_buf + pat_off(cl, c, c->rx_seq) + c->in_have;
+				if (memcmp(p, want, take) != 0)
+					return fail(cl, -EBADMSG, "echo: the bytes that came back differ from those sent");
+			} else if (memcmp(p, net_ack_bytes, take) != 0) {
+				return fail(cl, -EBADMSG, "stream: an acknowledgement byte is wrong");
+			}
+			p += take;
+			left -= take;
+			c->in_have += take;
+			if (c->in_have < cl->reply_size)
+				break;
+			c->in_have = 0;
+			c->rx_seq++;
 			uint64_t sent = c->t_sent[c->head];
 			c->head = (c->head + 1) % job->qd;
 			c->inflight--;
@@ -281,7 +317,7 @@ void net_client_run(const struct net_job *job, const int *fds, int client_cpu, s
 	}
 	cl.c = calloc(job->conns, sizeof(*cl.c));
 	uint64_t *stamps = calloc((size_t)job->conns * job->qd, sizeof(*stamps));
-	cl.out_buf = malloc(job->bs);
+	cl.out_buf = malloc(job->bs + PAT_PERIOD);
 	cl.in_buf = malloc(cl.in_size);
 	cl.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (!cl.c || !stamps || !cl.out_buf || !cl.in_buf) {
@@ -289,7 +325,8 @@ void net_client_run(const struct net_job *job, const int *fds, int client_cpu, s
 	} else if (cl.ep < 0) {
 		fail(&cl, -errno, "epoll_create1");
 	} else {
-		memset(cl.out_buf, 'u', job->bs);
+		for (uint64_t k = 0; k < job->bs + PAT_PERIOD; k++)
+			cl.out_buf[k] = (char)(k % PAT_PERIOD);
 		for (unsigned i = 0; i < job->conns; i++)
 			cl.c[i].t_sent = stamps + (size_t)i * job->qd;
 		run(&cl, fds);
