@@ -20,7 +20,8 @@
  * usage: urt-cp [--qd N] [--bs SIZE] [--method splice|rw] [--direct]
  *               [--verify] [--force] [--fsync] SRC DST
  * (defaults: qd 2, bs 1m, splice)
- * DST must not exist unless --force.  Exit 0 copied (and verified), 1 I/O
+ * SRC must be a regular file whose size is known (st_size; not a FIFO, not
+ * a /proc file that reports 0).  DST must not exist unless --force.  Exit 0 copied (and verified), 1 I/O
  * error or --verify found a difference, 2 bad input, 130 interrupted
  * (SIGINT/SIGTERM).
  *
@@ -326,6 +327,8 @@ static const char help[] =
 	"  -h, --help      print this help and exit\n"
 	"  --version       print the version and the git revision it was built from\n"
 	"\n"
+	"SRC must be a regular file whose size is known (not a FIFO, not a /proc\n"
+	"file that reports size 0).\n"
 	"DST is written under a temporary name and renamed once complete: it is\n"
 	"never left half-written.  It gets SRC's permission bits under the umask.\n"
 	"Exit status: 0 copied (and verified), 1 I/O error or a difference found by\n"
@@ -408,7 +411,10 @@ int main(int argc, char **argv)
 	const char *src_path = argv[optind], *dst_path = argv[optind + 1];
 
 	struct copy c = { .bs = bs, .qd = qd, .method = method, .direct = direct };
-	c.src = open(src_path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer
+	 * before the check below could refuse it.  Cleared once it is known
+	 * to be a regular file. */
+	c.src = open(src_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (c.src < 0) {
 		fprintf(stderr, "urt-cp: %s: %s\n", src_path, strerror(errno));
 		return 2;
@@ -416,6 +422,19 @@ int main(int argc, char **argv)
 	struct stat st;
 	if (fstat(c.src, &st) < 0 || !S_ISREG(st.st_mode)) {
 		fprintf(stderr, "urt-cp: %s: not a regular file\n", src_path);
+		return 2;
+	}
+	int fl = fcntl(c.src, F_GETFL);
+	if (fl < 0 || fcntl(c.src, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		fprintf(stderr, "urt-cp: %s: %s\n", src_path, strerror(errno));
+		return 2;
+	}
+	/* The copy is striped by st_size: a file that reports 0 but has
+	 * content (/proc, /sys) would be copied as an empty file. */
+	char probe;
+	if (st.st_size == 0 && pread(c.src, &probe, 1, 0) > 0) {
+		fprintf(stderr, "urt-cp: %s: its size is not known (reported 0 but it has data); "
+				"urt-cp copies regular files whose size is known\n", src_path);
 		return 2;
 	}
 	int derr = direct ? set_direct(c.src) : 0;

@@ -106,6 +106,28 @@ for bad in "--qd 0" "--bs 0" "--qd x" "--bogus" "extra-arg" "--method" "--method
 done
 "$cp_bin" "$dir/missing" "$dir/never" 2>/dev/null
 [ $? -eq 2 ] || fail "missing source: expected status 2"
+# A FIFO source: refused at once (exit 2), not a wait for a writer for ever.
+mkfifo "$dir/fifo" || fail "mkfifo"
+timeout 10 "$cp_bin" "$dir/fifo" "$dir/never" 2>"$dir/fifo.err"
+status=$?
+[ "$status" -eq 2 ] && [ "$(wc -l <"$dir/fifo.err")" -eq 1 ] ||
+	fail "FIFO source: status $status (124 = hung), expected 2 and one line: $(cat "$dir/fifo.err")"
+[ ! -e "$dir/never" ] || { fail "FIFO source created the destination"; rm -f "$dir/never"; }
+rm -f "$dir/fifo"
+# A file whose size reads 0 but which has content (/proc): refused, even with
+# --verify (it would be copied as an empty file); a truly empty file is copied.
+for v in "" --verify; do
+	# shellcheck disable=SC2086
+	"$cp_bin" $v /proc/self/status "$dir/never" 2>"$dir/proc.err"
+	status=$?
+	[ "$status" -eq 2 ] && grep -q "size is not known" "$dir/proc.err" ||
+		fail "/proc/self/status $v: status $status, expected 2 'size is not known': $(cat "$dir/proc.err")"
+	[ ! -e "$dir/never" ] || { fail "/proc source created the destination"; rm -f "$dir/never"; }
+done
+: >"$dir/empty"
+"$cp_bin" --verify "$dir/empty" "$dir/empty.copy" && [ -f "$dir/empty.copy" ] && [ ! -s "$dir/empty.copy" ] ||
+	fail "an empty regular file was not copied"
+rm -f "$dir/empty" "$dir/empty.copy"
 "$cp_bin" --force "$dir/odd" "$dir/odd" 2>/dev/null
 [ $? -eq 2 ] && cmp -s "$dir/odd" "$dir/copy1" || fail "copy onto itself must be refused and leave the file intact"
 
