@@ -65,8 +65,9 @@ static void usage(FILE *f)
 		"  --probabilities LIST probabilities in (0, 1] (default: 0.01,0.1,0.5,1)\n"
 		"  --scale X            workload size multiplier (default 1)\n"
 		"  --quick              --scale 0.05: the sanitizer-sized run\n"
-		"  --json PATH          matrix JSON (default: results/<timestamp>/faults.json in the source tree)\n"
-		"  --junit PATH         also write the cells as JUnit XML (one testcase per cell)\n"
+		"  --json PATH          matrix JSON (default: results/<timestamp>/faults.json in the source tree);\n"
+		"                       - is standard output (the progress then goes to standard error)\n"
+		"  --junit PATH         also write the cells as JUnit XML (one testcase per cell); - as for --json\n"
 		"  --force              replace an existing --json or --junit file\n"
 		"  --dir DIR            scratch files (default: $TMPDIR or /tmp)\n"
 		"  --watchdog SECONDS   per cell; a cell still running then is a hang (default 60)\n"
@@ -424,19 +425,37 @@ int main(int argc, char **argv)
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	/* Both outputs checked before either is created: a refusal leaves
 	 * nothing behind. */
-	if (junit_arg)
+	bool json_stdout = json_arg && strcmp(json_arg, "-") == 0;
+	bool junit_stdout = junit_arg && strcmp(junit_arg, "-") == 0;
+	if (json_arg && junit_arg) {
+		struct stat a, b;
+		if (strcmp(json_arg, junit_arg) == 0 ||
+		    (stat(json_arg, &a) == 0 && stat(junit_arg, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino))
+			bad_usage("--json and --junit name the same file%s", json_stdout ? " (standard output)" : "");
+	}
+	if (junit_arg && !junit_stdout)
 		check_output("--junit", junit_arg, force);
-	const char *json = json_path(json_arg, stamp, force);
+	const char *json = json_stdout ? "-" : json_path(json_arg, stamp, force);
 	/* Created now: an unwritable output is bad input, found before the run. */
-	int reserved = tb_publish_begin(&json_out, json, 0666);
+	int reserved = json_stdout ? 0 : tb_publish_begin(&json_out, json, 0666);
 	if (reserved < 0)
 		bad_usage("--json: cannot create a file beside '%s': %s", json, strerror(-reserved));
-	if (junit_arg) {
+	if (junit_arg && !junit_stdout) {
 		reserved = tb_publish_begin(&junit_out, junit_arg, 0666);
 		if (reserved < 0) {
 			tb_publish_discard(&json_out);
 			bad_usage("--junit: cannot create a file beside '%s': %s", junit_arg, strerror(-reserved));
 		}
+	}
+
+	/* "-" is standard output, which then carries the data only: the
+	 * progress (ours and the cells') goes to standard error. */
+	FILE *data = NULL;
+	if (json_stdout || junit_stdout) {
+		fflush(stdout);
+		int fd = dup(STDOUT_FILENO);
+		if (fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0 || !(data = fdopen(fd, "w")))
+			bad_usage("standard output: %s", strerror(errno));
 	}
 
 	fiu_init(0);
@@ -462,16 +481,16 @@ int main(int argc, char **argv)
 		       " not exercised), %" PRIu64 " hangs\n",
 		       t.cells, t.passed, t.failed, t.not_exercised, t.hangs);
 	}
-	int ret = report_json(&json_out, json, force, &meta, m, n);
+	int ret = report_json(json_stdout ? NULL : &json_out, data, json, force, &meta, m, n);
 	if (ret < 0)
 		fprintf(stderr, "urt-faults: writing %s: %s\n", json, strerror(-ret));
-	else
+	else if (!json_stdout)
 		printf("\nmatrix JSON: %s\n", json);
 	if (junit_arg) {
-		int jret = report_junit(&junit_out, junit_arg, force, m, n);
+		int jret = report_junit(junit_stdout ? NULL : &junit_out, data, junit_arg, force, m, n);
 		if (jret < 0)
 			fprintf(stderr, "urt-faults: writing %s: %s\n", junit_arg, strerror(-jret));
-		else
+		else if (!junit_stdout)
 			printf("JUnit XML: %s\n", junit_arg);
 		if (jret < 0 && ret >= 0)
 			ret = jret;
@@ -482,5 +501,9 @@ int main(int argc, char **argv)
 		       t.failed + t.hangs, t.cells, t.not_exercised);
 	}
 	free(m);
+	if (data && fclose(data) != 0 && ret >= 0) {
+		fprintf(stderr, "urt-faults: writing standard output: %s\n", strerror(errno));
+		ret = -EIO;
+	}
 	return (t.failed || t.hangs || ret < 0) ? 1 : 0;
 }

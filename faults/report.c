@@ -115,10 +115,10 @@ static void write_cell(FILE *f, const struct matrix_entry *e)
 	fprintf(f, "}");
 }
 
-int report_json(struct tb_publish *out, const char *path, bool force, const struct report_meta *m,
+int report_json(struct tb_publish *out, FILE *to, const char *path, bool force, const struct report_meta *m,
 		const struct matrix_entry *e, size_t n)
 {
-	FILE *f = tb_publish_fdopen(out);
+	FILE *f = out ? tb_publish_fdopen(out) : to;
 	if (!f)
 		return -errno;
 	struct utsname u;
@@ -156,6 +156,8 @@ int report_json(struct tb_publish *out, const char *path, bool force, const stru
 		", \"doubled_ops\": %" PRIu64 "}}\n",
 		t.cells, t.passed, t.failed, t.hangs, t.not_exercised, t.ops, t.faulted_ops, t.bytes_verified,
 		t.corrupted_bytes, t.lost_ops, t.doubled_ops);
+	if (!out)
+		return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
 	return tb_publish_commit(out, f, path, TB_FSYNC | (force ? TB_REPLACE : 0));
 }
 
@@ -175,9 +177,9 @@ static void xml_text(FILE *f, const char *s)
 	}
 }
 
-int report_junit(struct tb_publish *out, const char *path, bool force, const struct matrix_entry *e, size_t n)
+int report_junit(struct tb_publish *out, FILE *to, const char *path, bool force, const struct matrix_entry *e, size_t n)
 {
-	FILE *f = tb_publish_fdopen(out);
+	FILE *f = out ? tb_publish_fdopen(out) : to;
 	if (!f)
 		return -errno;
 	struct report_totals t;
@@ -212,6 +214,8 @@ int report_junit(struct tb_publish *out, const char *path, bool force, const str
 		fputs("</failure>\n  </testcase>\n", f);
 	}
 	fputs(" </testsuite>\n</testsuites>\n", f);
+	if (!out)
+		return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
 	return tb_publish_commit(out, f, path, TB_FSYNC | (force ? TB_REPLACE : 0));
 }
 

@@ -36,14 +36,15 @@ void report_totals(const struct matrix_entry *e, size_t n, struct report_totals 
 /* Writes the JSON into out (begun with tb_publish_begin before the run, so
  * an unwritable output is found before the work) and gives it path's name:
  * a reader never sees half a file, and without force an existing path is
- * never replaced (-EEXIST).  The temporary file is removed either way.  0,
- * or -errno. */
-int report_json(struct tb_publish *out, const char *path, bool force, const struct report_meta *m,
+ * never replaced (-EEXIST).  The temporary file is removed either way.
+ * out NULL: the JSON goes to the stream to instead (--json -: standard
+ * output), flushed.  0, or -errno. */
+int report_json(struct tb_publish *out, FILE *to, const char *path, bool force, const struct report_meta *m,
 		const struct matrix_entry *e, size_t n);
 /* The same cells as JUnit XML (one testcase per cell, class = fault point,
  * a <failure> with the reason and the replay command for a failed, hung or
  * not-exercised cell), published like report_json.  0, or -errno. */
-int report_junit(struct tb_publish *out, const char *path, bool force, const struct matrix_entry *e, size_t n);
+int report_junit(struct tb_publish *out, FILE *to, const char *path, bool force, const struct matrix_entry *e, size_t n);
 void report_markdown(FILE *f, const struct matrix_entry *e, size_t n);
 
 #endif

@@ -86,6 +86,31 @@ if ! "$exe" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --force --json "$
 	fail=1
 fi
 
+# "-" is standard output, which then holds the data alone (the progress goes
+# to standard error); no file named "-" is made.  (cd: a stray "-" would be
+# made in the working directory.)
+if ! (cd "$tmp" && "$exe" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --json - >"$tmp/dash.json" 2>"$tmp/err") ||
+	[ -e "$tmp/-" ] || ! python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["schema"] == "urt-faults/1"' \
+	"$tmp/dash.json" 2>/dev/null || ! grep -q 'cells, seed 5' "$tmp/err"; then
+	echo "FAIL: --json - did not put the JSON alone on standard output ('-' exists: $([ -e "$tmp/-" ] && echo yes || echo no))"
+	head -c 300 "$tmp/dash.json"
+	fail=1
+fi
+rm -f "$tmp/-"
+if ! (cd "$tmp" && "$exe" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --json "$tmp/j.json" --junit - \
+	>"$tmp/dash.xml" 2>"$tmp/err") || [ -e "$tmp/-" ] || [ "$(head -c 5 "$tmp/dash.xml")" != "<?xml" ] ||
+	! grep -q '</testsuites>' "$tmp/dash.xml" || ! grep -q '"schema": "urt-faults/1"' "$tmp/j.json"; then
+	echo "FAIL: --junit - did not put the XML alone on standard output"
+	head -c 300 "$tmp/dash.xml"
+	fail=1
+fi
+rm -f "$tmp/-"
+# The same file for both outputs is bad input, refused before the run.
+expect_usage_error --json - --junit - --cell urt/op/error:pipe:0.1 --scale 0.05
+expect_usage_error --json "$tmp/same" --junit "$tmp/same" --cell urt/op/error:pipe:0.1 --scale 0.05
+[ ! -e "$tmp/same" ] || { echo "FAIL: --json X --junit X wrote X"; fail=1; }
+grep -q 'cells' "$tmp/out" && { echo "FAIL: --json X --junit X: cells ran first"; fail=1; }
+
 # SIGINT while a cell runs (a cell that hangs on purpose, watchdog 60 s):
 # the parent kills the cell's process group and exits 130 at once.
 mkdir "$tmp/scratch"
