@@ -59,6 +59,10 @@ def check_lat(errors, at, lat):
 
 
 def check_result(errors, at, r):
+    # A result that counted operations was timed: no rate comes from 0 s.
+    secs = r.get("seconds")
+    if isinstance(r.get("ops"), int) and r["ops"] >= 1 and isinstance(secs, (int, float)) and not secs > 0:
+        errors.append(f"{at}.seconds: {secs} for {r['ops']} ops (must be > 0)")
     if r.get("seconds", 0) > 0:
         want_iops = r["ops"] / r["seconds"]
         if abs(r["iops"] - want_iops) > 0.01 * want_iops + 1:
@@ -130,6 +134,15 @@ def no_constant(name):
     raise ValueError(f"{name} is not JSON")
 
 
+def finite_float(text):
+    # A literal too large for a double (1e999) parses to inf: not a number
+    # any of our tools writes.
+    v = float(text)
+    if not math.isfinite(v):
+        raise ValueError(f"{text} is not a finite number")
+    return v
+
+
 def main(argv):
     if len(argv) == 2 and argv[1] in ("-h", "--help"):
         print(__doc__.strip())
@@ -165,7 +178,7 @@ def main(argv):
         print(f"validate_json.py: {argv[1]}: {e}", file=sys.stderr)
         return 2
     try:
-        doc = json.loads(text, parse_constant=no_constant)
+        doc = json.loads(text, parse_constant=no_constant, parse_float=finite_float)
         errors = validate(doc, bench)
     except ValueError as e:
         errors, doc = [f"not JSON: {e}"], None

@@ -2,7 +2,8 @@
 # validate.sh URT_BENCH URT_FAULTS VALIDATOR - the schema check fails where it
 # must: a real urt-bench and urt-faults report pass, and each one-field
 # corruption of them (a wrong type, a missing key, an unregistered backend,
-# iops that do not match ops/seconds, NaN, totals that do not add up) fails
+# iops that do not match ops/seconds, NaN, a literal that overflows to inf,
+# zero seconds for a result with ops, totals that do not add up) fails
 # with exit 1; a missing file or a bad --bench is exit 2.
 set -u
 bench=$1
@@ -17,7 +18,7 @@ trap 'rm -rf "$dir"' EXIT
 "$faults" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --json "$dir/f.json" >/dev/null 2>&1 ||
 	{ echo "validate: urt-faults exited $?"; exit 1; }
 "$py" - "$validator" "$bench" "$dir" <<'PY'
-import contextlib, io, json, os, sys
+import contextlib, io, json, os, re, sys
 validator, bench, d = sys.argv[1:4]
 sys.path.insert(0, os.path.dirname(os.path.abspath(validator)))
 import validate_json  # one interpreter for every case: the machine may be loaded
@@ -57,6 +58,19 @@ mutate("b.json", "a missing key", lambda d: r0(d).pop("hist_ns"))
 mutate("b.json", "meta.argv not strings", lambda d: d["meta"].update(argv=[1]))
 mutate("b.json", "iops that are not ops/seconds", lambda d: r0(d).update(iops=r0(d)["iops"] * 2 + 10))
 mutate("b.json", "NaN seconds", lambda d: r0(d).update(seconds=float("nan")))
+mutate("b.json", "zero seconds for a result with ops", lambda d: r0(d).update(seconds=0))
+
+def raw_mutate(src, what, pattern, new):
+    text = open(f"{d}/{src}").read()
+    changed = re.sub(pattern, new, text, count=1)
+    assert changed != text, pattern
+    path = f"{d}/m.json"
+    with open(path, "w") as f:
+        f.write(changed)
+    expect(1, path, what)
+
+# 1e999 overflows to inf in a plain parse; it is valid JSON syntax.
+raw_mutate("b.json", "a max of 1e999", r'"max": [0-9.e+]+', '"max": 1e999')
 mutate("b.json", "percentiles out of order", lambda d: r0(d)["lat_ns"].update(p50=r0(d)["lat_ns"]["max"] + 1))
 mutate("b.json", "a null latency on a timed result", lambda d: r0(d).update(lat_ns=None))
 mutate("b.json", "histogram bounds not increasing", lambda d: r0(d).update(hist_ns=[[10, 1], [5, 1]]))
