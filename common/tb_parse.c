@@ -44,7 +44,9 @@ int tb_parse_u64(const char *s, uint64_t lo, uint64_t hi, unsigned flags, uint64
 
 int tb_parse_double(const char *s, double lo, double hi, double *out)
 {
-	if (!s || !*s || isspace((unsigned char)*s))
+	/* strtod also takes hex floats, inf and nan: a command-line number here
+	 * is decimal, so anything else is junk. */
+	if (!s || !*s || s[strspn(s, "0123456789+-.eE")] != '\0' || strpbrk(s, "xX"))
 		return -EINVAL;
 	int saved = errno;
 	errno = 0;

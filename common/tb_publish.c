@@ -93,12 +93,19 @@ int tb_publish_commit(struct tb_publish *p, FILE *f, const char *path, unsigned 
 {
 	int saved = errno;
 	int ret = 0;
-	if (f && (ferror(f) || fflush(f) != 0))
+	/* The flush first: it retries what a failed buffered write kept and
+	 * gives its errno (ENOSPC, EDQUOT...); an error flag left without one
+	 * is -EIO. */
+	errno = 0;
+	if (f && fflush(f) != 0)
+		ret = errno ? -errno : -EIO;
+	else if (f && ferror(f))
 		ret = -EIO;
 	if (!ret && (flags & TB_FSYNC) && fsync(p->fd) < 0)
 		ret = -errno;
+	errno = 0;
 	if ((f ? fclose(f) : close(p->fd)) != 0 && !ret)
-		ret = -EIO;
+		ret = errno ? -errno : -EIO;
 	p->fd = -1;
 	sigset_t old;
 	hold_signals(true, &old);

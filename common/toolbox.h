@@ -24,7 +24,8 @@
  * (empty, junk, a sign, a suffix not allowed or unknown) or -ERANGE
  * (overflow, or outside [lo, hi]); *out untouched on failure. */
 int tb_parse_u64(const char *s, uint64_t lo, uint64_t hi, unsigned flags, uint64_t *out);
-/* A finite decimal number in [lo, hi], nothing after it.  0, -EINVAL or
+/* A finite decimal number in [lo, hi], nothing after it (no hex float, inf
+ * or nan: -EINVAL).  0, -EINVAL or
  * -ERANGE as above. */
 int tb_parse_double(const char *s, double lo, double hi, double *out);
 
@@ -80,8 +81,8 @@ int tb_publish_begin(struct tb_publish *p, const char *path, mode_t mode);
 FILE *tb_publish_fdopen(struct tb_publish *p);
 /* Finishes: flushes f (when not NULL: it owns the fd and is closed here),
  * syncs with TB_FSYNC, closes, and gives the file path's name.  On any
- * failure the temporary file is removed.  0 or -errno (-EIO for a failed
- * write, -EEXIST as above). */
+ * failure the temporary file is removed.  0 or -errno (a failed write's
+ * own, e.g. -ENOSPC, or -EIO when the stream kept none; -EEXIST as above). */
 int tb_publish_commit(struct tb_publish *p, FILE *f, const char *path, unsigned flags);
 /* Removes the temporary file if it exists; async-signal-safe, so a signal
  * handler may call it.  Does not close the fd. */

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -69,7 +70,13 @@ static void test_parse_double(void)
 	CHECK(tb_parse_double(" 1", 0, 1, &d) == -EINVAL);
 	CHECK(tb_parse_double("0.5s", 0, 1, &d) == -EINVAL);
 	CHECK(tb_parse_double("nan", 0, 1, &d) == -EINVAL);
-	CHECK(tb_parse_double("inf", 0, 1e300, &d) == -ERANGE);
+	CHECK(tb_parse_double("inf", 0, 1e300, &d) == -EINVAL);
+	CHECK(tb_parse_double("infinity", 0, 1e300, &d) == -EINVAL);
+	CHECK(tb_parse_double("0x1p-4", 0, 1, &d) == -EINVAL);  /* decimal only: no hex floats */
+	CHECK(tb_parse_double("0X10", 0, 100, &d) == -EINVAL);
+	CHECK(tb_parse_double("NAN(1)", 0, 1, &d) == -EINVAL);
+	CHECK(tb_parse_double("+0.5", 0, 1, &d) == 0 && d == 0.5);
+	d = 7;
 	CHECK(tb_parse_double("1e999", 0, 1e300, &d) == -ERANGE);
 	CHECK(tb_parse_double("-0.1", 0, 1, &d) == -ERANGE);
 	CHECK(tb_parse_double("1.5", 0, 1, &d) == -ERANGE);
@@ -215,6 +222,23 @@ static void test_publish(void)
 	if (fd >= 0)
 		close(fd);
 	CHECK(count_entries() == 2 && access(never, F_OK) != 0);
+	/* a write that fails with ENOSPC (the temporary file's fd swapped for
+	 * /dev/full): the commit says ENOSPC, not a generic EIO, and the
+	 * temporary file goes */
+	char full[512];
+	snprintf(full, sizeof(full), "%s/full.json", dir);
+	fd = tb_publish_begin(&p, full, 0644);
+	int devfull = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	CHECK(fd >= 0 && devfull >= 0 && dup2(devfull, fd) == fd);
+	if (devfull >= 0)
+		close(devfull);
+	FILE *ff = fd >= 0 ? tb_publish_fdopen(&p) : NULL;
+	CHECK(ff != NULL);
+	if (ff) {
+		fputs("no room", ff);
+		CHECK(tb_publish_commit(&p, ff, full, 0) == -ENOSPC);
+	}
+	CHECK(count_entries() == 2 && access(full, F_OK) != 0);
 	/* a directory that does not exist, a name too long */
 	char nodir[512];
 	snprintf(nodir, sizeof(nodir), "%s/no/such/dir.json", dir);
