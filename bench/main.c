@@ -482,15 +482,20 @@ int main(int argc, char **argv)
 
 	sigset_t old;
 	report_hold_stop_signals(&old); /* a stop now would leave a temporary file behind */
+	bool interrupted = false;
 	if (o.json && (ret = report_write_json(&s.run, o.json, o.force)) < 0) {
-		fprintf(stderr, "urt-bench: writing %s: %s\n", o.json, strerror(-ret));
+		interrupted = ret == -EINTR;
+		if (!interrupted)
+			fprintf(stderr, "urt-bench: writing %s: %s\n", o.json, strerror(-ret));
 		s.status = 1;
 	}
-	if (o.csv && (ret = report_write_csv(&s.run, o.csv, o.force)) < 0) {
-		fprintf(stderr, "urt-bench: writing %s: %s\n", o.csv, strerror(-ret));
+	if (!interrupted && o.csv && (ret = report_write_csv(&s.run, o.csv, o.force)) < 0) {
+		interrupted = ret == -EINTR;
+		if (!interrupted)
+			fprintf(stderr, "urt-bench: writing %s: %s\n", o.csv, strerror(-ret));
 		s.status = 1;
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	report_release_stop_signals(&old, interrupted); /* interrupted: the handler exits 130 here */
 	/* With --json - or --csv - standard output is the data: the table goes
 	 * to standard error. */
 	bool data_on_stdout = (o.json && !strcmp(o.json, "-")) || (o.csv && !strcmp(o.csv, "-"));

@@ -922,15 +922,20 @@ int net_main(int argc, char **argv)
 		run.load_after[0] = -1;
 	sigset_t old;
 	report_hold_stop_signals(&old); /* a stop now would leave a temporary file behind */
+	bool interrupted = false;
 	if (o.json && (ret = write_json(&o, &run)) < 0) {
-		fprintf(stderr, "urt-bench: writing %s: %s\n", o.json, strerror(-ret));
+		interrupted = ret == -EINTR;
+		if (!interrupted)
+			fprintf(stderr, "urt-bench: writing %s: %s\n", o.json, strerror(-ret));
 		status = 1;
 	}
-	if (o.csv && (ret = write_csv(&o, &run)) < 0) {
-		fprintf(stderr, "urt-bench: writing %s: %s\n", o.csv, strerror(-ret));
+	if (!interrupted && o.csv && (ret = write_csv(&o, &run)) < 0) {
+		interrupted = ret == -EINTR;
+		if (!interrupted)
+			fprintf(stderr, "urt-bench: writing %s: %s\n", o.csv, strerror(-ret));
 		status = 1;
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	report_release_stop_signals(&old, interrupted); /* interrupted: the handler exits 130 here */
 	/* With --json - or --csv - standard output is the data: the table goes
 	 * to standard error. */
 	bool data_on_stdout = (o.json && !strcmp(o.json, "-")) || (o.csv && !strcmp(o.csv, "-"));

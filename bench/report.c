@@ -11,6 +11,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <time.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,13 +81,18 @@ double result_mib_s(const struct bench_result *r)
 /* ---- output files: published whole, never over an existing file without
  * --force (toolbox.h) ---- */
 
+static void stop_set(sigset_t *stop)
+{
+	sigemptyset(stop);
+	sigaddset(stop, SIGINT);
+	sigaddset(stop, SIGTERM);
+	sigaddset(stop, SIGHUP);
+}
+
 void report_hold_stop_signals(sigset_t *old)
 {
 	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
+	stop_set(&stop);
 	sigprocmask(SIG_BLOCK, &stop, old);
 }
 
@@ -106,7 +113,31 @@ int report_publish_output(struct tb_publish *p, FILE *f, const char *path, bool 
 {
 	if (f == stdout)
 		return ferror(f) || fflush(f) != 0 ? -EIO : 0;
+	/* A stop asked for while the file was written (held, pending) wins
+	 * over publishing it: the run then ends interrupted with no file,
+	 * not with exit 130 and a complete report beside it. */
+	sigset_t pending;
+	if (sigpending(&pending) == 0 &&
+	    (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGHUP) == 1)) {
+		fclose(f);
+		tb_publish_discard(p);
+		return -EINTR;
+	}
 	return tb_publish_commit(p, f, path, TB_FSYNC | (force ? TB_REPLACE : 0));
+}
+
+void report_release_stop_signals(const sigset_t *old, bool interrupted)
+{
+	if (!interrupted) {
+		/* Every report was published: a stop that came after is too late
+		 * to undo it, and the run is complete. */
+		sigset_t stop;
+		stop_set(&stop);
+		struct timespec zero = { 0, 0 };
+		while (sigtimedwait(&stop, NULL, &zero) > 0)
+			;
+	}
+	sigprocmask(SIG_SETMASK, old, NULL);
 }
 
 /* ---- JSON ---- */

@@ -51,7 +51,13 @@ struct tb_publish;
  * handlers exit without removing a temporary file); *old is the mask to
  * restore with sigprocmask(SIG_SETMASK). */
 void report_hold_stop_signals(sigset_t *old);
+/* Restores *old.  Unless interrupted, a stop that came once every report was
+ * published is dropped first (the run is complete); interrupted, the pending
+ * stop is delivered and its handler ends the run with 130. */
+void report_release_stop_signals(const sigset_t *old, bool interrupted);
 FILE *report_open_output(struct tb_publish *p, const char *path);
+/* -EINTR, nothing published and the temporary file removed, when a stop
+ * signal is pending (it came while the file was written). */
 int report_publish_output(struct tb_publish *p, FILE *f, const char *path, bool force);
 /* Peak ops/s per workload and backend, and each one's ratio to raw. */
 void report_print_summary(const struct bench_run *run, FILE *out);
