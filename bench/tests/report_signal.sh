@@ -24,8 +24,8 @@ for mode in file net; do
 	rc=$?
 	[ $rc -eq 130 ] && grep -q interrupted "$dir/err" ||
 		{ echo "FAIL: $mode: SIGINT while writing: exit $rc (want 130, 'interrupted'): $(cat "$dir/err")"; fail=1; }
-	[ -z "$(ls -A "$dir" | grep -v '^err$')" ] ||
-		{ echo "FAIL: $mode: SIGINT while writing left: $(ls -A "$dir")"; fail=1; }
+	left=$(find "$dir" -mindepth 1 ! -name err)
+	[ -z "$left" ] || { echo "FAIL: $mode: SIGINT while writing left: $left"; fail=1; }
 	rm -f "$dir"/*
 	URT_RAISE_AT=rename LD_PRELOAD=$shim ASAN_OPTIONS=$asan "$bench" "$@" --json "$dir/r.json" 2>"$dir/err"
 	rc=$?
