@@ -264,8 +264,10 @@ static int raw_timeouts(unsigned n, unsigned long span_ms)
 	if (io_uring_queue_init(4096, &ring, 0) < 0)
 		return 1;
 	struct __kernel_timespec *ts = calloc(n, sizeof *ts);
-	if (!ts)
+	if (!ts) {
+		io_uring_queue_exit(&ring);
 		return 1;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
 		if (!sqe) {
@@ -285,8 +287,10 @@ static int raw_timeouts(unsigned n, unsigned long span_ms)
 	t_after_all = now_ns();
 	while (nwoke < n) {
 		struct io_uring_cqe *cqe;
-		if (io_uring_wait_cqe(&ring, &cqe) < 0)
+		if (io_uring_wait_cqe(&ring, &cqe) < 0) {
+			free(ts);
 			return 1;
+		}
 		unsigned i = (unsigned)cqe->user_data;
 		t_woke[i] = now_ns();
 		woke_order[nwoke++] = i;
@@ -294,6 +298,7 @@ static int raw_timeouts(unsigned n, unsigned long span_ms)
 	}
 	judge("raw liburing", n, n);
 	io_uring_queue_exit(&ring);
+	free(ts); /* the kernel is done with every timespec: all n completed */
 	return 0;
 }
 
