@@ -144,14 +144,17 @@ URT_API int urt_spawn(struct urt *rt, void (*fn)(void *), void *arg);
  *   is unusable: destroy it).
  * After an error, tasks that did not finish stay suspended; urt_destroy
  * frees them.  Operations that tasks started but never awaited (futures)
- * may still be in flight when urt_run returns: the kernel keeps writing
- * their buffers until they complete or urt_destroy cancels them. */
+ * may still be in flight when urt_run returns: urt_run submits them before
+ * it returns, and the kernel keeps writing their buffers until they
+ * complete or urt_destroy cancels them. */
 URT_API int urt_run(struct urt *rt);
 
 /* One step of urt_run, for embedding in another event loop: runs the tasks
  * that are runnable now, submits what they queued and reaps what has
- * completed, without blocking.  Returns the number of live tasks, or
- * urt_run's errors (except -EDEADLK). */
+ * completed, without blocking.  With no task live it still submits and
+ * reaps (operations left by tasks that returned: futures, listeners), so
+ * that afterwards urt_backend_timeout answers -1 unless new work arrived.
+ * Returns the number of live tasks, or urt_run's errors (except -EDEADLK). */
 URT_API int urt_run_once(struct urt *rt);
 
 /* Embedding urt_run_once in another event loop (poll, epoll, libuv...):

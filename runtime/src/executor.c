@@ -326,7 +326,12 @@ static int turn(struct urt *rt, bool may_block)
 	if (URT__FORKED(rt))
 		return -ECHILD;
 	if (rt->live_tasks == 0)
-		return 0;
+		/* No task left, but the last ones may have queued operations
+		 * they never awaited (a future, a listener): hand them to the
+		 * kernel and reap what has completed, without waiting, so that
+		 * nothing stays unsubmitted and no completion stays ready for
+		 * ever (urt_backend_timeout would answer 0 for it). */
+		return urt__reactor_poll(rt, false);
 	if (URT__UNLIKELY(rt->wake_fd >= 0)) { /* has listened for remote spawns */
 		remote_take(rt);
 		wake_arm(rt);
@@ -414,8 +419,8 @@ int urt_run_once(struct urt *rt)
 	remote_take(rt);
 	if (rt->embed_evfd)
 		urt__embed_drain(rt);
-	if (rt->live_tasks > 0)
-		ret = turn(rt, false);
+	/* Even with no task live: submit and reap (see turn). */
+	ret = turn(rt, false);
 	leave_loop(rt);
 	errno = saved;
 	return ret < 0 ? ret : (int)rt->live_tasks;
