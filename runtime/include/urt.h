@@ -367,8 +367,12 @@ URT_API int urt_listener_close(struct urt_listener *l);
  * ever, or urt_run reports -EDEADLK; urt_recv_buf's wait, like its receive,
  * ends with -ETIMEDOUT after the task's urt_set_op_timeout).
  * urt_bufring_create: owner thread or a task of rt; nbufs a power of two
- * from 1 to 32768, buf_size 1 .. 1 GiB (-EINVAL otherwise); -ENOMEM,
- * -EPERM, -ECHILD, or the kernel's error (-EINVAL before 5.19).
+ * from 1 to 32768, buf_size 1 .. 1 GiB (-EINVAL otherwise; -EINVAL also
+ * for out or rt NULL); -ENOMEM (no memory, or a mapping failed), -EPERM
+ * (another thread), -ECHILD (forked child), -ENOSPC (65 536 rings of rt
+ * alive at once: group ids are 16 bits; ids of destroyed rings are
+ * reused), or the kernel's error of IORING_REGISTER_PBUF_RING (-EINVAL
+ * before 5.19).
  * urt_bufring_destroy: -EBUSY while a buffer is out or a receiver uses it;
  * urt_destroy frees bufrings still alive. */
 struct urt_bufring;
