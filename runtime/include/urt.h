@@ -324,7 +324,16 @@ URT_API int urt_shutdown(int fd, int how); /* SHUT_RD, SHUT_WR, SHUT_RDWR */
 /* Zero-copy send (IORING_OP_SEND_ZC): returns the bytes sent (may be short,
  * like send) only once the kernel has let go of buf (its notification has
  * arrived), so buf may be reused at once.  -EINVAL or -EOPNOTSUPP from a
- * kernel without it (before 6.0) or a socket that cannot do it. */
+ * kernel without it (before 6.0) or a socket that cannot do it.
+ * Buffer safety wins over urt_set_op_timeout: the timeout bounds the send
+ * operation (when it fires, the send is cancelled and its result is the
+ * bytes queued so far, or -ETIMEDOUT if none), but the call still returns
+ * only after the notification, which comes when the kernel has released
+ * every byte it queued from buf.  Over loopback that is when the peer has
+ * read them (measured on 6.18: a peer that never reads keeps the call
+ * waiting past its timeout, for ever, and urt_destroy then gives up after
+ * 10 s and leaks).  Bound such a call by the peer (shutdown, close), not by
+ * the op timeout. */
 URT_API ssize_t urt_send_zc(int fd, const void *buf, size_t len, int flags);
 
 /* Listener: multishot accept.  urt_accept_multishot arms one accept on
@@ -550,7 +559,9 @@ URT_API int urt_faults_arm(int on);
  * -ETIMEDOUT.  0 turns it off (the default for a new task).  Its record and
  * buffer stay owned by the kernel until both the operation's and its
  * timeout's completions have arrived; transient errors resubmit it with a
- * fresh timeout; urt_cancel still gives -ECANCELED.  An operation and its
+ * fresh timeout; urt_cancel still gives -ECANCELED.  urt_send_zc is the
+ * exception to "returns by then": its send is cut short at the timeout, but
+ * the call waits on for the kernel to release the buffer (see there).  An operation and its
  * timeout take two SQ slots at once: on a runtime created with entries = 1
  * every timed operation answers -EINVAL.  Returns the previous value
  * (clamped to INT_MAX), or -EPERM outside a task. */
