@@ -144,14 +144,17 @@ URT_API int urt_spawn(struct urt *rt, void (*fn)(void *), void *arg);
  *   is unusable: destroy it).
  * After an error, tasks that did not finish stay suspended; urt_destroy
  * frees them.  Operations that tasks started but never awaited (futures)
- * may still be in flight when urt_run returns: the kernel keeps writing
- * their buffers until they complete or urt_destroy cancels them. */
+ * may still be in flight when urt_run returns: urt_run submits them before
+ * it returns, and the kernel keeps writing their buffers until they
+ * complete or urt_destroy cancels them. */
 URT_API int urt_run(struct urt *rt);
 
 /* One step of urt_run, for embedding in another event loop: runs the tasks
  * that are runnable now, submits what they queued and reaps what has
- * completed, without blocking.  Returns the number of live tasks, or
- * urt_run's errors (except -EDEADLK). */
+ * completed, without blocking.  With no task live it still submits and
+ * reaps (operations left by tasks that returned: futures, listeners), so
+ * that afterwards urt_backend_timeout answers -1 unless new work arrived.
+ * Returns the number of live tasks, or urt_run's errors (except -EDEADLK). */
 URT_API int urt_run_once(struct urt *rt);
 
 /* Embedding urt_run_once in another event loop (poll, epoll, libuv...):
@@ -321,7 +324,16 @@ URT_API int urt_shutdown(int fd, int how); /* SHUT_RD, SHUT_WR, SHUT_RDWR */
 /* Zero-copy send (IORING_OP_SEND_ZC): returns the bytes sent (may be short,
  * like send) only once the kernel has let go of buf (its notification has
  * arrived), so buf may be reused at once.  -EINVAL or -EOPNOTSUPP from a
- * kernel without it (before 6.0) or a socket that cannot do it. */
+ * kernel without it (before 6.0) or a socket that cannot do it.
+ * Buffer safety wins over urt_set_op_timeout: the timeout bounds the send
+ * operation (when it fires, the send is cancelled and its result is the
+ * bytes queued so far, or -ETIMEDOUT if none), but the call still returns
+ * only after the notification, which comes when the kernel has released
+ * every byte it queued from buf.  Over loopback that is when the peer has
+ * read them (measured on 6.18: a peer that never reads keeps the call
+ * waiting past its timeout, for ever, and urt_destroy then gives up after
+ * 10 s and leaks).  Bound such a call by the peer (shutdown, close), not by
+ * the op timeout. */
 URT_API ssize_t urt_send_zc(int fd, const void *buf, size_t len, int flags);
 
 /* Listener: multishot accept.  urt_accept_multishot arms one accept on
@@ -364,8 +376,12 @@ URT_API int urt_listener_close(struct urt_listener *l);
  * ever, or urt_run reports -EDEADLK; urt_recv_buf's wait, like its receive,
  * ends with -ETIMEDOUT after the task's urt_set_op_timeout).
  * urt_bufring_create: owner thread or a task of rt; nbufs a power of two
- * from 1 to 32768, buf_size 1 .. 1 GiB (-EINVAL otherwise); -ENOMEM,
- * -EPERM, -ECHILD, or the kernel's error (-EINVAL before 5.19).
+ * from 1 to 32768, buf_size 1 .. 1 GiB (-EINVAL otherwise; -EINVAL also
+ * for out or rt NULL); -ENOMEM (no memory, or a mapping failed), -EPERM
+ * (another thread), -ECHILD (forked child), -ENOSPC (65 536 rings of rt
+ * alive at once: group ids are 16 bits; ids of destroyed rings are
+ * reused), or the kernel's error of IORING_REGISTER_PBUF_RING (-EINVAL
+ * before 5.19).
  * urt_bufring_destroy: -EBUSY while a buffer is out or a receiver uses it;
  * urt_destroy frees bufrings still alive. */
 struct urt_bufring;
@@ -543,7 +559,9 @@ URT_API int urt_faults_arm(int on);
  * -ETIMEDOUT.  0 turns it off (the default for a new task).  Its record and
  * buffer stay owned by the kernel until both the operation's and its
  * timeout's completions have arrived; transient errors resubmit it with a
- * fresh timeout; urt_cancel still gives -ECANCELED.  An operation and its
+ * fresh timeout; urt_cancel still gives -ECANCELED.  urt_send_zc is the
+ * exception to "returns by then": its send is cut short at the timeout, but
+ * the call waits on for the kernel to release the buffer (see there).  An operation and its
  * timeout take two SQ slots at once: on a runtime created with entries = 1
  * every timed operation answers -EINVAL.  Returns the previous value
  * (clamped to INT_MAX), or -EPERM outside a task. */

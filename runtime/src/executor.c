@@ -325,8 +325,18 @@ static int turn(struct urt *rt, bool may_block)
 	 * touches the ring it shares with its parent. */
 	if (URT__FORKED(rt))
 		return -ECHILD;
-	if (rt->live_tasks == 0)
-		return 0;
+	if (rt->live_tasks == 0) {
+		/* An embedding loop may keep calling urt_run_once with no
+		 * task: it is idle, the moment to give unused stacks back. */
+		if (!may_block && URT__UNLIKELY(rt->task_cache_len > URT__TASK_CACHE_KEEP))
+			urt__task_cache_trim(rt);
+		/* No task left, but the last ones may have queued operations
+		 * they never awaited (a future, a listener): hand them to the
+		 * kernel and reap what has completed, without waiting, so that
+		 * nothing stays unsubmitted and no completion stays ready for
+		 * ever (urt_backend_timeout would answer 0 for it). */
+		return urt__reactor_poll(rt, false);
+	}
 	if (URT__UNLIKELY(rt->wake_fd >= 0)) { /* has listened for remote spawns */
 		remote_take(rt);
 		wake_arm(rt);
@@ -342,8 +352,10 @@ static int turn(struct urt *rt, bool may_block)
 	 * the next tick if queueing it just failed. */
 	if (may_block && idle && rt->inflight == 0 && rt->sq_pending == 0 && !rt->retry_head && !rt->sleep_len)
 		return -EDEADLK; /* every task waits and nothing can wake one */
-	/* About to wait in the kernel: the moment to give unused stacks back. */
-	if (may_block && idle && URT__UNLIKELY(rt->task_cache_len > URT__TASK_CACHE_KEEP))
+	/* Nothing runnable: urt_run is about to wait in the kernel, or
+	 * urt_run_once returns to a loop that will wait.  The moment to give
+	 * unused stacks back. */
+	if (idle && URT__UNLIKELY(rt->task_cache_len > URT__TASK_CACHE_KEEP))
 		urt__task_cache_trim(rt);
 	int ret = urt__reactor_poll(rt, may_block && idle);
 	/* The poll may have reaped a timeout: wake its sleepers now, so that
@@ -414,8 +426,8 @@ int urt_run_once(struct urt *rt)
 	remote_take(rt);
 	if (rt->embed_evfd)
 		urt__embed_drain(rt);
-	if (rt->live_tasks > 0)
-		ret = turn(rt, false);
+	/* Even with no task live: submit and reap (see turn). */
+	ret = turn(rt, false);
 	leave_loop(rt);
 	errno = saved;
 	return ret < 0 ? ret : (int)rt->live_tasks;

@@ -382,6 +382,32 @@ static int owner_or_task(const struct urt *rt)
 	return 0;
 }
 
+/* A buffer group id for a new ring: the next never used one while there
+ * are any (no search), then the lowest one no live ring holds (ids are 16
+ * bits; a program that creates and destroys rings for ever must not run
+ * out).  -ENOSPC when 65536 rings are alive, -ENOMEM. */
+static int pick_bgid(struct urt *rt)
+{
+	if (rt->next_bgid <= 0xffff)
+		return (int)rt->next_bgid;
+	uint8_t *used = calloc(0x10000 / 8, 1);
+	if (!used)
+		return -ENOMEM;
+	for (struct urt__net_obj *o = rt->net_objs; o; o = o->next)
+		if (o->kind == NET_BUFRING) {
+			uint16_t id = ((struct urt_bufring *)(void *)o)->bgid;
+			used[id / 8] |= (uint8_t)(1u << (id % 8));
+		}
+	int id = -ENOSPC;
+	for (unsigned i = 0; i <= 0xffff; i++)
+		if (!(used[i / 8] & (1u << (i % 8)))) {
+			id = (int)i;
+			break;
+		}
+	free(used);
+	return id;
+}
+
 int urt_bufring_create(struct urt_bufring **out, struct urt *rt, unsigned nbufs, size_t buf_size)
 {
 	if (!out)
@@ -393,9 +419,12 @@ int urt_bufring_create(struct urt_bufring **out, struct urt *rt, unsigned nbufs,
 	int ret = owner_or_task(rt);
 	if (ret < 0)
 		return ret;
-	if (rt->next_bgid > 0xffff)
-		return -ENOSPC; /* 65536 groups created in this runtime: ids are 16 bits */
 	int saved = errno;
+	int bgid = pick_bgid(rt);
+	if (bgid < 0) {
+		errno = saved;
+		return bgid;
+	}
 	ret = -ENOMEM;
 	struct urt_bufring *br = calloc(1, sizeof(*br));
 	if (!br)
@@ -432,11 +461,13 @@ int urt_bufring_create(struct urt_bufring **out, struct urt *rt, unsigned nbufs,
 	memset(&reg, 0, sizeof(reg));
 	reg.ring_addr = (uint64_t)(uintptr_t)br->ring;
 	reg.ring_entries = nbufs;
-	reg.bgid = (uint16_t)rt->next_bgid;
+	reg.bgid = (uint16_t)bgid;
 	ret = io_uring_register_buf_ring(&rt->ring, &reg, 0);
 	if (ret < 0)
 		goto fail;
-	br->bgid = (uint16_t)rt->next_bgid++;
+	br->bgid = (uint16_t)bgid;
+	if ((unsigned)bgid == rt->next_bgid)
+		rt->next_bgid++;
 	obj_link(rt, &br->obj, NET_BUFRING);
 	*out = br;
 	errno = saved;

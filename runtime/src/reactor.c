@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define URT__TAG_CANCEL ((uint64_t)1)
@@ -867,6 +868,13 @@ int urt__reactor_init(struct urt *rt, unsigned entries, unsigned flags)
 	return 0;
 }
 
+static uint64_t drain_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* cannot fail: errno untouched */
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /*
  * Before anything is freed, every operation the kernel still holds must
  * complete: until then it may write into a buffer or a task stack.  Cancel
@@ -882,15 +890,37 @@ void urt__reactor_drain_and_exit(struct urt *rt)
 		rt->retry_head = op->next;
 		complete(rt, op, -ECANCELED);
 	}
-	unsigned rounds = 0;
+	/* Bounded by elapsed time, not by rounds: a round can end at once
+	 * (a completion arrives), so a round count says nothing about how
+	 * long the kernel was given. */
+	const uint64_t limit_ns = 10ull * 1000 * 1000 * 1000; /* urt.h: 10 s */
+	const uint64_t start = drain_now_ns();
+	bool want_cancel = true;
 	while (rt->inflight > 0 && !rt->fatal) {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&rt->ring);
-		if (sqe) {
-			io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
-			io_uring_sqe_set_data64(sqe, URT__TAG_CANCEL); /* cancel for no op */
-			rt->inflight++;
+		/* One cancel-any at the start, then another only after a wait
+		 * that saw no completion at all: the CQE of our own cancel
+		 * would otherwise end every wait at once, and the loop would
+		 * spin through its bound while an operation the kernel cannot
+		 * cancel at once (a zero-copy send's notification) is still
+		 * on its way. */
+		if (want_cancel) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&rt->ring);
+			if (sqe) {
+				io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+				io_uring_sqe_set_data64(sqe, URT__TAG_CANCEL); /* cancel for no op */
+				rt->inflight++;
+				want_cancel = false;
+			}
 		}
-		struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+		uint64_t spent = drain_now_ns() - start;
+		if (spent >= limit_ns) {
+			rt->fatal = -ETIMEDOUT;
+			break;
+		}
+		uint64_t wait_ns = limit_ns - spent;
+		if (wait_ns > 100ull * 1000 * 1000)
+			wait_ns = 100ull * 1000 * 1000;
+		struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = (long long)wait_ns };
 		struct io_uring_cqe *cqe;
 		int ret = io_uring_submit_and_wait_timeout(&rt->ring, &cqe, 1, &ts, NULL);
 		if (ret < 0 && ret != -ETIME && !transient(ret)) {
@@ -905,16 +935,14 @@ void urt__reactor_drain_and_exit(struct urt *rt)
 			rt->drain_failed = true;
 			break;
 		}
+		if (ret == -ETIME)
+			want_cancel = true; /* quiet for 100 ms: ask again */
 		rt->sq_pending = io_uring_sq_ready(&rt->ring);
 		reap(rt);
 		while (rt->retry_head) {
 			struct urt__op *op = rt->retry_head;
 			rt->retry_head = op->next;
 			complete(rt, op, -ECANCELED);
-		}
-		if (++rounds > 100) { /* 10 s */
-			rt->fatal = -ETIMEDOUT;
-			break;
 		}
 	}
 	io_uring_queue_exit(&rt->ring);

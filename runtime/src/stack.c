@@ -116,7 +116,7 @@ void urt__task_release(struct urt *rt, struct urt__task *t)
 }
 
 /*
- * The scheduler is about to wait in the kernel.  The cache never shrank
+ * The loop is idle (nothing runnable).  The cache never shrank
  * below cache_low since the epoch began, so its cache_low coldest stacks
  * (the end of the list) were not needed for the whole epoch: unmap those,
  * beyond URT__TASK_CACHE_KEEP, and start a new epoch.  Reads the clock
