@@ -11,8 +11,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
-/* A workload: one row of workload_table (workload.c), which is all it takes
+/* How a network workload's server answers (net.h); NET_NONE for the file,
+ * pipe and nop workloads, which urt-bench's main sweep runs. */
+enum net_workload { NET_NONE, NET_ECHO, NET_STREAM };
+
+/* A workload: one row of workload_table (registry.c), which is all it takes
  * to add one.  The backends go by these properties, never by name. */
 struct workload {
 	const char *name;
@@ -21,6 +26,7 @@ struct workload {
 	bool random;        /* random offsets, else a sequential walk (file workloads) */
 	bool pipe;          /* reads a pipe a writer thread feeds (pipe_feeder.c) */
 	const char *fio_rw; /* fio's rw= for it; NULL: fio cannot run it */
+	enum net_workload net; /* a network workload: net_main.c runs it */
 };
 /* Neither a file nor a pipe: an operation that moves no data. */
 #define workload_is_nop(w) (!(w)->uses_file && !(w)->pipe)
@@ -135,7 +141,7 @@ struct bench_result {
 
 /* A backend: one file that defines one of these and registers it with
  * BENCH_BACKEND() (fio's ioengine_ops + register_ioengine).  Listings
- * (--help, --list-backends, error text, the schema check) come from the
+ * (--help, --list, error text, the schema check) come from the
  * registry, in rank order. */
 struct bench_backend {
 	const char *name;
@@ -162,15 +168,20 @@ void bench_register_backend(const struct bench_backend *b);
 /* The i-th registered backend in rank order, or NULL past the last. */
 const struct bench_backend *bench_backend_at(unsigned i);
 const struct bench_backend *bench_backend_find(const char *name);
-/* The network workloads' server backends (net_main.c), by index; NULL past
- * the last. */
-const char *net_backend_name_at(unsigned i);
 /* Registers b before main() runs. */
 #define BENCH_BACKEND(b)                                                   \
 	static void __attribute__((constructor)) bench_register_##b(void) \
 	{                                                                  \
 		bench_register_backend(&b);                                \
 	}
+
+/* What the listings are made of (registry.c): the names of one kind joined
+ * by sep, in rank (backends) or table (workloads) order. */
+enum bench_names { NAMES_BACKENDS, NAMES_NET_BACKENDS, NAMES_WORKLOADS, NAMES_FILE_WORKLOADS, NAMES_NET_WORKLOADS };
+const char *bench_names(enum bench_names kind, const char *sep);
+/* --list: every backend and workload name, as JSON (what validate_json.py
+ * --bench narrows the schema to). */
+void bench_print_names_json(FILE *f);
 
 static inline const char *workload_name(const struct workload *w)
 {

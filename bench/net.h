@@ -19,6 +19,7 @@
 #ifndef BENCH_NET_H
 #define BENCH_NET_H
 
+#include "bench.h"
 #include "histogram.h"
 
 #include <errno.h>
@@ -26,8 +27,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-
-enum net_workload { NET_ECHO, NET_STREAM };
 
 /* Knobs a server backend may not honour (listed under "not_applicable"). */
 enum net_opt { NET_OPT_BATCH = 1 << 0, NET_OPT_THREADS = 1 << 1 };
@@ -56,18 +55,27 @@ struct net_server {
 	char errmsg[160];
 };
 
+/* A network server backend: one file in backends_net/ that defines one of
+ * these and registers it with NET_BACKEND(), as the file backends do with
+ * BENCH_BACKEND(). */
 struct net_backend {
 	const char *name;
+	int rank;                /* place in listings, lower first */
 	unsigned applies;        /* NET_OPT_* it honours */
 	/* Serves s->fds until every connection has ended; reports failures in
 	 * s->err/errmsg.  Never closes the fds (the harness does). */
 	void (*serve)(struct net_server *s);
 };
 
-extern const struct net_backend net_backend_urt, net_backend_raw, net_backend_epoll, net_backend_threadpool;
-#ifdef URT_BENCH_HAVE_MULTISHOT
-extern const struct net_backend net_backend_urt_multishot;
-#endif
+void net_register_backend(const struct net_backend *b);
+/* The i-th registered network backend in rank order, or NULL past the last. */
+const struct net_backend *net_backend_at(unsigned i);
+const struct net_backend *net_backend_find(const char *name);
+#define NET_BACKEND(b)                                                   \
+	static void __attribute__((constructor)) net_register_##b(void) \
+	{                                                                \
+		net_register_backend(&b);                                \
+	}
 
 void net_fail(struct net_server *s, int err, const char *what);
 

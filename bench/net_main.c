@@ -49,22 +49,8 @@
 
 const char net_ack_bytes[NET_ACK_MAX];
 
-static const struct net_backend *const net_backends[] = {
-	&net_backend_urt,
-#ifdef URT_BENCH_HAVE_MULTISHOT
-	&net_backend_urt_multishot,
-#endif
-	&net_backend_raw,     &net_backend_epoll, &net_backend_threadpool,
-};
-#define N_NET_BACKENDS (sizeof(net_backends) / sizeof(net_backends[0]))
-
-const char *net_backend_name_at(unsigned i)
-{
-	return i < N_NET_BACKENDS ? net_backends[i]->name : NULL;
-}
-
 struct net_options {
-	enum net_workload workloads[2];
+	enum net_workload workloads[NET_LIST_MAX];
 	unsigned n_workloads;
 	const struct net_backend *backends[NET_LIST_MAX];
 	unsigned n_backends;
@@ -84,25 +70,30 @@ struct net_options {
 };
 
 static const char net_usage[] =
-	"usage: urt-bench --workload echo|stream[,...] [--backend LIST] [--conns LIST] [--bs LIST]\n"
+	" [--backend LIST] [--conns LIST] [--bs LIST]\n"
 	"                 [--qd LIST] [--batch LIST] [--rate LIST] [--threads N] [--duration SECONDS]\n"
 	"                 [--warmup SECONDS] [--repeat N] [--port N] [--no-pin] [--json PATH] [--csv PATH]\n"
 	"                 [--force] [--quiet]\n"
-	"Network workloads over 127.0.0.1 (see bench/README.md, \"Network workloads\").\n"
-	"backends: urt"
-#ifdef URT_BENCH_HAVE_MULTISHOT
-	" urt-multishot"
-#endif
-	" raw epoll threadpool\n";
+	"Network workloads over 127.0.0.1 (see bench/README.md, \"Network workloads\").\n";
+
+static void net_print_usage(void)
+{
+	printf("usage: urt-bench --workload %s[,...]%s", bench_names(NAMES_NET_WORKLOADS, "|"), net_usage);
+	printf("backends: %s\n", bench_names(NAMES_NET_BACKENDS, " "));
+}
 
 static const char *net_workload_name(enum net_workload w)
 {
-	return w == NET_ECHO ? "echo" : "stream";
+	for (unsigned i = 0; i < workload_count; i++)
+		if (workload_table[i].net == w)
+			return workload_table[i].name;
+	return "?";
 }
 
-static bool is_net_workload(const char *s)
+static enum net_workload net_workload_of(const char *name)
 {
-	return strcmp(s, "echo") == 0 || strcmp(s, "stream") == 0;
+	const struct workload *w = workload_find(name);
+	return w ? w->net : NET_NONE;
 }
 
 bool net_requested(int argc, char **argv)
@@ -121,7 +112,7 @@ bool net_requested(int argc, char **argv)
 		bool net = false;
 		char *save = NULL;
 		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-			net |= is_net_workload(t);
+			net |= net_workload_of(t) != NET_NONE;
 		free(copy);
 		if (net)
 			return true;
@@ -145,35 +136,29 @@ static int each(struct net_options *o, const char *opt, const char *list, item_f
 
 static int add_workload(struct net_options *o, const char *opt, const char *s)
 {
-	(void)opt;
-	if (!is_net_workload(s))
-		return options_bad("--workload: '%s' cannot run with the network workloads in one run (echo, stream; "
-			   "run file workloads separately)",
-			   s);
-	enum net_workload w = strcmp(s, "echo") == 0 ? NET_ECHO : NET_STREAM;
+	enum net_workload w = net_workload_of(s);
+	if (w == NET_NONE)
+		return options_bad("--workload: '%s' cannot run with the network workloads in one run (%s; "
+				   "run file workloads separately)",
+				   s, bench_names(NAMES_NET_WORKLOADS, ", "));
 	for (unsigned i = 0; i < o->n_workloads; i++)
 		if (o->workloads[i] == w)
 			return options_bad("--workload: '%s' listed twice", s);
+	if (o->n_workloads == NET_LIST_MAX)
+		return options_bad("--%s: too many elements (max %d)", opt, NET_LIST_MAX);
 	o->workloads[o->n_workloads++] = w;
 	return 0;
 }
 
 static int add_backend(struct net_options *o, const char *opt, const char *s)
 {
-	for (unsigned i = 0; i < N_NET_BACKENDS; i++)
-		if (strcmp(s, net_backends[i]->name) == 0) {
-			if (o->n_backends == NET_LIST_MAX)
-				return options_bad("--%s: too many elements (max %d)", opt, NET_LIST_MAX);
-			o->backends[o->n_backends++] = net_backends[i];
-			return 0;
-		}
-	return options_bad("unknown network backend '%s' (%s)", s,
-#ifdef URT_BENCH_HAVE_MULTISHOT
-		   "urt, urt-multishot, raw, epoll, threadpool"
-#else
-		   "urt, raw, epoll, threadpool"
-#endif
-	);
+	const struct net_backend *b = net_backend_find(s);
+	if (!b)
+		return options_bad("unknown network backend '%s' (%s)", s, bench_names(NAMES_NET_BACKENDS, ", "));
+	if (o->n_backends == NET_LIST_MAX)
+		return options_bad("--%s: too many elements (max %d)", opt, NET_LIST_MAX);
+	o->backends[o->n_backends++] = b;
+	return 0;
 }
 
 static int add_uint(struct net_options *o, const char *opt, const char *s)
@@ -290,7 +275,7 @@ static int net_parse(struct net_options *o, int argc, char **argv)
 		case O_CSV: o->csv = optarg; break;
 		case O_FORCE: o->force = true; break;
 		case O_QUIET: o->quiet = true; break;
-		case O_HELP: fputs(net_usage, stdout); return 1;
+		case O_HELP: net_print_usage(); return 1;
 		case ':': return options_bad("%s needs a value", argv[optind - 1]);
 		default:
 			return options_bad("%s does not apply to the network workloads (echo, stream); see --help",
@@ -302,8 +287,8 @@ static int net_parse(struct net_options *o, int argc, char **argv)
 	if (optind < argc)
 		return options_bad("unexpected argument '%s'", argv[optind]);
 	if (!o->n_backends)
-		for (unsigned i = 0; i < N_NET_BACKENDS; i++)
-			o->backends[o->n_backends++] = net_backends[i];
+		for (unsigned i = 0; net_backend_at(i) && i < NET_LIST_MAX; i++)
+			o->backends[o->n_backends++] = net_backend_at(i);
 	if (!o->n_conns)
 		o->conns[o->n_conns++] = 16;
 	if (!o->n_bs)

@@ -33,54 +33,14 @@ static const char usage[] =
 	"LISTs are comma-separated; sizes take k/m/g suffixes.  --json - and --csv -\n"
 	"write to standard output.\n";
 
-/* The registered names joined by sep, into a static buffer (listings). */
-static const char *names(bool backends, const char *sep)
-{
-	static char buf[1024];
-	size_t n = 0;
-	buf[0] = '\0';
-	for (unsigned i = 0;; i++) {
-		const char *name = backends ? (bench_backend_at(i) ? bench_backend_at(i)->name : NULL)
-					    : (i < workload_count ? workload_table[i].name : NULL);
-		if (!name || n >= sizeof(buf))
-			break;
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? sep : "", name);
-	}
-	return buf;
-}
-
 static void print_usage(void)
 {
 	fputs(usage, stdout);
-	printf("workloads: %s (network: echo stream; --workload echo --help)\n", names(false, " "));
-	printf("backends:  %s\n", names(true, " "));
-	fputs("network backends:", stdout);
-	for (unsigned i = 0; net_backend_name_at(i); i++)
-		printf(" %s", net_backend_name_at(i));
-	fputs("\n", stdout);
+	printf("workloads: %s", bench_names(NAMES_FILE_WORKLOADS, " "));
+	printf(" (network: %s; --workload echo --help)\n", bench_names(NAMES_NET_WORKLOADS, " "));
+	printf("backends:  %s\n", bench_names(NAMES_BACKENDS, " "));
+	printf("network backends: %s\n", bench_names(NAMES_NET_BACKENDS, " "));
 	fputs("See bench/README.md for what each option means for each backend.\n", stdout);
-}
-
-/* --list: what the schema check narrows backend and workload names to. */
-static void print_names_json(void)
-{
-	fputs("{\"backends\": [", stdout);
-	for (unsigned i = 0; bench_backend_at(i); i++) {
-		fputs(i ? ", " : "", stdout);
-		tb_json_string(stdout, bench_backend_at(i)->name);
-	}
-	for (unsigned i = 0; net_backend_name_at(i); i++) {
-		if (bench_backend_find(net_backend_name_at(i)))
-			continue; /* urt, raw, threadpool: the same names serve both kinds */
-		fputs(", ", stdout);
-		tb_json_string(stdout, net_backend_name_at(i));
-	}
-	fputs("], \"workloads\": [", stdout);
-	for (unsigned i = 0; i < workload_count; i++) {
-		fputs(i ? ", " : "", stdout);
-		tb_json_string(stdout, workload_table[i].name);
-	}
-	fputs(", \"echo\", \"stream\"]}\n", stdout);
 }
 
 int options_bad(const char *fmt, ...)
@@ -141,7 +101,8 @@ static int add_name(struct bench_options *o, const char *opt, const char *s)
 	const struct workload *w = backend ? NULL : workload_find(s);
 	unsigned *n = backend ? &o->n_backends : &o->n_workloads;
 	if (!b && !w)
-		return options_bad("unknown %s '%s' (%s)", opt, s, names(backend, ", "));
+		return options_bad("unknown %s '%s' (%s)", opt, s,
+				   bench_names(backend ? NAMES_BACKENDS : NAMES_WORKLOADS, ", "));
 	if (*n == LIST_MAX)
 		return options_bad("--%s: too many elements (max %d)", opt, LIST_MAX);
 	if (b)
@@ -385,7 +346,7 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		case K_QUIET: o->quiet = true; break;
 		case 'h':
 		case K_HELP: print_usage(); return 1;
-		case K_LIST: print_names_json(); return 1;
+		case K_LIST: bench_print_names_json(stdout); return 1;
 		case K_VERSION: build_stamp_print_version(stdout, "urt-bench", urt_version()); return 1;
 		case ':': ret = options_bad("option %s needs a value", argv[optind - 1]); break;
 		default: ret = options_bad("unknown option '%s' (see --help)", argv[optind - 1]); break;

@@ -118,8 +118,10 @@ out:
 	free(bufs);
 }
 
-const struct net_backend net_backend_epoll = {
+static const struct net_backend net_backend_epoll = {
 	.name = "epoll",
+	.rank = 45,
 	.applies = NET_OPT_THREADS,
 	.serve = serve,
 };
+NET_BACKEND(net_backend_epoll)

@@ -130,8 +130,10 @@ out_free:
 	free(bufs);
 }
 
-const struct net_backend net_backend_raw = {
+static const struct net_backend net_backend_raw = {
 	.name = "raw",
+	.rank = 30,
 	.applies = NET_OPT_BATCH | NET_OPT_THREADS,
 	.serve = serve,
 };
+NET_BACKEND(net_backend_raw)

@@ -92,8 +92,10 @@ static void serve(struct net_server *s)
 	free(bufs);
 }
 
-const struct net_backend net_backend_threadpool = {
+static const struct net_backend net_backend_threadpool = {
 	.name = "threadpool",
+	.rank = 60,
 	.applies = 0,
 	.serve = serve,
 };
+NET_BACKEND(net_backend_threadpool)

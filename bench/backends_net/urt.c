@@ -87,8 +87,10 @@ out:
 	free(bufs);
 }
 
-const struct net_backend net_backend_urt = {
+static const struct net_backend net_backend_urt = {
 	.name = "urt",
+	.rank = 10,
 	.applies = NET_OPT_BATCH | NET_OPT_THREADS,
 	.serve = serve,
 };
+NET_BACKEND(net_backend_urt)

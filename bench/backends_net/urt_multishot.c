@@ -113,8 +113,10 @@ out:
 	free(tasks);
 }
 
-const struct net_backend net_backend_urt_multishot = {
+static const struct net_backend net_backend_urt_multishot = {
 	.name = "urt-multishot",
+	.rank = 15,
 	.applies = NET_OPT_BATCH | NET_OPT_THREADS,
 	.serve = serve,
 };
+NET_BACKEND(net_backend_urt_multishot)

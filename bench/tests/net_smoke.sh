@@ -35,8 +35,8 @@ left=$(net_sockets_on "$port")
 expect=""
 for b in $backends; do expect="$expect --expect $b:echo --expect $b:stream"; done
 # shellcheck disable=SC2086
-"$py" "$validator" "$dir/r.json" $expect || exit 1
-"$py" "$validator" "$dir/open.json" --expect epoll:echo || exit 1
+"$py" "$validator" "$dir/r.json" --bench "$bench" $expect || exit 1
+"$py" "$validator" "$dir/open.json" --bench "$bench" --expect epoll:echo || exit 1
 
 "$py" - "$dir" "$backends" <<'PY' || exit 1
 import csv, json, os, sys
