@@ -308,8 +308,8 @@ static int net_parse(struct net_options *o, int argc, char **argv)
 		return ret;
 	if (o->csv && strcmp(o->csv, "-") != 0 && (ret = options_check_output("csv", o->csv, o->force)))
 		return ret;
-	if (o->json && o->csv && strcmp(o->json, o->csv) == 0)
-		return options_bad("--json and --csv name the same file");
+	if (o->json && o->csv && tb_same_file(o->json, o->csv))
+		return options_bad("--json and --csv name the same file%s", strcmp(o->json, "-") ? "" : " (standard output)");
 	return 0;
 }
 

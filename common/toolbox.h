@@ -88,4 +88,9 @@ int tb_publish_commit(struct tb_publish *p, FILE *f, const char *path, unsigned 
  * handler may call it.  Does not close the fd. */
 void tb_publish_discard(struct tb_publish *p);
 
+/* Do paths a and b name one file, whether or not it exists yet: one string,
+ * one inode, or one directory (by device and inode: ./x, dir/../x and x
+ * agree) and one last component (tb_path.c). */
+bool tb_same_file(const char *a, const char *b);
+
 #endif

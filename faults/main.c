@@ -427,12 +427,8 @@ int main(int argc, char **argv)
 	 * nothing behind. */
 	bool json_stdout = json_arg && strcmp(json_arg, "-") == 0;
 	bool junit_stdout = junit_arg && strcmp(junit_arg, "-") == 0;
-	if (json_arg && junit_arg) {
-		struct stat a, b;
-		if (strcmp(json_arg, junit_arg) == 0 ||
-		    (stat(json_arg, &a) == 0 && stat(junit_arg, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino))
-			bad_usage("--json and --junit name the same file%s", json_stdout ? " (standard output)" : "");
-	}
+	if (json_arg && junit_arg && tb_same_file(json_arg, junit_arg))
+		bad_usage("--json and --junit name the same file%s", json_stdout ? " (standard output)" : "");
 	if (junit_arg && !junit_stdout)
 		check_output("--junit", junit_arg, force);
 	const char *json = json_stdout ? "-" : json_path(json_arg, stamp, force);

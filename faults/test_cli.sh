@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_cli.sh URT_FAULTS - bad input gets one line on stderr and exit 2, never
 # a crash or a clobbered file; outputs are checked before the run (an existing
-# --json without --force, an unwritable --json or --dir); a replayed cell
+# --json without --force, an unwritable --json or --dir, --json and --junit
+# naming one file: one string, ./x and x, dir/../x and x); a replayed cell
 # passes and writes its JSON; SIGINT mid-cell kills the cell's process, leaves
 # no output or temporary file, says "interrupted" and exits 130.
 set -u
@@ -110,6 +111,19 @@ expect_usage_error --json - --junit - --cell urt/op/error:pipe:0.1 --scale 0.05
 expect_usage_error --json "$tmp/same" --junit "$tmp/same" --cell urt/op/error:pipe:0.1 --scale 0.05
 [ ! -e "$tmp/same" ] || { echo "FAIL: --json X --junit X wrote X"; fail=1; }
 grep -q 'cells' "$tmp/out" && { echo "FAIL: --json X --junit X: cells ran first"; fail=1; }
+# ... also named two ways before either exists (./x and x, dir/../x and x),
+# while one name in two directories is two files.
+mkdir "$tmp/sub"
+cd "$tmp" || exit 1
+expect_usage_error --json ./two --junit two --cell urt/op/error:pipe:0.1 --scale 0.05
+expect_usage_error --json sub/../two --junit two --cell urt/op/error:pipe:0.1 --scale 0.05
+[ ! -e two ] || { echo "FAIL: --json ./X --junit X wrote X"; fail=1; }
+if ! "$exe" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --json sub/two --junit two >"$tmp/out" 2>&1 ||
+	[ ! -s sub/two ] || [ ! -s two ]; then
+	echo "FAIL: --json sub/X --junit X (two files) was refused or did not write both: $(tail -n 2 "$tmp/out")"
+	fail=1
+fi
+cd / || exit 1
 
 # SIGINT while a cell runs (a cell that hangs on purpose, watchdog 60 s):
 # the parent kills the cell's process group and exits 130 at once.

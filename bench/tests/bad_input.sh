@@ -58,6 +58,8 @@ expect_2 "csv would overwrite" --workload nop --csv "$dir/existing"
 expect_2 "json in a missing directory" --workload nop --json "$dir/nope/r.json"
 expect_2 "json where no file can be created" --workload nop --json /proc/urt-bench-test.json
 expect_2 "csv names a directory" --workload nop --force --csv "$dir/tmp"
+expect_2 "json and csv one file by two names" --workload nop --json "$dir/./r" --csv "$dir/r"
+expect_2 "json and csv one file via .." --workload nop --json "$dir/tmp/../r" --csv "$dir/r"
 TMPDIR=/proc expect_2 "TMPDIR takes no scratch directory" --workload nop
 export TMPDIR="$dir/tmp" # an assignment before a function call may persist (dash)
 expect_2 "threads 0" --threads 0

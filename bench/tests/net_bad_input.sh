@@ -56,6 +56,7 @@ expect_2 "network and file workloads mixed" "nop" --workload echo,nop
 expect_2 "file backend on a network workload" "psync" --workload echo --backend psync
 expect_2 "file option on a network workload" "--direct" --workload stream --direct
 expect_2 "json would overwrite" "already exists" --workload echo --json "$dir/existing.json"
+expect_2 "json and csv one file by two names" "same file" --workload echo --json "$dir/./r" --csv "$dir/r"
 
 # A port in use: a listener held open by a helper process.
 port=$(net_free_port)
