@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """validate_json.py - checks a urt-bench/1 or urt-faults/1 report.
 
-usage: validate_json.py REPORT.json [--bench URT_BENCH] [--expect BACKEND:WORKLOAD ...]
+usage: validate_json.py REPORT.json [--bench URT_BENCH|URT_FAULTS] [--expect BACKEND:WORKLOAD ...]
 
 Types and required keys come from the committed JSON Schema
 (schemas/urt-bench-1.schema.json, schemas/urt-faults-1.schema.json, chosen
 by the report's "schema"); the checks between fields are here: iops =
 ops/seconds, percentiles in order, histogram bounds increasing, interval
 lists of one length; a fault matrix's totals are the sums of its cells.
---bench narrows backend and workload names to what that urt-bench binary
-registers (its --list).  --expect demands at least one result for that
+--bench narrows the names to what that program registers (its --list):
+backends and workloads of an urt-bench/1 report to an urt-bench binary's,
+points, workloads and rings of an urt-faults/1 report to an urt-faults
+binary's.  --expect demands at least one result for that
 backend and workload.  Exit 0 valid, 1 invalid (one line per problem),
 2 usage or an unreadable file.  Needs python3-jsonschema.
 """
@@ -30,17 +32,22 @@ class Usage(Exception):
     pass
 
 
+# Per schema: the $defs narrowed by --bench, each to a key of its --list.
+NARROWED = {"urt-bench/1": {"backend": "backends", "workload": "workloads"},
+            "urt-faults/1": {"point": "points", "workload": "workloads", "ring": "rings"}}
+
+
 def load_schema(name, bench):
     with open(os.path.join(SCHEMA_DIR, SCHEMA_FILES[name]), encoding="utf-8") as f:
         schema = json.load(f)
-    if bench and name == "urt-bench/1":
+    if bench:
         try:
             out = subprocess.run([bench, "--list"], capture_output=True, text=True, timeout=30, check=True)
             names = json.loads(out.stdout)
-        except (OSError, subprocess.SubprocessError, ValueError) as e:
-            raise Usage(f"--bench {bench}: cannot read its --list: {e}") from e
-        schema["$defs"]["backend"]["enum"] = names["backends"]
-        schema["$defs"]["workload"]["enum"] = names["workloads"]
+            for key, listed in NARROWED[name].items():
+                schema["$defs"][key] = {"enum": names[listed]}
+        except (OSError, subprocess.SubprocessError, ValueError, TypeError, KeyError) as e:
+            raise Usage(f"--bench {bench}: cannot read its --list for {name} names: {e!r}") from e
     return schema
 
 

@@ -347,13 +347,13 @@ int cell_parse(const char *s, struct cell_spec *c, char *err, size_t errsize)
 	strcpy(rest, b + 1);
 	int p = cell_point_by_name(point);
 	if (p < 0) {
-		snprintf(err, errsize, "--cell: unknown fault point '%s'", point);
+		snprintf(err, errsize, "--cell: unknown fault point '%s' (%s)", point, faults_names(FN_POINTS, ", "));
 		return -1;
 	}
 	c->point = (enum urt_fault_point)p;
 	c->wl = wl_find(wl);
 	if (!c->wl) {
-		snprintf(err, errsize, "--cell: unknown workload '%s'", wl);
+		snprintf(err, errsize, "--cell: unknown workload '%s' (%s)", wl, faults_names(FN_WORKLOADS, ", "));
 		return -1;
 	}
 	char *colon = strchr(rest, ':');
@@ -364,7 +364,7 @@ int cell_parse(const char *s, struct cell_spec *c, char *err, size_t errsize)
 		*ring++ = '\0';
 		int r = wl_ring_by_name(ring);
 		if (r < 0) {
-			snprintf(err, errsize, "--cell: unknown ring variant '%s'", ring);
+			snprintf(err, errsize, "--cell: unknown ring variant '%s' (%s)", ring, faults_names(FN_RINGS, ", "));
 			return -1;
 		}
 		c->ring = (enum wl_ring)r;

@@ -57,6 +57,7 @@ static void usage(FILE *f)
 		"       urt-faults --cell POINT:WORKLOAD:PROB[:FAILNUM[:RING]] [--seed N]   replay one cell\n"
 		"       urt-faults --external SECONDS [--workloads LIST] [--expect-faults LIST]\n"
 		"       urt-faults --alloc-check | --cancel-check\n"
+		"       urt-faults --list                     the point, workload and ring names, as JSON\n"
 		"       urt-faults faultfs --help             the same workloads on an urt-faultfs (FUSE) mount\n"
 		"options:\n"
 		"  --seed N             seeds libfiu, the runtime and the workloads (default: from the clock)\n"
@@ -74,13 +75,10 @@ static void usage(FILE *f)
 		"  --no-table           do not print the Markdown table\n"
 		"  -h, --help           print this help and exit\n"
 		"  --version            print the version and the git revision it was built from\n"
-		"points:");
-	for (int p = 0; p < URT_FAULT_COUNT; p++)
-		fprintf(f, " %s", urt_fault_name((enum urt_fault_point)p));
-	fprintf(f, "\nring variants (copy and echo at p = 0.1 in the matrix):");
-	for (int r = 1; r < WL_RING_COUNT; r++)
-		fprintf(f, " %s", wl_ring_names[r]);
-	fprintf(f, "\nworkloads:\n");
+		"points: %s\n",
+		faults_names(FN_POINTS, " "));
+	fprintf(f, "ring variants (%s at p = 0.1 in the matrix; seeded: the seed's): %s\nworkloads:\n",
+		faults_names(FN_RING_WORKLOADS, " and "), faults_names(FN_RINGS, " "));
 	for (unsigned i = 0; i < wl_count; i++)
 		fprintf(f, "  %-10s %s\n", wl_table[i].name, wl_table[i].what);
 }
@@ -243,6 +241,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "junit", required_argument, NULL, 'J' },
+		{ "list", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	if (argc > 1 && strcmp(argv[1], "faultfs") == 0)
@@ -275,6 +274,7 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		case 'V': build_stamp_print_version(stdout, "urt-faults", urt_version()); return 0;
 		case 'J': junit_arg = optarg; break;
+		case 'L': faults_print_list(stdout); return 0;
 		case ':': bad_usage("%s needs a value", argv[optind - 1]);
 		default: bad_usage("unknown option '%s'", argv[optind - 1]);
 		}
@@ -314,7 +314,7 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < n; i++) {
 			int p = cell_point_by_name(l.item[i]);
 			if (p < 0)
-				bad_usage("--points: unknown fault point '%s'", l.item[i]);
+				bad_usage("--points: unknown fault point '%s' (%s)", l.item[i], faults_names(FN_POINTS, ", "));
 			use_point[p] = true;
 		}
 		tb_list_free(&l);
@@ -323,7 +323,7 @@ int main(int argc, char **argv)
 		unsigned n = split("--workloads", workloads_arg, &l);
 		for (unsigned i = 0; i < n; i++)
 			if (!(wls[nwl++] = wl_find(l.item[i])))
-				bad_usage("--workloads: unknown workload '%s'", l.item[i]);
+				bad_usage("--workloads: unknown workload '%s' (%s)", l.item[i], faults_names(FN_WORKLOADS, ", "));
 		tb_list_free(&l);
 	} else {
 		for (unsigned i = 0; i < wl_count; i++)
@@ -352,7 +352,8 @@ int main(int argc, char **argv)
 			unsigned n = split("--expect-faults", expect_arg, &l);
 			for (unsigned i = 0; i < n; i++)
 				if (cell_point_by_name(expect[i] = l.item[i]) < 0)
-					bad_usage("--expect-faults: unknown fault point '%s'", l.item[i]);
+					bad_usage("--expect-faults: unknown fault point '%s' (%s)", l.item[i],
+						  faults_names(FN_POINTS, ", "));
 			expect[n] = NULL;
 		}
 		int ret = external_main(&so, external, wls, workloads_arg ? nwl : 0, expect_arg ? expect : NULL);
@@ -404,8 +405,9 @@ int main(int argc, char **argv)
 											  probs[k], errno_variants[v].failnum,
 											  WL_RING_SEEDED };
 				}
-				/* The ring variants, at 0.1, on a file and a socket workload. */
-				if (!has_01 || (strcmp(wls[w]->name, "copy") != 0 && strcmp(wls[w]->name, "echo") != 0))
+				/* The ring variants, at 0.1, on the workloads marked for them
+				 * (a file and a socket one). */
+				if (!has_01 || !wls[w]->ring_variants)
 					continue;
 				for (int r = WL_RING_SEEDED + 1; r < WL_RING_COUNT; r++) {
 					m[n] = (struct matrix_entry){ .spec = base };

@@ -75,16 +75,6 @@ struct urt_config wl_seeded_config(struct wl_run *run)
 	return cfg;
 }
 
-const char *const wl_ring_names[WL_RING_COUNT] = { "seeded", "sqpoll", "defer", "wait8", "regfiles" };
-
-int wl_ring_by_name(const char *name)
-{
-	for (int i = 0; i < WL_RING_COUNT; i++)
-		if (strcmp(wl_ring_names[i], name) == 0)
-			return i;
-	return -1;
-}
-
 void wl_note_fd(struct wl_run *run, int fd)
 {
 	if (fd >= 0 && run->nfds < sizeof(run->fds) / sizeof(run->fds[0]))
@@ -314,26 +304,6 @@ uint64_t wl_scaled(const struct wl_run *run, uint64_t full, uint64_t min)
 {
 	uint64_t v = (uint64_t)((double)full * run->p->scale);
 	return v < min ? min : v;
-}
-
-const struct wl_desc wl_table[] = {
-	{ "copy", wl_copy, true, "striped file copy, one task per stripe, QD 16-64, read futures + write_all" },
-	{ "randread", wl_randread, false, "random positioned reads (1 B - 64 KiB) checked against the pattern" },
-	{ "randwrite", wl_randwrite, true, "random-order block writes, then read back through the runtime" },
-	{ "pipe", wl_pipe, true, "a pipe stream: odd write sizes, real short reads, checked by stream offset" },
-	{ "echo", wl_echo, true, "socketpair echo: send, echo server, receive, both sides verified" },
-	{ "tcp", wl_tcp, true, "loopback TCP echo: multishot accept, multishot/buffer-ring receives, send/sendmsg/send_zc" },
-	{ "swarm", wl_swarm, false, "thousands of tasks on a 4-8 entry ring: SQ full and CQ overflow for real" },
-	{ "sigstorm", wl_sigstorm, true, "copy while a timer signal (no SA_RESTART) arrives every 200 us" },
-};
-const unsigned wl_count = sizeof(wl_table) / sizeof(wl_table[0]);
-
-const struct wl_desc *wl_find(const char *name)
-{
-	for (unsigned i = 0; i < wl_count; i++)
-		if (strcmp(wl_table[i].name, name) == 0)
-			return &wl_table[i];
-	return NULL;
 }
 
 /* ---- sigstorm: the copy under a storm of signals ---- */

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* Ring variants: a configuration every workload can be run under, besides
@@ -77,16 +78,28 @@ struct wl_run {
 
 typedef void (*wl_fn)(struct wl_run *run);
 
+/* A workload: one row of wl_table (registry.c). */
 struct wl_desc {
 	const char *name;
 	wl_fn fn;
-	bool writes;      /* issues writes/sends: urt/write/short can fire */
-	const char *what; /* one line for --help and the README */
+	bool writes;        /* issues writes/sends: urt/write/short can fire */
+	bool ring_variants; /* the matrix runs the ring variants on it (at p = 0.1) */
+	bool external;      /* --external runs it when --workloads is not given */
+	const char *what;   /* one line for --help and the README */
 };
 
 extern const struct wl_desc wl_table[];
 extern const unsigned wl_count;
 const struct wl_desc *wl_find(const char *name);
+
+/* The names of one kind joined by sep, in table order (registry.c): the
+ * usage and the error text for an unknown name.  The string lasts until the
+ * second call after. */
+enum faults_names { FN_POINTS, FN_WORKLOADS, FN_RINGS, FN_RING_WORKLOADS };
+const char *faults_names(enum faults_names kind, const char *sep);
+/* --list: the point, workload and ring names, as JSON (what
+ * validate_json.py --bench narrows an urt-faults/1 report's names to). */
+void faults_print_list(FILE *f);
 
 /* The workloads (one file per family). */
 void wl_copy(struct wl_run *run);

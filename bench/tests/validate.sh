@@ -2,6 +2,7 @@
 # validate.sh URT_BENCH URT_FAULTS VALIDATOR - the schema check fails where it
 # must: a real urt-bench and urt-faults report pass, and each one-field
 # corruption of them (a wrong type, a missing key, an unregistered backend,
+# workload or ring under --bench (urt-bench's or urt-faults' --list),
 # iops that do not match ops/seconds, NaN, a literal that overflows to inf,
 # zero seconds for a result with ops, totals that do not add up) fails
 # with exit 1; a missing file or a bad --bench is exit 2.
@@ -17,9 +18,9 @@ trap 'rm -rf "$dir"' EXIT
 	--json "$dir/b.json" || { echo "validate: urt-bench exited $?"; exit 1; }
 "$faults" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --json "$dir/f.json" >/dev/null 2>&1 ||
 	{ echo "validate: urt-faults exited $?"; exit 1; }
-"$py" - "$validator" "$bench" "$dir" <<'PY'
+"$py" - "$validator" "$bench" "$dir" "$faults" <<'PY'
 import contextlib, io, json, os, re, sys
-validator, bench, d = sys.argv[1:4]
+validator, bench, d, faults = sys.argv[1:5]
 sys.path.insert(0, os.path.dirname(os.path.abspath(validator)))
 import validate_json  # one interpreter for every case: the machine may be loaded
 fail = 0
@@ -77,6 +78,10 @@ mutate("b.json", "histogram bounds not increasing", lambda d: r0(d).update(hist_
 mutate("b.json", "sqes_per_enter without enter_calls", lambda d: r0(d).update(enter_calls=None, sqes_per_enter=1.0))
 mutate("f.json", "a cell status unknown", lambda d: d["cells"][0].update(status="ok"))
 mutate("f.json", "an unknown fault point", lambda d: d["cells"][0].update(point="urt/nope"))
+expect(0, f"{d}/f.json", "a real urt-faults report, names narrowed", "--bench", faults)
+expect(2, f"{d}/f.json", "urt-bench's --list for an urt-faults report", "--bench", bench)
+for key in ("workload", "ring"):
+    mutate("f.json", f"an unregistered {key}", lambda d: d["cells"][0].update({key: "nope"}), "--bench", faults)
 mutate("f.json", "totals that do not add up", lambda d: d["totals"].update(cells=2))
 mutate("f.json", "a failed cell without a reason",
        lambda d: d["cells"][0].update(status="fail", reason=None) or d["totals"].update(
