@@ -168,12 +168,10 @@ void bench_register_backend(const struct bench_backend *b);
 /* The i-th registered backend in rank order, or NULL past the last. */
 const struct bench_backend *bench_backend_at(unsigned i);
 const struct bench_backend *bench_backend_find(const char *name);
-/* Registers b before main() runs. */
-#define BENCH_BACKEND(b)                                                   \
-	static void __attribute__((constructor)) bench_register_##b(void) \
-	{                                                                  \
-		bench_register_backend(&b);                                \
-	}
+/* Registers b with fn before main() runs (both kinds of backend). */
+#define BENCH_REGISTER(fn, b) \
+	static void __attribute__((constructor)) fn##_##b(void) { fn(&b); }
+#define BENCH_BACKEND(b) BENCH_REGISTER(bench_register_backend, b)
 
 /* What the listings are made of (registry.c): the names of one kind joined
  * by sep, in rank (backends) or table (workloads) order. */

@@ -71,11 +71,7 @@ void net_register_backend(const struct net_backend *b);
 /* The i-th registered network backend in rank order, or NULL past the last. */
 const struct net_backend *net_backend_at(unsigned i);
 const struct net_backend *net_backend_find(const char *name);
-#define NET_BACKEND(b)                                                   \
-	static void __attribute__((constructor)) net_register_##b(void) \
-	{                                                                \
-		net_register_backend(&b);                                \
-	}
+#define NET_BACKEND(b) BENCH_REGISTER(net_register_backend, b)
 
 void net_fail(struct net_server *s, int err, const char *what);
 
