@@ -375,7 +375,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (cell_arg) {
-		char err[200];
+		char err[400]; /* room for a name and the list of the known ones */
 		if (cell_parse(cell_arg, &m[0].spec, err, sizeof(err)) < 0)
 			bad_usage("%s", err);
 		n = 1;

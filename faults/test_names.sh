@@ -3,7 +3,8 @@
 # wl_table in registry.c) and ring variant (wl_ring_names), read from the
 # sources, and every fault point (the schema's list) is in `urt-faults
 # --list`, in --help, in the error text for an unknown name and in
-# faults/README.md; --list has no name the sources lack.  Exit 0 all
+# faults/README.md; --list has no name the sources lack; rows are marked
+# for the ring variants and for --external.  Exit 0 all
 # passed, 1 a check failed.
 set -u
 exe=$1
@@ -63,6 +64,9 @@ marked=$(sed -n '/wl_table\[\] = {/,/^};/s/^[[:space:]]*{ "\([^"]*\)", wl_[a-z]*
 for w in $marked; do
 	has "$tmp/line" "$w" || bad "ring-variant workload $w missing from --help's ring line"
 done
+# --external needs a default: at least one row marked for it.
+sed -n '/wl_table\[\] = {/,/^};/p' "$src/registry.c" | grep -Eq '^[[:space:]]*\{ "[^"]*", wl_[a-z]*, [a-z]*, [a-z]*, true,' ||
+	bad "no wl_table row is marked for --external"
 grep '^points:' "$tmp/help" >"$tmp/line"
 for p in $points; do
 	has "$tmp/line" "$p" || bad "point $p missing from --help"
