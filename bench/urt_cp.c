@@ -267,8 +267,9 @@ static int add_extent(struct seg **ext, size_t *n, size_t *cap, uint64_t off, ui
  * (O_DIRECT needs aligned offsets; a few zero bytes of a hole copied on a
  * file system with smaller blocks cost nothing), in pieces of at most bs.
  * The holes between them are never written: the copy, cut to SRC's size,
- * has holes there too.  A file system without SEEK_DATA (-EINVAL) has one
- * extent, the whole file.  0 or -errno. */
+ * has holes there too.  Where SEEK_DATA or SEEK_HOLE fails (a file system
+ * without them says -EINVAL) the rest of the file counts as data: copied
+ * whole, as before holes were looked for, never skipped.  0 or -ENOMEM. */
 static int map_data(struct copy *c)
 {
 	struct seg *ext = NULL;
@@ -278,19 +279,11 @@ static int map_data(struct copy *c)
 		off_t data = lseek(c->src, (off_t)pos, SEEK_DATA);
 		if (data < 0 && errno == ENXIO)
 			break; /* only a hole from pos to the end */
-		if (data < 0 && pos == 0 && (errno == EINVAL || errno == EOPNOTSUPP)) {
-			ret = add_extent(&ext, &n, &cap, 0, c->size);
-			break;
-		}
-		if (data < 0) {
-			ret = -errno;
-			break;
-		}
-		if ((uint64_t)data >= c->size)
+		if (data >= 0 && (uint64_t)data >= c->size)
 			break; /* data beyond the size we copy: SRC grew meanwhile */
-		off_t hole = lseek(c->src, data, SEEK_HOLE);
+		off_t hole = data < 0 ? -1 : lseek(c->src, data, SEEK_HOLE);
 		if (hole < 0) {
-			ret = -errno;
+			ret = add_extent(&ext, &n, &cap, pos & ~(uint64_t)(DIRECT_ALIGN - 1), c->size);
 			break;
 		}
 		uint64_t end = (uint64_t)hole < c->size ? (uint64_t)hole : c->size;
@@ -604,8 +597,7 @@ int main(int argc, char **argv)
 	if (ret == 0) {
 		ret = map_data(&c);
 		if (ret < 0)
-			fprintf(stderr, "urt-cp: %s: finding its data (SEEK_DATA/SEEK_HOLE): %s\n", src_path,
-				strerror(-ret));
+			fprintf(stderr, "urt-cp: %s\n", strerror(-ret));
 	} else {
 		fprintf(stderr, "urt-cp: %s\n", strerror(-ret));
 	}

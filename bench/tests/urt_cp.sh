@@ -193,6 +193,16 @@ rm -f "$dir/empty" "$dir/empty.copy"
 "$cp_bin" --force "$dir/odd" "$dir/odd" 2>/dev/null
 [ $? -eq 2 ] && cmp -s "$dir/odd" "$dir/copy1" || fail "copy onto itself must be refused and leave the file intact"
 
+# Onto itself through its directory (DIR/odd is odd): refused the same way.
+"$cp_bin" --force "$dir/odd" "$dir" 2>"$dir/err"
+[ $? -eq 2 ] && grep -q "are the same file" "$dir/err" && cmp -s "$dir/odd" "$dir/copy1" ||
+	fail "copy onto itself through its directory must be refused: $(cat "$dir/err")"
+# A destination in a directory that does not exist: one line, exit 2, nothing made.
+"$cp_bin" "$dir/odd" "$dir/nodir/x" 2>"$dir/err"
+status=$?
+[ "$status" -eq 2 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] && [ ! -e "$dir/nodir" ] ||
+	fail "destination in a missing directory: status $status, expected 2 and one line: $(cat "$dir/err")"
+
 leftovers() { ls -A "$dir" | grep -c '\.tmp\.'; }
 [ "$(leftovers)" -eq 0 ] || fail "temporary files left behind: $(ls -A "$dir" | grep '\.tmp\.')"
 
@@ -251,6 +261,32 @@ for attempt in 1 2 3; do
 	break
 done
 [ "$caught" -eq 1 ] || fail "SIGINT: the copy always finished before the signal; nothing was checked"
+
+# A destination that appears while the copy runs is not replaced without
+# --force: exit 1, one line saying so, the newcomer intact, no temporary file.
+caught=0
+for attempt in 1 2 3; do
+	rm -f "$dir/late"
+	"$cp_bin" --qd 1 --bs 1k "$dir/big" "$dir/late" 2>"$dir/err" &
+	pid=$!
+	i=0
+	while [ "$(leftovers)" -eq 0 ] && kill -0 "$pid" 2>/dev/null && [ "$i" -lt 500 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	printf 'came first\n' >"$dir/late"
+	wait "$pid"
+	status=$?
+	[ "$status" -eq 0 ] && continue # finished before the file appeared: try again
+	caught=1
+	[ "$status" -eq 1 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] && grep -q "appeared during the copy" "$dir/err" ||
+		fail "destination appearing mid-copy: status $status, expected 1 and one line: $(cat "$dir/err")"
+	[ "$(cat "$dir/late")" = "came first" ] || fail "destination appearing mid-copy was replaced"
+	[ "$(leftovers)" -eq 0 ] || fail "destination appearing mid-copy: temporary file left"
+	break
+done
+[ "$caught" -eq 1 ] || fail "destination appearing mid-copy: the copy always finished first; nothing was checked"
+rm -f "$dir/late"
 
 # --verify against a source that changes under the copy: once the copy
 # holds more than its first block (depth 1 copies blocks in order), the
