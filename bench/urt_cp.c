@@ -77,7 +77,7 @@ enum method { METHOD_SPLICE, METHOD_RW };
  * device's logical block size; 4 KiB covers every device in use. */
 #define DIRECT_ALIGN 4096u
 
-/* One block to copy: part of one of SRC's data extents. */
+/* One of SRC's data extents. */
 struct seg {
 	uint64_t off, len;
 };
@@ -85,8 +85,9 @@ struct seg {
 struct copy {
 	int src, dst;
 	uint64_t size, bs;
-	struct seg *segs;   /* SRC's data, in blocks of at most bs bytes */
-	size_t nsegs;
+	struct seg *ext;    /* SRC's data extents, in offset order */
+	size_t next;
+	uint64_t nblocks;   /* the blocks of at most bs bytes they are cut in */
 	unsigned long qd;
 	enum method method;
 	bool direct;
@@ -171,9 +172,19 @@ static void copy_task(void *arg)
 {
 	struct copier *cp = arg;
 	struct copy *c = cp->c;
-	for (size_t i = cp->index; !c->err && i < c->nsegs; i += c->qd) {
-		uint64_t off = c->segs[i].off;
-		size_t len = (size_t)c->segs[i].len;
+	/* Block k of extent e is this task's next (the blocks are numbered
+	 * through the extents in order); found by walking, not by a table, so
+	 * a tiny --bs on a large file costs no memory. */
+	size_t e = 0;
+	uint64_t k = cp->index;
+	for (;; k += c->qd) {
+		while (e < c->next && k >= (c->ext[e].len + c->bs - 1) / c->bs)
+			k -= (c->ext[e++].len + c->bs - 1) / c->bs;
+		if (e == c->next || c->err)
+			break;
+		uint64_t off = c->ext[e].off + k * c->bs;
+		uint64_t left = c->ext[e].off + c->ext[e].len - off;
+		size_t len = left < c->bs ? (size_t)left : (size_t)c->bs;
 		if (c->method == METHOD_SPLICE) {
 			const char *op = "read";
 			ssize_t n = splice_block(cp, off, len, &op);
@@ -262,10 +273,10 @@ static int add_extent(struct seg **ext, size_t *n, size_t *cap, uint64_t off, ui
 	return 0;
 }
 
-/* Cuts SRC's data into the blocks c->segs: each data extent that
- * SEEK_DATA / SEEK_HOLE report in [0, size), widened to whole 4 KiB pages
- * (O_DIRECT needs aligned offsets; a few zero bytes of a hole copied on a
- * file system with smaller blocks cost nothing), in pieces of at most bs.
+/* Finds SRC's data, c->ext: each data extent that SEEK_DATA / SEEK_HOLE
+ * report in [0, size), widened to whole 4 KiB pages (O_DIRECT needs aligned
+ * offsets; a few zero bytes of a hole copied on a file system with smaller
+ * blocks cost nothing), and counts the blocks of at most bs they make.
  * The holes between them are never written: the copy, cut to SRC's size,
  * has holes there too.  Where SEEK_DATA or SEEK_HOLE fails (a file system
  * without them says -EINVAL) the rest of the file counts as data: copied
@@ -294,19 +305,11 @@ static int map_data(struct copy *c)
 			break;
 		pos = end > (uint64_t)data ? end : (uint64_t)data + 1;
 	}
-	size_t nsegs = 0;
-	for (size_t i = 0; ret == 0 && i < n; i++)
-		nsegs += (size_t)((ext[i].len + c->bs - 1) / c->bs);
-	c->segs = ret == 0 && nsegs ? malloc(nsegs * sizeof(*c->segs)) : NULL;
-	if (ret == 0 && nsegs && !c->segs)
-		ret = -ENOMEM;
-	c->nsegs = 0;
-	for (size_t i = 0; ret == 0 && i < n; i++)
-		for (uint64_t off = ext[i].off; off < ext[i].off + ext[i].len; off += c->bs) {
-			uint64_t left = ext[i].off + ext[i].len - off;
-			c->segs[c->nsegs++] = (struct seg){ off, left < c->bs ? left : c->bs };
-		}
-	free(ext);
+	c->ext = ext;
+	c->next = n;
+	c->nblocks = 0;
+	for (size_t i = 0; i < n; i++)
+		c->nblocks += (ext[i].len + c->bs - 1) / c->bs;
 	return ret;
 }
 
@@ -337,7 +340,7 @@ static int setup_copier(struct copier *cp, const struct copy *c, bool verify)
 {
 	cp->pipe[0] = cp->pipe[1] = -1;
 	/* A task past the last block has nothing to copy: no pipe. */
-	if (c->method == METHOD_SPLICE && cp->index < c->nsegs) {
+	if (c->method == METHOD_SPLICE && cp->index < c->nblocks) {
 		if (pipe2(cp->pipe, O_CLOEXEC) < 0)
 			return -errno;
 		for (size_t want = c->bs; want >= 65536; want /= 2)
@@ -364,7 +367,7 @@ static int setup_copier(struct copier *cp, const struct copy *c, bool verify)
  * hard limit allows; pipe2 reports -EMFILE if that is still too little. */
 static void raise_fd_limit(const struct copy *c)
 {
-	rlim_t need = (rlim_t)(2 * (c->nsegs < c->qd ? c->nsegs : c->qd) + 64);
+	rlim_t need = (rlim_t)(2 * (c->nblocks < c->qd ? c->nblocks : c->qd) + 64);
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
 		rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ? rl.rlim_max : need;
@@ -643,7 +646,7 @@ int main(int argc, char **argv)
 	for (unsigned long i = 0; cps && i < qd; i++)
 		free_copier(&cps[i]);
 	free(cps);
-	free(c.segs);
+	free(c.ext);
 	close(c.src);
 	if (ret == 0) {
 		/* Without --fsync nothing is synced, as cp; with it the file

@@ -294,9 +294,9 @@ rm -f "$dir/late"
 # matches it.  --verify must exit 1, say where, and leave no destination.
 # A run that finished before the change proves nothing: try again.
 caught=0
-for attempt in 1 2 3; do
+for attempt in 1 2 3 4 5; do
 	head -c 16000000 "$dir/big" > "$dir/vsrc"
-	"$cp_bin" --verify --qd 1 --bs 4k "$dir/vsrc" "$dir/vcopy" 2>"$dir/err" &
+	"$cp_bin" --verify --qd 1 --bs 1k "$dir/vsrc" "$dir/vcopy" 2>"$dir/err" &
 	pid=$!
 	i=0
 	while [ "$(find "$dir" -name 'vcopy.tmp.*' -size +64k | wc -l)" -eq 0 ] && kill -0 "$pid" 2>/dev/null &&
