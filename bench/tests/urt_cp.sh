@@ -146,7 +146,9 @@ status=$?
 [ "$status" -eq 2 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] && grep -q "into/odd: is a directory" "$dir/err" ||
 	fail "DIR/odd is a directory: status $status, expected 2 and one line 'is a directory': $(cat "$dir/err")"
 [ -d "$dir/into/odd" ] && [ -z "$(ls -A "$dir/into/odd")" ] || fail "DIR/odd, a directory, was changed"
-[ "$(ls -A "$dir/into" | grep -c '\.tmp\.')" -eq 0 ] || fail "temporary files left in the directory"
+for t in "$dir"/into/*.tmp.* "$dir"/into/.*.tmp.*; do
+	[ ! -e "$t" ] || fail "temporary file left in the directory: $t"
+done
 rm -rf "$dir/into"
 
 # An existing destination is left alone without --force, replaced with it.
