@@ -3,6 +3,9 @@
  * bs-sized blocks, so it can stand next to cp and dd in a command-level
  * comparison.
  *
+ * Only SRC's data is copied: its data extents (SEEK_DATA / SEEK_HOLE) are
+ * cut into blocks of at most bs bytes, and the copy is given SRC's size with
+ * ftruncate, so a hole in SRC stays a hole in DST, as cp does by default.
  * Task i copies the fixed stripe of blocks i, i + qd, ...  How a block moves
  * (--method):
  *   splice  (default) the kernel moves it: urt_splice from SRC into the
@@ -19,9 +22,11 @@
  *
  * usage: urt-cp [--qd N] [--bs SIZE] [--method splice|rw] [--direct]
  *               [--verify] [--force] [--fsync] SRC DST
- * (defaults: qd 2, bs 1m, splice)
+ * (defaults: qd 1, bs 1m, splice)
  * SRC must be a regular file whose size is known (st_size; not a FIFO, not
- * a /proc file that reports 0).  DST must not exist unless --force.  Exit 0 copied (and verified), 1 I/O
+ * a /proc file that reports 0).  A DST that is a directory means
+ * DST/basename(SRC), as with cp.  DST must not exist unless --force.
+ * Exit 0 copied (and verified), 1 I/O
  * error or --verify found a difference, 2 bad input, 130 interrupted
  * (SIGINT/SIGTERM).
  *
@@ -72,9 +77,17 @@ enum method { METHOD_SPLICE, METHOD_RW };
  * device's logical block size; 4 KiB covers every device in use. */
 #define DIRECT_ALIGN 4096u
 
+/* One of SRC's data extents. */
+struct seg {
+	uint64_t off, len;
+};
+
 struct copy {
 	int src, dst;
 	uint64_t size, bs;
+	struct seg *ext;    /* SRC's data extents, in offset order */
+	size_t next;
+	uint64_t nblocks;   /* the blocks of at most bs bytes they are cut in */
 	unsigned long qd;
 	enum method method;
 	bool direct;
@@ -159,8 +172,19 @@ static void copy_task(void *arg)
 {
 	struct copier *cp = arg;
 	struct copy *c = cp->c;
-	for (uint64_t off = cp->index * c->bs; !c->err && off < c->size; off += c->qd * c->bs) {
-		size_t len = c->size - off < c->bs ? (size_t)(c->size - off) : (size_t)c->bs;
+	/* Block k of extent e is this task's next (the blocks are numbered
+	 * through the extents in order); found by walking, not by a table, so
+	 * a tiny --bs on a large file costs no memory. */
+	size_t e = 0;
+	uint64_t k = cp->index;
+	for (;; k += c->qd) {
+		while (e < c->next && k >= (c->ext[e].len + c->bs - 1) / c->bs)
+			k -= (c->ext[e++].len + c->bs - 1) / c->bs;
+		if (e == c->next || c->err)
+			break;
+		uint64_t off = c->ext[e].off + k * c->bs;
+		uint64_t left = c->ext[e].off + c->ext[e].len - off;
+		size_t len = left < c->bs ? (size_t)left : (size_t)c->bs;
 		if (c->method == METHOD_SPLICE) {
 			const char *op = "read";
 			ssize_t n = splice_block(cp, off, len, &op);
@@ -227,6 +251,68 @@ static void verify_task(void *arg)
 	}
 }
 
+/* Appends the extent [off, end) to *ext (of *n, room for *cap), merged with
+ * the previous one when they touch; 0 or -ENOMEM. */
+static int add_extent(struct seg **ext, size_t *n, size_t *cap, uint64_t off, uint64_t end)
+{
+	if (*n && off <= (*ext)[*n - 1].off + (*ext)[*n - 1].len) {
+		struct seg *last = &(*ext)[*n - 1];
+		if (end > last->off + last->len)
+			last->len = end - last->off;
+		return 0;
+	}
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct seg *p = realloc(*ext, ncap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		*ext = p;
+		*cap = ncap;
+	}
+	(*ext)[(*n)++] = (struct seg){ off, end - off };
+	return 0;
+}
+
+/* Finds SRC's data, c->ext: each data extent that SEEK_DATA / SEEK_HOLE
+ * report in [0, size), widened to whole 4 KiB pages (O_DIRECT needs aligned
+ * offsets; a few zero bytes of a hole copied on a file system with smaller
+ * blocks cost nothing), and counts the blocks of at most bs they make.
+ * The holes between them are never written: the copy, cut to SRC's size,
+ * has holes there too.  Where SEEK_DATA or SEEK_HOLE fails (a file system
+ * without them says -EINVAL) the rest of the file counts as data: copied
+ * whole, as before holes were looked for, never skipped.  0 or -ENOMEM. */
+static int map_data(struct copy *c)
+{
+	struct seg *ext = NULL;
+	size_t n = 0, cap = 0;
+	int ret = 0;
+	for (uint64_t pos = 0; pos < c->size;) {
+		off_t data = lseek(c->src, (off_t)pos, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break; /* only a hole from pos to the end */
+		if (data >= 0 && (uint64_t)data >= c->size)
+			break; /* data beyond the size we copy: SRC grew meanwhile */
+		off_t hole = data < 0 ? -1 : lseek(c->src, data, SEEK_HOLE);
+		if (hole < 0) {
+			ret = add_extent(&ext, &n, &cap, pos & ~(uint64_t)(DIRECT_ALIGN - 1), c->size);
+			break;
+		}
+		uint64_t end = (uint64_t)hole < c->size ? (uint64_t)hole : c->size;
+		uint64_t lo = (uint64_t)data & ~(uint64_t)(DIRECT_ALIGN - 1);
+		uint64_t hi = (end + DIRECT_ALIGN - 1) & ~(uint64_t)(DIRECT_ALIGN - 1);
+		ret = add_extent(&ext, &n, &cap, lo, hi < c->size ? hi : c->size);
+		if (ret < 0)
+			break;
+		pos = end > (uint64_t)data ? end : (uint64_t)data + 1;
+	}
+	c->ext = ext;
+	c->next = n;
+	c->nblocks = 0;
+	for (size_t i = 0; i < n; i++)
+		c->nblocks += (ext[i].len + c->bs - 1) / c->bs;
+	return ret;
+}
+
 /* Runs qd tasks of fn over the stripes on a fresh runtime; 0 or -errno. */
 static int run_tasks(struct copy *c, struct copier *cps, void (*fn)(void *))
 {
@@ -254,7 +340,7 @@ static int setup_copier(struct copier *cp, const struct copy *c, bool verify)
 {
 	cp->pipe[0] = cp->pipe[1] = -1;
 	/* A task past the last block has nothing to copy: no pipe. */
-	if (c->method == METHOD_SPLICE && cp->index * c->bs < c->size) {
+	if (c->method == METHOD_SPLICE && cp->index < c->nblocks) {
 		if (pipe2(cp->pipe, O_CLOEXEC) < 0)
 			return -errno;
 		for (size_t want = c->bs; want >= 65536; want /= 2)
@@ -281,8 +367,7 @@ static int setup_copier(struct copier *cp, const struct copy *c, bool verify)
  * hard limit allows; pipe2 reports -EMFILE if that is still too little. */
 static void raise_fd_limit(const struct copy *c)
 {
-	uint64_t blocks = c->size / c->bs + (c->size % c->bs != 0);
-	rlim_t need = (rlim_t)(2 * (blocks < c->qd ? blocks : c->qd) + 64);
+	rlim_t need = (rlim_t)(2 * (c->nblocks < c->qd ? c->nblocks : c->qd) + 64);
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
 		rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ? rl.rlim_max : need;
@@ -314,7 +399,7 @@ static const char help[] =
 	"Copy the file SRC to DST with the urt runtime: N tasks each move SIZE-byte\n"
 	"blocks, inside the kernel (splice through a pipe) or through user space.\n"
 	"\n"
-	"  --qd N          tasks copying at once, 1..1024 (default 2)\n"
+	"  --qd N          tasks copying at once, 1..1024 (default 1)\n"
 	"  --bs SIZE       block size, 1..64m, k/m/g suffixes (default 1m)\n"
 	"  --method M      splice (default: the kernel moves the data, as cp's\n"
 	"                  copy_file_range) or rw (read then write, like dd)\n"
@@ -328,7 +413,8 @@ static const char help[] =
 	"  --version       print the version and the git revision it was built from\n"
 	"\n"
 	"SRC must be a regular file whose size is known (not a FIFO, not a /proc\n"
-	"file that reports size 0).\n"
+	"file that reports size 0).  Only its data is copied: its holes stay holes.\n"
+	"A DST that is a directory means DST/SRC's file name, as with cp.\n"
 	"DST is written under a temporary name and renamed once complete: it is\n"
 	"never left half-written.  It gets SRC's permission bits under the umask.\n"
 	"Exit status: 0 copied (and verified), 1 I/O error or a difference found by\n"
@@ -354,10 +440,14 @@ int main(int argc, char **argv)
 		{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
 	};
-	/* A single file's writes serialize on its inode lock, so depth beyond
-	 * two buys nothing on this 2-core VM; 1 MiB is the largest pipe an
-	 * unprivileged process gets (fs.pipe-max-size), one splice per block. */
-	unsigned long qd = 2;
+	/* Depth 1: a file's writes serialize on its inode lock, and io_uring
+	 * does not keep two splices into DST from running at once in two io-wq
+	 * workers, so at depth 2 one worker spins on the lock while the other
+	 * copies (rwsem_spin_on_owner, about 6 % of the CPU time in perf, more
+	 * under load) for no gain in CPU time (bench/README.md, urt-cp).
+	 * 1 MiB is the largest pipe an unprivileged process gets
+	 * (fs.pipe-max-size): one splice per block each way. */
+	unsigned long qd = 1;
 	uint64_t bs = 1024 * 1024;
 	bool force = false, do_fsync = false, direct = false, verify = false, method_given = false;
 	enum method method = METHOD_SPLICE;
@@ -409,6 +499,8 @@ int main(int argc, char **argv)
 		}
 	}
 	const char *src_path = argv[optind], *dst_path = argv[optind + 1];
+	/* DST/basename(SRC) when DST is a directory (static: reachable to the end) */
+	static char *dst_in_dir;
 
 	struct copy c = { .bs = bs, .qd = qd, .method = method, .direct = direct };
 	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer
@@ -443,17 +535,33 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	struct stat dst_st;
+	if (stat(dst_path, &dst_st) == 0 && S_ISDIR(dst_st.st_mode)) {
+		/* Into the directory, under SRC's own name, as cp does. */
+		const char *slash = strrchr(src_path, '/');
+		const char *name = slash ? slash + 1 : src_path;
+		size_t dlen = strlen(dst_path);
+		bool sep = dlen && dst_path[dlen - 1] != '/';
+		dst_in_dir = malloc(dlen + sep + strlen(name) + 1);
+		if (!dst_in_dir) {
+			fprintf(stderr, "urt-cp: %s\n", strerror(ENOMEM));
+			return 2;
+		}
+		sprintf(dst_in_dir, "%s%s%s", dst_path, sep ? "/" : "", name);
+		dst_path = dst_in_dir;
+	}
 	if (stat(dst_path, &dst_st) == 0) {
 		if (dst_st.st_dev == st.st_dev && dst_st.st_ino == st.st_ino) {
 			fprintf(stderr, "urt-cp: %s and %s are the same file\n", src_path, dst_path);
 			return 2;
 		}
-		if (!force) {
-			fprintf(stderr, "urt-cp: %s: %s (use --force to replace it)\n", dst_path, strerror(EEXIST));
+		if (S_ISDIR(dst_st.st_mode)) {
+			/* DST/name is itself a directory: nothing to replace it with a file. */
+			fprintf(stderr, "urt-cp: %s: is a directory; not replacing a directory with a file\n",
+				dst_path);
 			return 2;
 		}
-		if (S_ISDIR(dst_st.st_mode)) {
-			fprintf(stderr, "urt-cp: %s: %s\n", dst_path, strerror(EISDIR));
+		if (!force) {
+			fprintf(stderr, "urt-cp: %s: %s (use --force to replace it)\n", dst_path, strerror(EEXIST));
 			return 2;
 		}
 	}
@@ -489,22 +597,33 @@ int main(int argc, char **argv)
 		cps[i].index = i;
 		cps[i].pipe[0] = cps[i].pipe[1] = -1;
 	}
-	if (method == METHOD_SPLICE)
-		raise_fd_limit(&c);
-	for (unsigned long i = 0; cps && i < qd && ret == 0; i++)
-		ret = setup_copier(&cps[i], &c, verify);
-	if (ret == -EMFILE)
-		fprintf(stderr, "urt-cp: --qd %lu needs two pipe fds per task: %s (ulimit -n)\n", qd, strerror(-ret));
-	else if (ret < 0)
+	if (ret == 0) {
+		ret = map_data(&c);
+		if (ret < 0)
+			fprintf(stderr, "urt-cp: %s\n", strerror(-ret));
+	} else {
 		fprintf(stderr, "urt-cp: %s\n", strerror(-ret));
-	else
+	}
+	if (ret == 0 && method == METHOD_SPLICE)
+		raise_fd_limit(&c);
+	int sret = 0;
+	for (unsigned long i = 0; ret == 0 && sret == 0 && i < qd; i++)
+		sret = setup_copier(&cps[i], &c, verify);
+	if (sret == -EMFILE)
+		fprintf(stderr, "urt-cp: --qd %lu needs two pipe fds per task: %s (ulimit -n)\n", qd, strerror(-sret));
+	else if (sret < 0)
+		fprintf(stderr, "urt-cp: %s\n", strerror(-sret));
+	if (ret == 0)
+		ret = sret;
+	if (ret == 0)
 		ret = run_tasks(&c, cps, copy_task);
 	if (ret == 0 && c.err) {
 		fprintf(stderr, "urt-cp: %s failed: %s\n", c.failed_op, strerror(-c.err));
 		ret = c.err;
 	}
-	/* --direct wrote the tail as a whole block: cut the padding off. */
-	if (ret == 0 && direct && c.size % DIRECT_ALIGN && ftruncate(c.dst, (off_t)c.size) < 0) {
+	/* SRC's size: past a hole at its end (nothing was written there), and
+	 * without the padding --direct wrote to make the tail a whole block. */
+	if (ret == 0 && ftruncate(c.dst, (off_t)c.size) < 0) {
 		fprintf(stderr, "urt-cp: truncating %s: %s\n", pub.tmp, strerror(errno));
 		ret = -EIO;
 	}
@@ -527,6 +646,7 @@ int main(int argc, char **argv)
 	for (unsigned long i = 0; cps && i < qd; i++)
 		free_copier(&cps[i]);
 	free(cps);
+	free(c.ext);
 	close(c.src);
 	if (ret == 0) {
 		/* Without --fsync nothing is synced, as cp; with it the file

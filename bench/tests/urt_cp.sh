@@ -3,7 +3,8 @@
 # several queue depths and block sizes, with each method (splice, rw, rw
 # with --direct, each also with --verify), keeps the mode, refuses to
 # replace an existing destination without --force, and rejects bad input
-# with 2.  --direct really bypasses the page cache (the copy has no cached
+# with 2.  A sparse source's holes stay holes; a destination that is a
+# directory receives DIR/NAME.  --direct really bypasses the page cache (the copy has no cached
 # pages).  --verify exits 1 and leaves no destination when the source
 # changed under the copy.  It never leaves a partial destination: under an
 # injected urt/op/error (each method) it exits 1 with no destination (or
@@ -87,6 +88,69 @@ if [ "$direct" -eq 1 ] && command -v fincore >/dev/null 2>&1 && [ "$(stat -f -c 
 	rm -f "$dir/direct-copy" "$dir/cached-copy"
 fi
 
+# A sparse source stays sparse: only its data extents are copied (SEEK_DATA /
+# SEEK_HOLE) and the copy is cut to its size, so the copy has the same bytes
+# (cmp: holes read as zeroes) and no more allocated blocks than the source
+# plus a small margin (64 sectors, 32 KiB).  Data at 0, 1 MiB, 33 MiB and a
+# 1000-byte piece off any block boundary, then a hole to the end (80 MiB);
+# and a file that is one hole.  Filled in, each copy would hold 80 MiB.
+sparse_ok=1
+rm -f "$dir/sparse"
+truncate -s 64M "$dir/sparse" || sparse_ok=0
+for mib in 0 1 33; do
+	dd if=/dev/urandom of="$dir/sparse" bs=64k count=3 seek=$((mib * 16)) conv=notrunc status=none || sparse_ok=0
+done
+dd if=/dev/urandom of="$dir/sparse" bs=1000 count=1 seek=5000 conv=notrunc status=none || sparse_ok=0
+truncate -s 80M "$dir/sparse" || sparse_ok=0
+truncate -s 5M "$dir/allhole" || sparse_ok=0
+blocks() { stat -c %b "$1"; }
+if [ "$sparse_ok" -eq 1 ] && [ "$(blocks "$dir/sparse")" -lt 20480 ]; then
+	sparse_runs="--method splice|--method rw --qd 3 --bs 100k|--verify --qd 2 --bs 64k"
+	[ "$direct" -eq 1 ] && sparse_runs="$sparse_runs|--direct --qd 4 --bs 1m"
+	IFS='|'
+	for args in $sparse_runs; do
+		IFS=' '
+		for src in sparse allhole; do
+			rm -f "$dir/sparse.copy"
+			# shellcheck disable=SC2086
+			"$cp_bin" $args "$dir/$src" "$dir/sparse.copy" || { fail "sparse $src $args: exit $?"; continue; }
+			cmp -s "$dir/$src" "$dir/sparse.copy" || fail "sparse $src $args: the copy differs"
+			[ "$(blocks "$dir/sparse.copy")" -le $(($(blocks "$dir/$src") + 64)) ] ||
+				fail "sparse $src $args: the copy has $(blocks "$dir/sparse.copy") blocks of 512 B, the source $(blocks "$dir/$src"): holes filled in"
+		done
+		IFS='|'
+	done
+	IFS=' '
+	rm -f "$dir/sparse.copy"
+else
+	echo "note: $(stat -f -c %T "$dir") made no sparse file here; the hole checks did not run"
+fi
+rm -f "$dir/sparse" "$dir/allhole"
+
+# A destination that is a directory means DIR/NAME, as with cp; then the
+# usual rules: an existing DIR/NAME is refused without --force (one line
+# naming it, exit 2), replaced with it; a DIR/NAME that is a directory is
+# refused even with --force, and left alone.
+mkdir "$dir/into"
+"$cp_bin" "$dir/odd" "$dir/into" && cmp -s "$dir/odd" "$dir/into/odd" || fail "copy into a directory: no true DIR/odd"
+"$cp_bin" "$dir/odd" "$dir/into/" 2>"$dir/err"
+status=$?
+[ "$status" -eq 2 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] && grep -q "into/odd: File exists" "$dir/err" ||
+	fail "copy into a directory holding the name: status $status, expected 2 and one line naming into/odd: $(cat "$dir/err")"
+"$cp_bin" --force --qd 3 --bs 64k "$dir/odd" "$dir/into/" && cmp -s "$dir/odd" "$dir/into/odd" ||
+	fail "--force copy into a directory did not replace DIR/odd"
+rm -f "$dir/into/odd"
+mkdir "$dir/into/odd"
+"$cp_bin" --force "$dir/odd" "$dir/into" 2>"$dir/err"
+status=$?
+[ "$status" -eq 2 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] && grep -q "into/odd: is a directory" "$dir/err" ||
+	fail "DIR/odd is a directory: status $status, expected 2 and one line 'is a directory': $(cat "$dir/err")"
+[ -d "$dir/into/odd" ] && [ -z "$(ls -A "$dir/into/odd")" ] || fail "DIR/odd, a directory, was changed"
+for t in "$dir"/into/*.tmp.* "$dir"/into/.*.tmp.*; do
+	[ ! -e "$t" ] || fail "temporary file left in the directory: $t"
+done
+rm -rf "$dir/into"
+
 # An existing destination is left alone without --force, replaced with it.
 printf 'keep me\n' > "$dir/dest"
 "$cp_bin" "$dir/odd" "$dir/dest" 2>/dev/null
@@ -130,6 +194,16 @@ done
 rm -f "$dir/empty" "$dir/empty.copy"
 "$cp_bin" --force "$dir/odd" "$dir/odd" 2>/dev/null
 [ $? -eq 2 ] && cmp -s "$dir/odd" "$dir/copy1" || fail "copy onto itself must be refused and leave the file intact"
+
+# Onto itself through its directory (DIR/odd is odd): refused the same way.
+"$cp_bin" --force "$dir/odd" "$dir" 2>"$dir/err"
+[ $? -eq 2 ] && grep -q "are the same file" "$dir/err" && cmp -s "$dir/odd" "$dir/copy1" ||
+	fail "copy onto itself through its directory must be refused: $(cat "$dir/err")"
+# A destination in a directory that does not exist: one line, exit 2, nothing made.
+"$cp_bin" "$dir/odd" "$dir/nodir/x" 2>"$dir/err"
+status=$?
+[ "$status" -eq 2 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] && [ ! -e "$dir/nodir" ] ||
+	fail "destination in a missing directory: status $status, expected 2 and one line: $(cat "$dir/err")"
 
 leftovers() { ls -A "$dir" | grep -c '\.tmp\.'; }
 [ "$(leftovers)" -eq 0 ] || fail "temporary files left behind: $(ls -A "$dir" | grep '\.tmp\.')"
@@ -190,15 +264,41 @@ for attempt in 1 2 3; do
 done
 [ "$caught" -eq 1 ] || fail "SIGINT: the copy always finished before the signal; nothing was checked"
 
+# A destination that appears while the copy runs is not replaced without
+# --force: exit 1, one line saying so, the newcomer intact, no temporary file.
+caught=0
+for attempt in 1 2 3; do
+	rm -f "$dir/late"
+	"$cp_bin" --qd 1 --bs 1k "$dir/big" "$dir/late" 2>"$dir/err" &
+	pid=$!
+	i=0
+	while [ "$(leftovers)" -eq 0 ] && kill -0 "$pid" 2>/dev/null && [ "$i" -lt 500 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	printf 'came first\n' >"$dir/late"
+	wait "$pid"
+	status=$?
+	[ "$status" -eq 0 ] && continue # finished before the file appeared: try again
+	caught=1
+	[ "$status" -eq 1 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] && grep -q "appeared during the copy" "$dir/err" ||
+		fail "destination appearing mid-copy: status $status, expected 1 and one line: $(cat "$dir/err")"
+	[ "$(cat "$dir/late")" = "came first" ] || fail "destination appearing mid-copy was replaced"
+	[ "$(leftovers)" -eq 0 ] || fail "destination appearing mid-copy: temporary file left"
+	break
+done
+[ "$caught" -eq 1 ] || fail "destination appearing mid-copy: the copy always finished first; nothing was checked"
+rm -f "$dir/late"
+
 # --verify against a source that changes under the copy: once the copy
 # holds more than its first block (depth 1 copies blocks in order), the
 # source's first bytes are overwritten, so the finished copy no longer
 # matches it.  --verify must exit 1, say where, and leave no destination.
 # A run that finished before the change proves nothing: try again.
 caught=0
-for attempt in 1 2 3; do
+for attempt in 1 2 3 4 5; do
 	head -c 16000000 "$dir/big" > "$dir/vsrc"
-	"$cp_bin" --verify --qd 1 --bs 4k "$dir/vsrc" "$dir/vcopy" 2>"$dir/err" &
+	"$cp_bin" --verify --qd 1 --bs 1k "$dir/vsrc" "$dir/vcopy" 2>"$dir/err" &
 	pid=$!
 	i=0
 	while [ "$(find "$dir" -name 'vcopy.tmp.*' -size +64k | wc -l)" -eq 0 ] && kill -0 "$pid" 2>/dev/null &&
