@@ -21,7 +21,7 @@
 #   --out DIR   where the JSON goes (default results/<UTC timestamp>/)
 #   --size      size of the file to copy, k/m/g suffixes (default 64m)
 #   --runs N    timed runs per command, after one warm-up run (default 10)
-#   --qd, --bs  urt-cp's queue depth and block size, dd's bs (default 2, 1m)
+#   --qd, --bs  urt-cp's queue depth and block size, dd's bs (default 1, 1m: urt-cp's own)
 #   --bench-ops N  nops per urt-bench run in comparison 2 (default 2000000)
 #   $HYPERFINE  the hyperfine to run (default: hyperfine on PATH)
 #
@@ -42,7 +42,7 @@ out=""
 size=64m
 runs=10
 bench_ops=2000000
-qd=2
+qd=1
 bs=1m
 hyperfine=${HYPERFINE:-hyperfine}
 
