@@ -15,13 +15,8 @@
 # backend (median over samples) and its ratio to raw.  About 90 s on 2 cores.
 # Extra arguments after OUTDIR go to the two file-workload urt-bench runs
 # (the network run has its own knobs).
-case ${1:-} in
--h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
---version) exec sh "$(cd "$(dirname "$0")" && pwd)/../scripts/version.sh" default-sweep.sh ;;
-esac
+. "$(dirname "$0")/../scripts/lib/prologue.sh"
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
 out=${1:-$top/results/$(date -u +%Y%m%dT%H%M%SZ)}
 [ $# -gt 0 ] && shift
 if [ -e "$out/bench.json" ] || [ -e "$out/bench.csv" ]; then
@@ -34,11 +29,7 @@ if [ -z "${URT_BENCH:-}" ]; then
 	cmake --build "$top/build/release" --target urt-bench -j2 >/dev/null
 	URT_BENCH=$top/build/release/bench/urt-bench
 fi
-py=""
-for p in /usr/bin/python3 python3; do
-	if command -v "$p" >/dev/null 2>&1; then py=$p; break; fi
-done
-[ -n "$py" ] || { echo "default-sweep: python3 is needed to merge the reports" >&2; exit 1; }
+py=$("$top/scripts/find-python.sh" --bare 2>/dev/null) || { echo "default-sweep: python3 is needed to merge the reports" >&2; exit 1; }
 
 mkdir -p "$out/parts"
 common="--duration 0.2 --warmup 0.05 --repeat 5 --interval-log 25"

@@ -81,19 +81,9 @@ double result_mib_s(const struct bench_result *r)
 /* ---- output files: published whole, never over an existing file without
  * --force (toolbox.h) ---- */
 
-static void stop_set(sigset_t *stop)
-{
-	sigemptyset(stop);
-	sigaddset(stop, SIGINT);
-	sigaddset(stop, SIGTERM);
-	sigaddset(stop, SIGHUP);
-}
-
 void report_hold_stop_signals(sigset_t *old)
 {
-	sigset_t stop;
-	stop_set(&stop);
-	sigprocmask(SIG_BLOCK, &stop, old);
+	tb_stop_signals(SIG_BLOCK, old);
 }
 
 /* "-" is standard output, written as it comes. */
@@ -132,7 +122,7 @@ void report_release_stop_signals(const sigset_t *old, bool interrupted)
 		/* Every report was published: a stop that came after is too late
 		 * to undo it, and the run is complete. */
 		sigset_t stop;
-		stop_set(&stop);
+		tb_stop_set(&stop);
 		struct timespec zero = { 0, 0 };
 		while (sigtimedwait(&stop, NULL, &zero) > 0)
 			;

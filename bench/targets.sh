@@ -22,13 +22,8 @@
 # once to build it).  About 5 minutes (cp-targets.sh 2.5-3.5 of them, loaded VM).  TARGETS_REPORT_ONLY=1 runs nothing
 # and prints the table for the JSON files already in OUTDIR (missing ones
 # show as "no data").
-case ${1:-} in
--h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
---version) exec sh "$(cd "$(dirname "$0")" && pwd)/../scripts/version.sh" targets.sh ;;
-esac
+. "$(dirname "$0")/../scripts/lib/prologue.sh"
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
 bench=${URT_BENCH:-$top/build/release/bench/urt-bench}
 out=${1:-$top/results/targets-$(date -u +%Y%m%dT%H%M%SZ)}
 report_only=${TARGETS_REPORT_ONLY:-0}
@@ -38,11 +33,7 @@ else
 	[ -x "$bench" ] || { echo "targets: no urt-bench at $bench (set URT_BENCH)" >&2; exit 2; }
 	mkdir -p "$out"
 fi
-py=""
-for p in /usr/bin/python3 python3; do
-	if command -v "$p" >/dev/null 2>&1; then py=$p; break; fi
-done
-[ -n "$py" ] || { echo "targets: python3 is needed for the ratios" >&2; exit 1; }
+py=$("$top/scripts/find-python.sh" --bare 2>/dev/null) || { echo "targets: python3 is needed for the ratios" >&2; exit 1; }
 
 rounds="--repeat 7 --duration 0.5 --warmup 0.2 --quiet"
 if [ "$report_only" != 1 ]; then

@@ -13,13 +13,8 @@
 # the spread).  Uses URT_TASKS, or build/release/bench/urt-tasks.  Exit 0
 # when every target was met, 1 when one was missed, 2 when nothing could run.
 # About 30 s.
-case ${1:-} in
--h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
---version) exec sh "$(cd "$(dirname "$0")" && pwd)/../scripts/version.sh" tasks.sh ;;
-esac
+. "$(dirname "$0")/../scripts/lib/prologue.sh"
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
 bin=${URT_TASKS:-$top/build/release/bench/urt-tasks}
 [ -x "$bin" ] || { echo "tasks: no urt-tasks at $bin (set URT_TASKS)" >&2; exit 2; }
 missed=0

@@ -12,18 +12,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The signals a tool's handler cleans up on (it calls tb_publish_discard). */
-static void hold_signals(bool hold, sigset_t *old)
+void tb_stop_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+void tb_stop_signals(int how, sigset_t *old)
 {
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	if (hold)
-		sigprocmask(SIG_BLOCK, &set, old);
-	else
-		sigprocmask(SIG_SETMASK, old, NULL);
+	tb_stop_set(&set);
+	sigprocmask(how, &set, old);
 }
 
 int tb_publish_begin(struct tb_publish *p, const char *path, mode_t mode)
@@ -35,12 +36,12 @@ int tb_publish_begin(struct tb_publish *p, const char *path, mode_t mode)
 		return -ENAMETOOLONG;
 	int saved = errno;
 	sigset_t old;
-	hold_signals(true, &old);
+	tb_stop_signals(SIG_BLOCK, &old); /* a handler calls tb_publish_discard */
 	int fd = mkostemp(p->tmp, O_CLOEXEC);
 	int err = fd < 0 ? -errno : 0;
 	if (fd >= 0)
 		p->exists = 1;
-	hold_signals(false, &old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (fd < 0) {
 		errno = saved;
 		return err;
@@ -108,7 +109,7 @@ int tb_publish_commit(struct tb_publish *p, FILE *f, const char *path, unsigned 
 		ret = errno ? -errno : -EIO;
 	p->fd = -1;
 	sigset_t old;
-	hold_signals(true, &old);
+	tb_stop_signals(SIG_BLOCK, &old);
 	if (!ret && (flags & TB_REPLACE)) {
 		if (rename(p->tmp, path) < 0)
 			ret = -errno;
@@ -126,7 +127,7 @@ int tb_publish_commit(struct tb_publish *p, FILE *f, const char *path, unsigned 
 		}
 	}
 	tb_publish_discard(p); /* after a failure, or the second name after link() */
-	hold_signals(false, &old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (!ret && (flags & TB_FSYNC))
 		ret = sync_dir(path);
 	errno = saved;

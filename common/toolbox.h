@@ -51,6 +51,16 @@ void tb_list_free(struct tb_list *l);
  * \ufffd, so the output is always valid UTF-8 JSON.  NULL writes null. */
 void tb_json_string(FILE *f, const char *s);
 
+/* ---- the stop signals ---- */
+
+/* SIGINT, SIGTERM and SIGHUP: the signals on which every tool cleans up
+ * (removes its temporary files, stops its children) and ends. */
+void tb_stop_set(sigset_t *set);
+/* sigprocmask(how, the stop set, old): SIG_BLOCK holds them where a handler
+ * must not run (old, when not NULL, keeps the mask to restore),
+ * SIG_UNBLOCK lets them through again.  Async-signal-safe. */
+void tb_stop_signals(int how, sigset_t *old);
+
 /* ---- atomic publication of an output file ---- */
 
 /* The one policy of every tool: the output is written under a temporary

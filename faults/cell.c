@@ -28,16 +28,6 @@
 
 volatile pid_t cell_child;
 
-static void block_stop_signals(bool block)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
-}
-
 int cell_point_by_name(const char *name)
 {
 	for (int p = 0; p < URT_FAULT_COUNT; p++)
@@ -223,11 +213,11 @@ int cell_run(const struct cell_spec *c, const struct suite_opts *so, struct cell
 	double t0 = now();
 	pid_t parent = getpid();
 	/* Until cell_child is set, a SIGINT could not name the child to kill. */
-	block_stop_signals(true);
+	tb_stop_signals(SIG_BLOCK, NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
 		int err = errno;
-		block_stop_signals(false);
+		tb_stop_signals(SIG_UNBLOCK, NULL);
 		close(fds[0]);
 		close(fds[1]);
 		return -err;
@@ -243,7 +233,7 @@ int cell_run(const struct cell_spec *c, const struct suite_opts *so, struct cell
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
-		block_stop_signals(false);
+		tb_stop_signals(SIG_UNBLOCK, NULL);
 		close(fds[0]);
 		signal(SIGPIPE, SIG_IGN); /* a closed pipe or socket must be an error, not a death */
 		alarm(so->watchdog);      /* SIGALRM kills a hung child: the parent reports "hang" */
@@ -258,7 +248,7 @@ int cell_run(const struct cell_spec *c, const struct suite_opts *so, struct cell
 	}
 	setpgid(pid, pid); /* as the child does: whichever runs first */
 	cell_child = pid;
-	block_stop_signals(false);
+	tb_stop_signals(SIG_UNBLOCK, NULL);
 	close(fds[1]);
 	struct cell_outcome got;
 	size_t have = 0;
@@ -286,11 +276,11 @@ int cell_run(const struct cell_spec *c, const struct suite_opts *so, struct cell
 	}
 	close(fds[0]);
 	int status = 0;
-	block_stop_signals(true); /* reaped and forgotten together */
+	tb_stop_signals(SIG_BLOCK, NULL); /* reaped and forgotten together */
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	cell_child = 0;
-	block_stop_signals(false);
+	tb_stop_signals(SIG_UNBLOCK, NULL);
 	out->seconds = now() - t0;
 	if (have == sizeof(got)) {
 		uint64_t seed = out->seed;

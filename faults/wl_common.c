@@ -251,6 +251,35 @@ int wl_read_range(struct wl_run *run, int fd, char *buf, size_t len, uint64_t of
 	return 0;
 }
 
+bool wl_sabotage_ignore_eio;
+
+/* Writes all of buf at off: urt_write_all, or single writes continued when
+ * short.  An allowed error means nothing is known about the range, so it is
+ * written again whole (positioned writes are idempotent). */
+int wl_write_range(struct wl_run *run, int fd, const char *buf, size_t len, uint64_t off, bool single)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t w = single ? urt_write(fd, buf + done, len - done, (off_t)(off + done))
+				   : urt_write_all(fd, buf + done, len - done, (off_t)(off + done));
+		if (w == -EIO && wl_sabotage_ignore_eio)
+			return 0;
+		if (w < 0) {
+			if (!wl_error(run, w, "write"))
+				return -1;
+			done = 0;
+			continue;
+		}
+		if (w == 0 || (size_t)w > len - done || (!single && (size_t)w != len - done)) {
+			wl_fail(run, "write at %llu returned %zd for %zu bytes", (unsigned long long)(off + done), w,
+				len - done);
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	return 0;
+}
+
 int wl_ids_init(struct wl_run *run, struct wl_ids *ids, size_t n)
 {
 	ids->n = n;

@@ -124,33 +124,6 @@ static void verify_backing(struct wl_run *run, const char *name, uint64_t len)
 	close(fd);
 }
 
-/* Writes all of buf at off: urt_write_all, or single writes continued when
- * short.  An allowed error rewrites the range whole (positioned writes are
- * idempotent).  Sabotage "ignore-eio" takes an EIO for success instead. */
-static int write_range(struct wl_run *run, int fd, const char *buf, size_t len, uint64_t off, bool single)
-{
-	size_t done = 0;
-	while (done < len) {
-		ssize_t w = single ? urt_write(fd, buf + done, len - done, (off_t)(off + done))
-				   : urt_write_all(fd, buf + done, len - done, (off_t)(off + done));
-		if (w == -EIO && ff.sabotage && strcmp(ff.sabotage, "ignore-eio") == 0)
-			return 0;
-		if (w < 0) {
-			if (!wl_error(run, w, "write"))
-				return -1;
-			done = 0;
-			continue;
-		}
-		if (w == 0 || (size_t)w > len - done || (!single && (size_t)w != len - done)) {
-			wl_fail(run, "write at %llu returned %zd for %zu bytes", (unsigned long long)(off + done), w,
-				len - done);
-			return -1;
-		}
-		done += (size_t)w;
-	}
-	return 0;
-}
-
 /* ---- copy: src -> dst through the mount, dst verified on the backing store ---- */
 
 struct copy {
@@ -174,7 +147,7 @@ static void copy_task(void *arg)
 		size_t len = c->size - off < c->bs ? (size_t)(c->size - off) : c->bs;
 		wl_id_start(&c->ids, b);
 		bool ok = wl_read_range(c->run, c->src, buf, len, off, (unsigned)(b % 3)) == 0 &&
-			  write_range(c->run, c->dst, buf, len, off, b & 1) == 0;
+			  wl_write_range(c->run, c->dst, buf, len, off, b & 1) == 0;
 		wl_id_done(&c->ids, b, ok);
 		if (!ok)
 			break;
@@ -293,82 +266,17 @@ out:
 
 /* ---- randwrite: slots written in random order, read back, then checked behind FUSE ---- */
 
-struct randwrite {
-	struct wl_run *run;
-	int fd;
-	uint32_t slot;
-	uint64_t slots, next, *order;
-	struct wl_ids ids; /* slot s: write id s, read-back id slots + s */
-};
-
-static void randwrite_task(void *arg)
-{
-	struct randwrite *rw = arg;
-	char *buf = malloc(rw->slot);
-	if (!buf) {
-		wl_fail(rw->run, "out of memory for a write buffer");
-		return;
-	}
-	while (rw->next < rw->slots && !rw->run->r->failed) {
-		uint64_t k = rw->next++, s = rw->order[k];
-		wd_pattern_fill(buf, rw->slot, s * rw->slot, rw->run->p->seed);
-		wl_id_start(&rw->ids, s);
-		bool ok = write_range(rw->run, rw->fd, buf, rw->slot, s * rw->slot, k & 1) == 0;
-		wl_id_done(&rw->ids, s, ok);
-		if (!ok)
-			break;
-	}
-	free(buf);
-}
-
-static void readback_task(void *arg)
-{
-	struct randwrite *rw = arg;
-	char *buf = malloc(rw->slot);
-	if (!buf) {
-		wl_fail(rw->run, "out of memory for a read buffer");
-		return;
-	}
-	while (rw->next < rw->slots && !rw->run->r->failed) {
-		uint64_t k = rw->next++, s = rw->order[rw->slots - 1 - k];
-		wl_id_start(&rw->ids, rw->slots + s);
-		bool ok = wl_read_range(rw->run, rw->fd, buf, rw->slot, s * rw->slot, (unsigned)(k % 3)) == 0;
-		wl_id_done(&rw->ids, rw->slots + s, ok);
-		if (!ok)
-			break;
-	}
-	free(buf);
-}
-
 static void ff_randwrite(struct wl_run *run)
 {
-	struct randwrite rw = { .run = run, .fd = -1 };
+	struct wl_randwrite rw = { .run = run, .fd = -1 };
 	rw.slot = 4096u << wd_below(&run->prng, 3);
 	rw.slots = wl_scaled(run, 4u << 20, 128 << 10) / rw.slot;
 	rw.order = malloc(rw.slots * sizeof(*rw.order));
-	struct urt *rt = NULL;
 	struct urt_config cfg = wl_seeded_config(run);
 	if (!rw.order || (rw.fd = open_in(run, ff.mnt, "slots", O_RDWR | O_CREAT | O_TRUNC)) < 0 ||
 	    wl_ids_init(run, &rw.ids, 2 * rw.slots) < 0)
 		goto out;
-	for (uint64_t i = 0; i < rw.slots; i++)
-		rw.order[i] = i;
-	for (uint64_t i = rw.slots - 1; i > 0; i--) {
-		uint64_t j = wd_below(&run->prng, i + 1), t = rw.order[i];
-		rw.order[i] = rw.order[j];
-		rw.order[j] = t;
-	}
-	if (wl_create(run, &rt, &cfg) == 0) {
-		for (unsigned i = 0; i < 8; i++)
-			if (wl_spawn(run, rt, randwrite_task, &rw) < 0)
-				break;
-		wl_run_phase(run, rt);
-		rw.next = 0; /* every write has returned before the first read-back */
-		for (unsigned i = 0; i < 8 && !run->r->failed; i++)
-			if (wl_spawn(run, rt, readback_task, &rw) < 0)
-				break;
-		wl_run_and_destroy(run, rt);
-	}
+	wl_randwrite_slots(&rw, &cfg);
 	verify_backing(run, "slots", rw.slots * rw.slot);
 	run->r->bytes_expected += 2 * rw.slots * rw.slot;
 	wl_ids_finish(run, &rw.ids);
@@ -414,7 +322,7 @@ static void durable_task(void *arg)
 		for (unsigned k = 0; k < batch && r < d->records; k++, r++) {
 			size_t len = 1 + (size_t)wd_below(&prng, 16384);
 			wd_pattern_fill(buf, len, off, d->run->p->seed);
-			if (write_range(d->run, d->fd[i], buf, len, off, false) < 0)
+			if (wl_write_range(d->run, d->fd[i], buf, len, off, false) < 0)
 				goto out;
 			off += len;
 			d->written[i] = off;
@@ -670,6 +578,7 @@ static int ff_cell_child(const struct ff_cell *c, const struct ff_opts *o, const
 	snprintf(ff.ctl, sizeof(ff.ctl), "%s/mnt/.faultfs", base);
 	ff.kind = c->kind;
 	ff.sabotage = getenv("URT_FAULTFS_SABOTAGE");
+	wl_sabotage_ignore_eio = ff.sabotage && strcmp(ff.sabotage, "ignore-eio") == 0;
 	if (mkdir(ff.backing, 0755) != 0) {
 		printf("    reason: mkdir %s: %s\n", ff.backing, strerror(errno));
 		return 1;

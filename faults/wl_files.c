@@ -11,31 +11,6 @@
 
 #define MAX_IO (64 * 1024)
 
-/* Writes buf at off, all of it: urt_write_all, or single writes that may be
- * short.  An error means nothing is known about the range, so it is written
- * again whole (positioned writes are idempotent). */
-static int write_range(struct wl_run *run, int fd, const char *buf, size_t len, uint64_t off, bool single)
-{
-	size_t done = 0;
-	while (done < len) {
-		ssize_t w = single ? urt_write(fd, buf + done, len - done, (off_t)(off + done))
-				   : urt_write_all(fd, buf + done, len - done, (off_t)(off + done));
-		if (w < 0) {
-			if (!wl_error(run, w, "write"))
-				return -1;
-			done = 0;
-			continue;
-		}
-		if (w == 0 || (size_t)w > len - done || (!single && (size_t)w != len - done)) {
-			wl_fail(run, "write at %llu returned %zd for %zu bytes", (unsigned long long)(off + done), w,
-				len - done);
-			return -1;
-		}
-		done += (size_t)w;
-	}
-	return 0;
-}
-
 /* ---- copy ---- */
 
 struct copy {
@@ -67,7 +42,7 @@ static void copy_task(void *arg)
 		size_t len = c->size - off < c->bs ? (size_t)(c->size - off) : c->bs;
 		wl_id_start(&c->ids, b);
 		bool ok = wl_read_range(c->run, c->src, buf, len, off, 2) == 0 &&
-			  write_range(c->run, c->dst, buf, len, off, false) == 0;
+			  wl_write_range(c->run, c->dst, buf, len, off, false) == 0;
 		wl_id_done(&c->ids, b, ok);
 		if (!ok)
 			break;
@@ -190,18 +165,9 @@ out:
 
 #define RW_TASKS 8
 
-struct randwrite {
-	struct wl_run *run;
-	int fd;
-	uint32_t slot;
-	uint64_t slots, next;
-	uint64_t *order; /* slots in the order they are written */
-	struct wl_ids ids; /* slot s: write id s, read-back id slots + s */
-};
-
 static void randwrite_task(void *arg)
 {
-	struct randwrite *rw = arg;
+	struct wl_randwrite *rw = arg;
 	char *buf = malloc(rw->slot);
 	if (!buf) {
 		wl_fail(rw->run, "out of memory for a write buffer");
@@ -213,7 +179,7 @@ static void randwrite_task(void *arg)
 		uint64_t s = rw->order[k];
 		wd_pattern_fill(buf, rw->slot, s * rw->slot, rw->run->p->seed);
 		wl_id_start(&rw->ids, s);
-		bool ok = write_range(rw->run, rw->fd, buf, rw->slot, s * rw->slot, k & 1) == 0;
+		bool ok = wl_write_range(rw->run, rw->fd, buf, rw->slot, s * rw->slot, k & 1) == 0;
 		wl_id_done(&rw->ids, s, ok);
 		if (!ok)
 			break;
@@ -223,7 +189,7 @@ static void randwrite_task(void *arg)
 
 static void readback_task(void *arg)
 {
-	struct randwrite *rw = arg;
+	struct wl_randwrite *rw = arg;
 	char *buf = malloc(rw->slot);
 	if (!buf) {
 		wl_fail(rw->run, "out of memory for a read buffer");
@@ -243,36 +209,44 @@ static void readback_task(void *arg)
 	free(buf);
 }
 
+int wl_randwrite_slots(struct wl_randwrite *rw, const struct urt_config *cfg)
+{
+	struct wl_run *run = rw->run;
+	struct urt *rt = NULL;
+	for (uint64_t i = 0; i < rw->slots; i++)
+		rw->order[i] = i;
+	for (uint64_t i = rw->slots - 1; i > 0; i--) { /* Fisher-Yates */
+		uint64_t j = wd_below(&run->prng, i + 1), t = rw->order[i];
+		rw->order[i] = rw->order[j];
+		rw->order[j] = t;
+	}
+	if (wl_create(run, &rt, cfg) < 0)
+		return -1;
+	for (unsigned i = 0; i < RW_TASKS; i++)
+		if (wl_spawn(run, rt, randwrite_task, rw) < 0)
+			break;
+	wl_run_phase(run, rt);
+	/* Every write has returned before the first read-back starts. */
+	rw->next = 0;
+	for (unsigned i = 0; i < RW_TASKS && !run->r->failed; i++)
+		if (wl_spawn(run, rt, readback_task, rw) < 0)
+			break;
+	wl_run_and_destroy(run, rt);
+	return 0;
+}
+
 void wl_randwrite(struct wl_run *run)
 {
-	struct randwrite rw = { .run = run };
+	struct wl_randwrite rw = { .run = run };
 	rw.slot = 4096u << wd_below(&run->prng, 3); /* 4 .. 16 KiB */
 	rw.slots = wl_scaled(run, 16u << 20, 256 << 10) / rw.slot;
 	rw.fd = wl_scratch_file(run, rw.slots * rw.slot, false, 0);
 	rw.order = malloc(rw.slots * sizeof(*rw.order));
-	struct urt *rt = NULL;
 	struct urt_config cfg = wl_seeded_config(run);
 	if (rw.fd < 0 || !rw.order || wl_ids_init(run, &rw.ids, 2 * rw.slots) < 0)
 		goto out;
-	for (uint64_t i = 0; i < rw.slots; i++)
-		rw.order[i] = i;
-	for (uint64_t i = rw.slots - 1; i > 0; i--) { /* Fisher-Yates */
-		uint64_t j = wd_below(&run->prng, i + 1), t = rw.order[i];
-		rw.order[i] = rw.order[j];
-		rw.order[j] = t;
-	}
-	if (wl_create(run, &rt, &cfg) < 0)
+	if (wl_randwrite_slots(&rw, &cfg) < 0)
 		goto out_ids;
-	for (unsigned i = 0; i < RW_TASKS; i++)
-		if (wl_spawn(run, rt, randwrite_task, &rw) < 0)
-			break;
-	wl_run_phase(run, rt);
-	/* Every write has returned before the first read-back starts. */
-	rw.next = 0;
-	for (unsigned i = 0; i < RW_TASKS && !run->r->failed; i++)
-		if (wl_spawn(run, rt, readback_task, &rw) < 0)
-			break;
-	wl_run_and_destroy(run, rt);
 	/* And independently of the runtime's read path: */
 	for (uint64_t s = 0; s < rw.slots; s++)
 		if (rw.ids.ok[s])

@@ -160,6 +160,14 @@ void wl_check(struct wl_run *run, const void *buf, size_t len, uint64_t off, uin
  * 2 = a future.  Allowed errors repeat the read.  0, or -1: stop the worker. */
 int wl_read_range(struct wl_run *run, int fd, char *buf, size_t len, uint64_t off, unsigned how);
 
+/* Writes all of buf at off: urt_write_all, or single writes (single) that
+ * may be short and are continued.  An allowed error rewrites the range
+ * whole.  0, or -1: stop the worker. */
+int wl_write_range(struct wl_run *run, int fd, const char *buf, size_t len, uint64_t off, bool single);
+/* Set by the faultfs layer's "ignore-eio" sabotage: wl_write_range takes an
+ * EIO for success, a lost write the layer must catch. */
+extern bool wl_sabotage_ignore_eio;
+
 /* Completion accounting: every operation id must complete exactly once,
  * successfully or with the error that ended it (a call that returned has
  * completed; one that never returns is lost). */
@@ -184,6 +192,22 @@ static inline void wl_id_done(struct wl_ids *ids, size_t id, bool ok)
  * stops at its first error and leaves the rest unstarted); in a clean run
  * an id that ended in an error is a failure too. */
 void wl_ids_finish(struct wl_run *run, struct wl_ids *ids);
+
+/* The randwrite body, shared by the file and faultfs layers: blocks of
+ * `slot` bytes written in random order by 8 tasks, then read back in the
+ * reverse order.  The caller opens fd, allocates order (slots entries) and
+ * ids (2 * slots: write id s, read-back id slots + s), and afterwards checks
+ * the file behind the runtime's back. */
+struct wl_randwrite {
+	struct wl_run *run;
+	int fd;
+	uint32_t slot;
+	uint64_t slots, next, *order;
+	struct wl_ids ids;
+};
+/* Shuffles the order (run->prng), then runs the writes and read-backs in
+ * one runtime made from cfg.  -1 when no runtime could be created. */
+int wl_randwrite_slots(struct wl_randwrite *rw, const struct urt_config *cfg);
 
 /* Sizes scaled by p->scale, never below min. */
 uint64_t wl_scaled(const struct wl_run *run, uint64_t full, uint64_t min);

@@ -109,7 +109,6 @@ made_out=$out finished=0
 [ "$repeats" -ge 5 ] || echo "ab.sh: warning: with $repeats rounds no p-value can reach 0.01: expect no verdict" >&2
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/urt-ab.XXXXXX")
-child=""
 cleanup() {
 	# A run that did not finish leaves no --out that looks like a result.
 	[ $finished = 1 ] || rm -rf "$made_out"
@@ -124,29 +123,8 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-# The handler may run inside a redirected call (a build's log): fd 9 is the
-# real stderr, so "interrupted" reaches the user.
-exec 9>&2
-# Builds and benchmarks run in their own session (run_child), so an
-# interrupt stops them and whatever they started, not just this script.
-on_signal() {
-	trap '' INT TERM
-	if [ -n "$child" ]; then
-		kill -s TERM -- "-$child" 2>/dev/null || true
-		wait "$child" 2>/dev/null || true
-	fi
-	echo "ab.sh: interrupted" >&9
-	exit 130
-}
-trap on_signal INT TERM
-run_child() {
-	setsid "$@" 9>&- &
-	child=$!
-	local rc=0
-	wait "$child" || rc=$?
-	child=""
-	return $rc
-}
+# Builds and benchmarks run in their own session (run_child).
+. "$script_dir/lib/run_child.sh"
 
 build_side() {
 	local side=$1 commit=$2 src=$work/src-$1 build=$work/build-$1

@@ -83,33 +83,12 @@ if [ -z "$build" ]; then
 fi
 mkdir "$out" || die "--out $out: cannot create it"
 
-# Each stage runs in its own session (setsid), so an interrupt can stop it
-# and everything it started (urt-bench, fio, hyperfine, fault cells) at once.
-child=""
+# Each stage runs in its own session (run_child): an interrupt stops it and
+# everything it started.  An unfinished run folder must not pass for a
+# finished run.
 finished=0
-# The handler may run inside a redirected stage (its log): fd 9 is the real
-# stderr, so "interrupted" reaches the user.
-exec 9>&2
-on_signal() {
-	trap '' INT TERM
-	if [ -n "$child" ]; then
-		kill -s TERM -- "-$child" 2>/dev/null || true
-		wait "$child" 2>/dev/null || true
-	fi
-	# An unfinished run folder must not pass for a finished run.
-	[ $finished = 1 ] || rm -rf "$out"
-	echo "$prog: interrupted" >&9
-	exit 130
-}
-trap on_signal INT TERM
-stage() {
-	setsid "$@" 9>&- &
-	child=$!
-	local status=0
-	wait "$child" || status=$?
-	child=""
-	return $status
-}
+on_interrupt() { [ $finished = 1 ] || rm -rf "$out"; }
+. scripts/lib/run_child.sh
 
 verdicts=$out/.stages.tsv
 : >"$verdicts"
@@ -125,11 +104,11 @@ verdict() {
 echo "== benchmark sweep"
 status=0
 if [ $quick = 1 ]; then
-	stage "$build/bench/urt-bench" --workload nop --backend urt,raw --qd 1,8 --duration 0.05 \
+	run_child "$build/bench/urt-bench" --workload nop --backend urt,raw --qd 1,8 --duration 0.05 \
 		--warmup 0 --quiet --json "$out/bench.json" --csv "$out/bench.csv" || status=$?
 else
 	echo "(about a minute on an idle 2-core VM, more under load)"
-	stage env URT_BENCH="$build/bench/urt-bench" bench/default-sweep.sh "$out" || status=$?
+	run_child env URT_BENCH="$build/bench/urt-bench" bench/default-sweep.sh "$out" || status=$?
 fi
 if [ $status = 0 ]; then
 	verdict bench pass "results in $out/bench.json"
@@ -142,7 +121,7 @@ echo "== fault matrix"
 fault_args=(--seed 1 --json "$out/faults.json" --no-table --dir "${TMPDIR:-/tmp}")
 [ $quick = 0 ] || fault_args+=(--points urt/op/error,urt/read/short --workloads copy,pipe --probabilities 1 --quick)
 status=0
-stage "$build/faults/urt-faults" "${fault_args[@]}" >"$out/faults.log" 2>&1 || status=$?
+run_child "$build/faults/urt-faults" "${fault_args[@]}" >"$out/faults.log" 2>&1 || status=$?
 # The cells that failed, with their replay lines, then the summary.
 grep -E 'FAIL|HANG|reason:|replay:' "$out/faults.log" | head -n 30 || true
 tail -n 1 "$out/faults.log"
@@ -166,7 +145,7 @@ echo "== command comparisons (hyperfine)"
 cmp_args=(--bin "$build/bench" --out "$out" --runs 5 --size 256m)
 [ $quick = 0 ] || cmp_args=(--bin "$build/bench" --out "$out" --runs 2 --size 1m --bench-ops 20000)
 status=0
-stage scripts/compare-commands.sh "${cmp_args[@]}" >/dev/null 2>"$out/comparisons.log" || status=$?
+run_child scripts/compare-commands.sh "${cmp_args[@]}" >/dev/null 2>"$out/comparisons.log" || status=$?
 case $status in
 0) verdict comparisons pass "hyperfine_*.json in $out" ;;
 77) verdict comparisons SKIPPED "$(tail -n 1 "$out/comparisons.log")" ;;
@@ -186,7 +165,7 @@ fi
 # report.py reads bench.json, faults.json and hyperfine_*.json from the folder;
 # --stages puts the verdicts above at the top of the report.
 status=0
-stage scripts/report.py "$out" --stages "$verdicts" --run-verdict "$overall" >"$out/report.log" 2>&1 || status=$?
+run_child scripts/report.py "$out" --stages "$verdicts" --run-verdict "$overall" >"$out/report.log" 2>&1 || status=$?
 if [ $status = 0 ]; then
 	verdict report pass "$(tail -n 1 "$out/report.log")"
 else

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "bench.h"
+#include "toolbox.h"
 
 #include <jansson.h>
 
@@ -124,16 +125,6 @@ static volatile pid_t fio_pid;
 static char fio_files[3][4096];
 static volatile sig_atomic_t fio_files_set;
 
-static void stop_signals(bool block)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
-}
-
 /* Kills a running fio and removes its files. */
 static void abort_fio(void)
 {
@@ -154,11 +145,11 @@ static void abort_fio(void)
 static int run_fio(const char *jobfile, const char *out, const char *log, double limit_s)
 {
 	pid_t parent = getpid();
-	stop_signals(true); /* fio_pid is set before a signal can look at it */
+	tb_stop_signals(SIG_BLOCK, NULL); /* fio_pid is set before a signal can look at it */
 	pid_t pid = fork();
 	if (pid < 0) {
 		int err = errno;
-		stop_signals(false);
+		tb_stop_signals(SIG_UNBLOCK, NULL);
 		return -err;
 	}
 	if (pid == 0) {
@@ -171,7 +162,7 @@ static int run_fio(const char *jobfile, const char *out, const char *log, double
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
-		stop_signals(false);
+		tb_stop_signals(SIG_UNBLOCK, NULL);
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd >= 0) {
 			dup2(fd, 1);
@@ -184,28 +175,28 @@ static int run_fio(const char *jobfile, const char *out, const char *log, double
 	}
 	setpgid(pid, pid);
 	fio_pid = pid;
-	stop_signals(false);
+	tb_stop_signals(SIG_UNBLOCK, NULL);
 	/* fio should stop on its own (runtime caps it); if it does not, a
 	 * stuck baseline must not hang the sweep. */
 	int status = 0;
 	uint64_t deadline = bench_now_ns() + (uint64_t)(limit_s * 1e9);
 	for (;;) {
-		stop_signals(true);
+		tb_stop_signals(SIG_BLOCK, NULL);
 		pid_t got = waitpid(pid, &status, WNOHANG);
 		if (got == pid)
 			fio_pid = 0;
-		stop_signals(false);
+		tb_stop_signals(SIG_UNBLOCK, NULL);
 		if (got == pid)
 			break;
 		if (got < 0 && errno != EINTR)
 			return -errno;
 		if (bench_now_ns() > deadline) {
-			stop_signals(true);
+			tb_stop_signals(SIG_BLOCK, NULL);
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			fio_pid = 0;
-			stop_signals(false);
+			tb_stop_signals(SIG_UNBLOCK, NULL);
 			return -ETIMEDOUT;
 		}
 		usleep(10 * 1000);
@@ -272,12 +263,12 @@ static int run_job(const struct bench_job *job, struct bench_result *r)
 	snprintf(jobfile, sizeof(jobfile), "%s/fio-%u.fio", job->tmpdir, n);
 	snprintf(out, sizeof(out), "%s/fio-%u.json", job->tmpdir, n);
 	snprintf(log, sizeof(log), "%s/fio-%u.log", job->tmpdir, n);
-	stop_signals(true);
+	tb_stop_signals(SIG_BLOCK, NULL);
 	memcpy(fio_files[0], jobfile, sizeof(jobfile));
 	memcpy(fio_files[1], out, sizeof(out));
 	memcpy(fio_files[2], log, sizeof(log));
 	fio_files_set = 1;
-	stop_signals(false);
+	tb_stop_signals(SIG_UNBLOCK, NULL);
 	int ret = write_jobfile(job, jobfile);
 	if (ret == 0)
 		ret = run_fio(jobfile, out, log, job->warmup + (job->duration > 0 ? job->duration : 600) + 60);
@@ -298,12 +289,12 @@ static int run_job(const struct bench_job *job, struct bench_result *r)
 		snprintf(r->note, sizeof(r->note), "numbers from fio %s; latency is fio's (lat_percentiles=1)",
 			 "--output-format=json");
 	}
-	stop_signals(true);
+	tb_stop_signals(SIG_BLOCK, NULL);
 	unlink(jobfile);
 	unlink(out);
 	unlink(log);
 	fio_files_set = 0;
-	stop_signals(false);
+	tb_stop_signals(SIG_UNBLOCK, NULL);
 	return ret;
 }
 

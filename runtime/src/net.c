@@ -671,9 +671,18 @@ static int multi_wait(struct multi *m)
 	return 0;
 }
 
+/* The close of a listener or receiver, after the checks both share: called
+ * in a task of the runtime that owns m, and nobody else closing it. */
 static int multi_close(struct multi *m)
 {
+	struct urt__task *self = urt__self;
+	if (URT__UNLIKELY(!self))
+		return outside_task();
 	struct urt *rt = m->obj.rt;
+	if (rt != self->rt)
+		return -EINVAL;
+	if (m->closing)
+		return -EBUSY; /* another task is closing it */
 	m->closing = true;
 	if (m->waiter)
 		urt__wake(rt, m->waiter); /* it returns -ECANCELED */
@@ -779,16 +788,10 @@ int urt_listener_close(struct urt_listener *l)
 {
 	if (!l)
 		return -EINVAL;
-	struct urt__task *self = urt__self;
-	if (URT__UNLIKELY(!self))
-		return outside_task();
-	struct urt *rt = self->rt;
 	struct multi *m = &l->m;
-	if (m->obj.rt != rt)
-		return -EINVAL;
-	if (m->closing)
-		return -EBUSY; /* another task is closing it */
-	multi_close(m);
+	int ret = multi_close(m);
+	if (ret < 0)
+		return ret;
 	int saved = errno;
 	for (; m->qlen; m->qlen--, m->qhead = (m->qhead + 1) % m->qcap)
 		close(m->q.fds[m->qhead]);
@@ -881,16 +884,10 @@ int urt_receiver_close(struct urt_receiver *r)
 {
 	if (!r)
 		return -EINVAL;
-	struct urt__task *self = urt__self;
-	if (URT__UNLIKELY(!self))
-		return outside_task();
-	struct urt *rt = self->rt;
 	struct multi *m = &r->m;
-	if (m->obj.rt != rt)
-		return -EINVAL;
-	if (m->closing)
-		return -EBUSY;
-	multi_close(m);
+	int ret = multi_close(m);
+	if (ret < 0)
+		return ret;
 	/* Queued chunks were never handed out: their buffers go back. */
 	for (; m->qlen; m->qlen--, m->qhead = (m->qhead + 1) % m->qcap)
 		urt_buf_release(m->br, m->br->mem + (size_t)m->q.chunks[m->qhead].bid * m->br->buf_size);

@@ -6,11 +6,15 @@ depths as ticks, log value axes only when the data span decades, units on
 every axis, and a legend below the panels that wraps instead of running off.
 """
 
+import functools
+import inspect
+
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter, NullLocator
 
 from . import model, style
+from .figset import slug
 
 plt.rcParams.update({
     "font.size": 11, "axes.titlesize": 12, "axes.labelsize": 11, "figure.titlesize": 14,
@@ -168,3 +172,41 @@ def queue_depths(points):
 
 def bs_title(bs, workload):
     return "no buffer" if workload == "nop" else f"bs {style.size(bs)}"
+
+
+def main_bs(points):
+    """(bs, the points at bs) for the buffer size with the most configurations;
+    ties: the smallest."""
+    sizes = model.distinct(points, "bs")
+    bs = max(sizes, key=lambda b: (len(model.select(points, bs=b)), -(b or 0))) if sizes else None
+    return bs, model.select(points, bs=bs)
+
+
+class _Out:
+    """Where one workload's figure goes: saved, or a skip note saying why not."""
+
+    def __init__(self, figs, group, name, caption):
+        self.figs, self.group, self.name, self.caption = figs, group, name, caption
+
+    def save(self, fig, title):
+        self.figs.save(fig, self.name, title, self.caption, self.group)
+
+    def skip(self, title, reason):
+        self.figs.skip(title, reason, self.group)
+
+
+def per_workload(group, prefix):
+    """A figure kind drawn once per workload: draw(ctx, out, workload, *args)
+    draws one and calls out.save(fig, title) or out.skip(title, reason).  It
+    is saved as PREFIX_<workload>.png in the report's group, with draw's
+    docstring as its caption.  The decorated function takes (ctx, figs, *args)."""
+    def wrap(draw):
+        caption = " ".join(inspect.cleandoc(draw.__doc__).split("\n"))
+
+        @functools.wraps(draw)
+        def each(ctx, figs, *args):
+            for workload in model.workloads(ctx.points):
+                draw(ctx, _Out(figs, group, f"{prefix}_{slug(workload)}.png", caption), workload, *args)
+        each.group = group
+        return each
+    return wrap

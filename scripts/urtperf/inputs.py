@@ -58,6 +58,32 @@ class _Checker:
             self.fail(f"{where}.{name}", f"expected {kind}{bound}{null}, got {value!r}")
         return value
 
+    def items(self, doc, name, empty):
+        """(where, item) for each object of the non-empty list doc[name]."""
+        items = self.key(doc, name, "top level")
+        if not isinstance(items, list):
+            self.fail(name, "expected a list")
+        if not items:
+            raise InputError(f"{self.path}: {name}: empty, {empty}")
+        for i, item in enumerate(items):
+            where = f"{name}[{i}]"
+            yield where, self.obj(item, where)
+
+
+def _load(path, what, tagged=True):
+    """The JSON document at path and a checker for it, its top level checked:
+    an object; when tagged, its "schema" is `what` and its meta an object."""
+    doc = load_json(path, what)
+    check = _Checker(path)
+    check.obj(doc, "top level")
+    if tagged:
+        if doc.get("schema") != what:
+            check.fail("schema", f"expected '{what}', got {doc.get('schema')!r}")
+        if doc.get("meta") is None:
+            doc["meta"] = {}
+        check.obj(doc["meta"], "meta")
+    return doc, check
+
 
 def _check_latency(check, result, name, where, required):
     if name not in result:
@@ -87,24 +113,8 @@ def _check_hist(check, result, where):
 
 def load_bench(path):
     """Return the validated urt-bench/1 document (a dict)."""
-    doc = load_json(path, BENCH_SCHEMA)
-    check = _Checker(path)
-    check.obj(doc, "top level")
-    schema = doc.get("schema")
-    if schema != BENCH_SCHEMA:
-        check.fail("schema", f"expected '{BENCH_SCHEMA}', got {schema!r}")
-    meta = doc.get("meta", {})
-    if meta is None:
-        meta = doc["meta"] = {}
-    check.obj(meta, "meta")
-    results = check.key(doc, "results", "top level")
-    if not isinstance(results, list):
-        check.fail("results", "expected a list")
-    if not results:
-        raise InputError(f"{path}: results: empty, nothing to report")
-    for i, result in enumerate(results):
-        where = f"results[{i}]"
-        check.obj(result, where)
+    doc, check = _load(path, BENCH_SCHEMA)
+    for where, result in check.items(doc, "results", "nothing to report"):
         check.string(result, "backend", where)
         check.string(result, "workload", where)
         if result.get("qd") is not None:
@@ -126,7 +136,7 @@ def load_bench(path):
         na = result.get("not_applicable")
         if na is not None and not (isinstance(na, list) and all(isinstance(x, str) for x in na)):
             check.fail(f"{where}.not_applicable", "expected a list of option names")
-    if all(r.get("iops") is None for r in results):
+    if all(r.get("iops") is None for r in doc["results"]):
         raise InputError(f"{path}: results: no result has a throughput (iops), nothing to report")
     return doc
 
@@ -138,23 +148,8 @@ FAULT_STATUSES = ("pass", "fail", "hang")
 
 def load_faults(path):
     """Return the validated urt-faults/1 document."""
-    doc = load_json(path, FAULTS_SCHEMA)
-    check = _Checker(path)
-    check.obj(doc, "top level")
-    schema = doc.get("schema")
-    if schema != FAULTS_SCHEMA:
-        check.fail("schema", f"expected '{FAULTS_SCHEMA}', got {schema!r}")
-    if doc.get("meta") is None:
-        doc["meta"] = {}
-    check.obj(doc["meta"], "meta")
-    cells = check.key(doc, "cells", "top level")
-    if not isinstance(cells, list):
-        check.fail("cells", "expected a list")
-    if not cells:
-        raise InputError(f"{path}: cells: empty, no fault matrix to report")
-    for i, cell in enumerate(cells):
-        where = f"cells[{i}]"
-        check.obj(cell, where)
+    doc, check = _load(path, FAULTS_SCHEMA)
+    for where, cell in check.items(doc, "cells", "no fault matrix to report"):
         check.string(cell, "point", where)
         check.string(cell, "workload", where)
         check.number(cell, "probability", where, nullable=True, minimum=0)
@@ -176,17 +171,8 @@ def load_faults(path):
 
 def load_hyperfine(path):
     """Return the validated hyperfine --export-json document (hyperfine 1.15 fields)."""
-    doc = load_json(path, "hyperfine")
-    check = _Checker(path)
-    check.obj(doc, "top level")
-    results = check.key(doc, "results", "top level")
-    if not isinstance(results, list):
-        check.fail("results", "expected a list")
-    if not results:
-        raise InputError(f"{path}: results: empty, no hyperfine measurements")
-    for i, result in enumerate(results):
-        where = f"results[{i}]"
-        check.obj(result, where)
+    doc, check = _load(path, "hyperfine", tagged=False)
+    for where, result in check.items(doc, "results", "no hyperfine measurements"):
         check.string(result, "command", where)
         check.number(result, "mean", where, minimum=0)
         for name in ("stddev", "median", "user", "system", "min", "max"):
