@@ -26,13 +26,8 @@
 # Exit 0 measured (the verdicts are printed, not judged), 1 a copy was
 # wrong or hyperfine failed, 2 bad input, 77 no hyperfine.  2.5-4 min on the
 # loaded 2-core VM (most of it the O_DIRECT pair).
-case ${1:-} in
--h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
---version) exec sh "$(cd "$(dirname "$0")" && pwd)/../scripts/version.sh" cp-targets.sh ;;
-esac
+. "$(dirname "$0")/../scripts/lib/prologue.sh"
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
 urt_cp=${URT_CP:-$top/build/release/bench/urt-cp}
 hyperfine=${HYPERFINE:-hyperfine}
 out=${1:-$top/results/targets-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -56,11 +51,7 @@ done
 [ -x "$urt_cp" ] || { echo "cp-targets: no urt-cp at $urt_cp (set URT_CP)" >&2; exit 2; }
 case $urt_cp in /*) ;; *) urt_cp=$(pwd)/$urt_cp ;; esac # the copies run in the scratch directory
 command -v "$hyperfine" >/dev/null 2>&1 || { echo "cp-targets: skipped: hyperfine not found" >&2; exit 77; }
-py=""
-for p in /usr/bin/python3 python3; do
-    if command -v "$p" >/dev/null 2>&1; then py=$p; break; fi
-done
-[ -n "$py" ] || { echo "cp-targets: python3 is needed for the ratios" >&2; exit 1; }
+py=$("$top/scripts/find-python.sh" --bare 2>/dev/null) || { echo "cp-targets: python3 is needed for the ratios" >&2; exit 1; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 for f in cp.json cp-interleaved.json; do

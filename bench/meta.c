@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "meta.h"
+#include "build_stamp.h"
 #include "build_info.h"
 #include "toolbox.h"
 
@@ -95,31 +96,11 @@ void meta_write_host_context(FILE *f)
 				      : NULL);
 }
 
-/* The source revision at run time (a build does not go stale on commit);
- * false outside a git checkout. */
-static bool git_revision(char *out, size_t len)
-{
-#ifdef BENCH_SOURCE_DIR
-	FILE *p = popen("git -C '" BENCH_SOURCE_DIR "' describe --always --dirty 2>/dev/null", "r");
-	if (!p)
-		return false;
-	bool ok = fgets(out, (int)len, p) != NULL;
-	pclose(p);
-	if (ok)
-		out[strcspn(out, "\n")] = '\0';
-	return ok && *out;
-#else
-	(void)out;
-	(void)len;
-	return false;
-#endif
-}
-
 void meta_write_json(FILE *f, const char *started, int argc, char **argv)
 {
 	struct utsname u;
 	uname(&u);
-	char cpu[256], git[128];
+	char cpu[256];
 	cpu_model(cpu, sizeof(cpu));
 	fputs("  \"meta\": {\n    \"started\": ", f);
 	tb_json_string(f, started);
@@ -132,7 +113,10 @@ void meta_write_json(FILE *f, const char *started, int argc, char **argv)
 	fprintf(f, ",\n    \"cores\": %ld,\n    \"liburing\": ", sysconf(_SC_NPROCESSORS_ONLN));
 	tb_json_string(f, BENCH_LIBURING_VERSION);
 	fputs(",\n    \"git\": ", f);
-	if (git_revision(git, sizeof(git)))
+	/* The revision the binary was built from (build_stamp), not what the
+	 * source tree holds now: a result must name the code that produced it. */
+	const char *git = build_stamp_git();
+	if (strcmp(git, "unknown") != 0)
 		tb_json_string(f, git);
 	else
 		fputs("null", f);
