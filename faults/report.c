@@ -3,6 +3,7 @@
  * people and CI job summaries.
  */
 #include "report.h"
+#include "build_stamp.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -47,19 +48,6 @@ void report_totals(const struct matrix_entry *e, size_t n, struct report_totals 
 		t->lost_ops += o->r.lost_ops;
 		t->doubled_ops += o->r.doubled_ops;
 	}
-}
-
-/* `git describe` of the source tree, or "unknown" outside a checkout. */
-static void git_version(char *buf, size_t size)
-{
-	snprintf(buf, size, "unknown");
-	FILE *p = popen("git -C '" URT_FAULTS_SOURCE_DIR "' describe --always --dirty 2>/dev/null", "r");
-	if (!p)
-		return;
-	if (fgets(buf, (int)size, p))
-		buf[strcspn(buf, "\n")] = '\0';
-	if (pclose(p) != 0 || !buf[0])
-		snprintf(buf, size, "unknown");
 }
 
 static const char *flag_names(unsigned flags)
@@ -124,8 +112,8 @@ int report_json(struct tb_publish *out, FILE *to, const char *path, bool force, 
 	struct utsname u;
 	if (uname(&u) != 0)
 		memset(&u, 0, sizeof(u));
-	char git[128];
-	git_version(git, sizeof(git));
+	/* The revision the binary was built from, not what the tree holds now. */
+	const char *git = build_stamp_git();
 
 	fprintf(f, "{\"schema\": \"urt-faults/1\",\n \"meta\": {\"started\": ");
 	tb_json_string(f, m->started);
