@@ -53,12 +53,12 @@ def test_writes_hyperfine_json_the_report_reads(tmp_path):
     commands = [r["command"] for r in cp["results"]]
     # urt-cp in its modes, cp, dd with urt-cp's block size; the O_DIRECT pair
     # when the temp dir's file system takes O_DIRECT.
-    assert commands[:5] == ["urt-cp --qd 2 --bs 1m src.bin dst-urt.bin",
-                            "urt-cp --method rw --qd 2 --bs 1m src.bin dst-urt-rw.bin",
-                            "urt-cp --verify --qd 2 --bs 1m src.bin dst-urt-verify.bin",
+    assert commands[:5] == ["urt-cp --qd 1 --bs 1m src.bin dst-urt.bin",
+                            "urt-cp --method rw --qd 1 --bs 1m src.bin dst-urt-rw.bin",
+                            "urt-cp --verify --qd 1 --bs 1m src.bin dst-urt-verify.bin",
                             "cp src.bin dst-cp.bin", "dd if=src.bin of=dst-dd.bin bs=1048576 status=none"]
     if "refuses O_DIRECT" not in proc.stderr:
-        assert commands[5:] == ["urt-cp --direct --qd 2 --bs 1m src.bin dst-urt-direct.bin",
+        assert commands[5:] == ["urt-cp --direct --qd 1 --bs 1m src.bin dst-urt-direct.bin",
                                 "dd if=src.bin of=dst-dd-direct.bin bs=1048576 iflag=direct oflag=direct "
                                 "status=none"]
     assert all(len(r["times"]) == 2 for r in cp["results"])
@@ -69,7 +69,7 @@ def test_writes_hyperfine_json_the_report_reads(tmp_path):
                              "--hyperfine", *written, "--out", str(tmp_path / "report")],
                             capture_output=True, text=True, timeout=300)
     assert report.returncode == 0, report.stderr
-    assert "urt-cp --qd 2 --bs 1m src.bin dst-urt.bin" in (tmp_path / "report" / "report.md").read_text()
+    assert "urt-cp --qd 1 --bs 1m src.bin dst-urt.bin" in (tmp_path / "report" / "report.md").read_text()
     # The temp dir with the source file is gone.
     assert not any(Path(os.environ.get("TMPDIR", "/tmp")).glob("urt-compare.*/src.bin"))
 
