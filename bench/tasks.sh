@@ -14,7 +14,7 @@
 # Each timed run three times (the machine is shared: look at the best and
 # the spread).  Uses URT_TASKS, or build/release/bench/urt-tasks.  Exit 0
 # when every target was met, 1 when one was missed, 2 when nothing could run.
-# About 30 s.
+# About 30 s (2-core VM, loaded, 2026-11-30).
 case ${1:-} in
 -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 --version) exec sh "$(cd "$(dirname "$0")" && pwd)/../scripts/version.sh" tasks.sh ;;
