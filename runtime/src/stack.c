@@ -216,13 +216,18 @@ static int span_cmp(const void *a, const void *b)
  * adjacent stacks (stacks carved one after another from a slab are), so
  * giving back a burst's worth costs a few system calls, not one per stack
  * (each munmap pays its TLB-flush IPIs).  Each record lies in the memory
- * being unmapped: its fields are copied out first.  Without memory for
- * the list of ranges, one munmap per stack.  Returns n.
+ * being unmapped: its fields are copied out first.  Up to SMALL_SPANS
+ * ranges are listed on the stack: no malloc for a small runtime (whose
+ * allocator would keep the memory, and under ASan a new mapping per size
+ * class).  Without memory for a longer list, one munmap per stack.
+ * Returns n.
  */
+#define SMALL_SPANS 128
 static unsigned unmap_list(struct urt__task *list, unsigned n)
 {
 	int saved = errno;
-	struct span *v = n ? malloc((size_t)n * sizeof(*v)) : NULL;
+	struct span small[SMALL_SPANS];
+	struct span *v = n <= SMALL_SPANS ? small : malloc((size_t)n * sizeof(*v));
 	unsigned k = 0;
 	for (struct urt__task *t = list, *next; t; t = next) {
 		next = t->next;
@@ -236,14 +241,25 @@ static unsigned unmap_list(struct urt__task *list, unsigned n)
 		k++;
 	}
 	if (v) {
-		qsort(v, k, sizeof(*v), span_cmp);
+		if (v == small) { /* insertion sort: glibc's qsort may malloc too */
+			for (unsigned i = 1; i < k; i++) {
+				struct span x = v[i];
+				unsigned j = i;
+				for (; j > 0 && (uintptr_t)v[j - 1].lo > (uintptr_t)x.lo; j--)
+					v[j] = v[j - 1];
+				v[j] = x;
+			}
+		} else {
+			qsort(v, k, sizeof(*v), span_cmp);
+		}
 		for (unsigned i = 0; i < k;) {
 			char *lo = v[i].lo, *hi = lo + v[i].len;
 			for (i++; i < k && v[i].lo == hi; i++)
 				hi += v[i].len;
 			munmap(lo, (size_t)(hi - lo));
 		}
-		free(v);
+		if (v != small)
+			free(v);
 	}
 	errno = saved;
 	return n;
