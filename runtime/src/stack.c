@@ -141,8 +141,10 @@ struct urt__task *urt__task_map(size_t stack_size, unsigned colour_index)
 }
 
 /* The next stack of the runtime's current slab, mapping a new slab when it
- * is used up; NULL when the kernel refuses (the slot stays for a retry). */
-static struct urt__task *task_carve(struct urt *rt)
+ * is used up; NULL when the kernel refuses (the slot stays for a retry).
+ * Not inlined: urt__task_alloc's cache hit stays a leaf without its
+ * register saves. */
+static __attribute__((noinline)) struct urt__task *task_carve(struct urt *rt)
 {
 	size_t stride = stride_of(rt->stack_size);
 	int saved = errno;
