@@ -5,8 +5,9 @@
  *   urt-tasks churn TOTAL ALIVE      TOTAL tasks, each yields once and returns,
  *                                    with up to ALIVE alive at once
  *   urt-tasks sleepers N SPAN_MS     N tasks sleep a random 0..SPAN_MS each
- *                                    (N = 0: as many as vm.max_map_count allows,
- *                                    up to 100 000)
+ *                                    (N = 0: 100 000, or without
+ *                                    MADV_GUARD_INSTALL as many as
+ *                                    vm.max_map_count allows)
  *   urt-tasks raw-timeouts N SPAN_MS the same N deadlines as plain liburing
  *                                    timeouts, for comparison
  *   urt-tasks memory STACK_KIB N     N idle tasks: RSS and mappings per task
@@ -24,8 +25,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
 
 static uint64_t now_ns(void)
 {
@@ -141,6 +148,7 @@ static uint64_t *ns, *t_before, *t_woke;
 static unsigned *slept_order, *woke_order;
 static unsigned nslept, nwoke;
 static uint64_t t_after_all;
+static uint64_t spawn_ns;
 
 static void sleeper(void *arg)
 {
@@ -213,13 +221,29 @@ static void judge(const char *what, unsigned n, uint64_t timeouts)
 	/* No sleeper can wake before every one has gone to sleep (a pass of
 	 * the loop is never interrupted): part of the lateness of the short
 	 * sleeps. */
-	printf("%s: %u sleepers: worst lateness %.2f ms, mean %.2f ms, %u woke more than 1 ms out of deadline order, %u early, %llu kernel timeouts, %.2f ms until all slept\n",
+	printf("%s: %u sleepers: worst lateness %.2f ms, mean %.2f ms, %u woke more than 1 ms out of deadline order, %u early, %llu kernel timeouts, %.2f ms until all slept",
 	       what, n, (double)worst / 1e6, (double)sum / 1e6 / n, out_of_order, early,
 	       (unsigned long long)timeouts, (double)(t_after_all - t_before[slept_order[0]]) / 1e6);
 }
 
+/* Whether the kernel installs guard pages by madvise, as the runtime does
+ * when it can (runtime/src/stack.c): then stacks cost no mapping of their
+ * own, else two each. */
+static int guard_madvise(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, (size_t)ps * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	int ok = madvise(p, (size_t)ps, MADV_GUARD_INSTALL) == 0;
+	munmap(p, (size_t)ps * 2);
+	return ok;
+}
+
 static unsigned sleepers_that_fit(void)
 {
+	if (guard_madvise())
+		return 100000;
 	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
 	long max = -1;
 	if (f) {
@@ -240,17 +264,22 @@ static int sleepers(unsigned n, unsigned long span_ms)
 	struct urt_config cfg = { .stack_size = 16 * 1024 };
 	if (urt_create(&rt, &cfg) < 0)
 		return 1;
+	uint64_t t0 = now_ns();
 	for (unsigned i = 0; i < n; i++)
 		if (urt_spawn(rt, sleeper, (void *)(uintptr_t)i) < 0) {
 			fprintf(stderr, "urt-tasks: urt_spawn failed at sleeper %u\n", i);
 			return 1;
 		}
+	spawn_ns = now_ns() - t0;
 	if (urt_spawn(rt, last, NULL) < 0 || urt_run(rt) < 0 || failed || nwoke != n)
 		return 1;
 	struct urt_stats st;
 	urt_get_stats(rt, &st);
 	judge("urt", n, st.ops_started);
+	t0 = now_ns();
 	urt_destroy(rt);
+	printf(", spawned in %.1f ms (%.2f us per task), urt_destroy %.1f ms\n", (double)spawn_ns / 1e6,
+	       (double)spawn_ns / 1e3 / n, (double)(now_ns() - t0) / 1e6);
 	return 0;
 }
 
@@ -297,6 +326,7 @@ static int raw_timeouts(unsigned n, unsigned long span_ms)
 		io_uring_cqe_seen(&ring, cqe);
 	}
 	judge("raw liburing", n, n);
+	printf("\n");
 	io_uring_queue_exit(&ring);
 	free(ts); /* the kernel is done with every timespec: all n completed */
 	return 0;
@@ -324,15 +354,17 @@ static int memory(unsigned long stack_kib, unsigned long n)
 		return r == -EINVAL ? 2 : 1;
 	}
 	long rss0 = rss_kib(), maps0 = file_lines("/proc/self/maps");
+	uint64_t t0 = now_ns();
 	for (unsigned long i = 0; i < n; i++)
 		if (urt_spawn(rt, idle_task, (void *)(uintptr_t)n) < 0)
 			return 1;
+	uint64_t spawn = now_ns() - t0;
 	long rss_spawned = rss_kib(), maps = file_lines("/proc/self/maps");
 	if (urt_run(rt) < 0)
 		return 1;
-	printf("memory: stack %lu KiB, %lu tasks: RSS per task %.2f KiB spawned, %.2f KiB idle (suspended in a sleep); %.2f mappings per task\n",
+	printf("memory: stack %lu KiB, %lu tasks: RSS per task %.2f KiB spawned, %.2f KiB idle (suspended in a sleep); %.4f mappings per task; spawn %.2f us per task\n",
 	       stack_kib, n, (double)(rss_spawned - rss0) / (double)n, (double)(rss_idle - rss0) / (double)n,
-	       (double)(maps - maps0) / (double)n);
+	       (double)(maps - maps0) / (double)n, (double)spawn / 1e3 / (double)n);
 	urt_destroy(rt);
 	return 0;
 }
@@ -344,8 +376,9 @@ static const char help[] =
 	"runs it and judges the numbers).\n"
 	"\n"
 	"  churn TOTAL ALIVE       TOTAL tasks (1..1e9), each yields once and returns,\n"
-	"                          at most ALIVE (1..30000) alive at once\n"
-	"  sleepers N SPAN_MS      N tasks (1..100000; 0 = as many as\n"
+	"                          at most ALIVE (1..1000000) alive at once\n"
+	"  sleepers N SPAN_MS      N tasks (1..1000000; 0 = 100000, or without\n"
+	"                          MADV_GUARD_INSTALL as many as\n"
 	"                          vm.max_map_count allows) sleep a random 0..SPAN_MS\n"
 	"  raw-timeouts N SPAN_MS  the same N deadlines as plain liburing timeouts\n"
 	"  memory STACK_KIB N      N idle tasks with STACK_KIB stacks: RSS and\n"
@@ -369,22 +402,22 @@ int main(int argc, char **argv)
 		return usage("three arguments expected");
 	const char *mode = argv[1];
 	if (!strcmp(mode, "churn")) {
-		unsigned long n = number(argv[2], 1000000000ul), a = number(argv[3], 30000);
+		unsigned long n = number(argv[2], 1000000000ul), a = number(argv[3], 1000000);
 		if (!n || !a)
-			return usage("churn: TOTAL 1..1e9 and ALIVE 1..30000");
+			return usage("churn: TOTAL 1..1e9 and ALIVE 1..1000000");
 		return churn(n, a);
 	}
 	if (!strcmp(mode, "sleepers") || !strcmp(mode, "raw-timeouts")) {
-		unsigned long n = strcmp(argv[2], "0") ? number(argv[2], 100000) : 0;
+		unsigned long n = strcmp(argv[2], "0") ? number(argv[2], 1000000) : 0;
 		unsigned long span = number(argv[3], 3600000);
 		if ((!n && strcmp(argv[2], "0")) || !span || (!n && mode[0] == 'r'))
-			return usage("N 1..100000 (sleepers: 0 = as many as fit) and SPAN_MS 1..3600000");
+			return usage("N 1..1000000 (sleepers: 0 = 100000 or as many as fit) and SPAN_MS 1..3600000");
 		return mode[0] == 's' ? sleepers((unsigned)n, span) : raw_timeouts((unsigned)n, span);
 	}
 	if (!strcmp(mode, "memory")) {
-		unsigned long k = number(argv[2], 1024 * 1024), n = number(argv[3], 30000);
+		unsigned long k = number(argv[2], 1024 * 1024), n = number(argv[3], 1000000);
 		if (!k || !n)
-			return usage("memory: STACK_KIB 16..1048576 and N 1..30000");
+			return usage("memory: STACK_KIB 16..1048576 and N 1..1000000");
 		return memory(k, n);
 	}
 	return usage("unknown mode");

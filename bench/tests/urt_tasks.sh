@@ -36,7 +36,7 @@ bad churn 0 10
 bad churn 10 x
 bad churn -5 10
 bad sleepers 10 0
-bad sleepers 100001 10
+bad sleepers 1000001 10
 bad raw-timeouts 0 10
 bad memory 1 10
 bad memory 64 0

@@ -108,8 +108,9 @@ enum urt__slow_start {
 
 enum urt__task_state { URT__TASK_RUNNABLE, URT__TASK_RUNNING, URT__TASK_BLOCKED, URT__TASK_DONE };
 
-/* A task lives at the top of its own stack mapping: one mmap per task,
- * nothing else to allocate. */
+/* A task lives at the top of its own stack, below it the stack and a guard
+ * page (stack.c: stacks are carved from larger mappings): nothing else to
+ * allocate. */
 struct urt__task {
 	struct urt__ctx ctx;
 	struct urt__task *next; /* run queue or free cache */
@@ -118,7 +119,7 @@ struct urt__task {
 	void (*fn)(void *);
 	void *arg;
 	void *local;
-	void *map;          /* the whole mapping, guard page included */
+	void *map;          /* the stack's whole range, guard page included */
 	size_t map_size;
 	void *stack_lo;     /* lowest usable stack address */
 	size_t stack_size;  /* usable bytes */
@@ -175,6 +176,8 @@ struct urt {
 	unsigned cache_low;      /* the cache's smallest length this trim epoch */
 	uint64_t trim_epoch_ns;  /* when the epoch began (CLOCK_MONOTONIC), 0 = not yet */
 	unsigned stack_colour; /* cache colour of the next new stack */
+	char *stack_slab_next;   /* stack.c: the current slab's first uncarved stack */
+	unsigned stack_slab_left; /* and how many stacks it still has room for */
 	struct urt__ctx sched_ctx;
 	void *sched_stack_lo; /* for the sanitizer's stack switching */
 	size_t sched_stack_size;
@@ -286,6 +289,8 @@ URT__HIDDEN struct urt__task *urt__task_map(size_t stack_size, unsigned colour);
 URT__HIDDEN void urt__task_release(struct urt *rt, struct urt__task *t);
 URT__HIDDEN void urt__task_unmap(struct urt__task *t);
 URT__HIDDEN void urt__task_cache_trim(struct urt *rt);
+/* urt_destroy: unmaps every cached stack and the slab's rest, in bulk. */
+URT__HIDDEN void urt__task_cache_free(struct urt *rt);
 /* Cached stacks a trim never gives back: a small burst costs no mmap. */
 #define URT__TASK_CACHE_KEEP 64
 

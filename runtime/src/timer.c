@@ -15,7 +15,9 @@
  * tasks went to sleep.
  *
  * The kernel timeouts are the runtime's own operations (no task, no fault
- * points), armed by the scheduler just before it polls the reactor.  A
+ * points), armed by the scheduler just before it polls the reactor, which
+ * submits them: the timeout is relative, so any delay between the clock
+ * read and the submit would make it fire that much late.  A
  * new one is armed only when the earliest deadline is earlier than every
  * timeout already armed; the older ones are left to fire (each still has
  * its own sleeper, whose deadline it was armed for), so the armed timeouts
@@ -111,14 +113,18 @@ int urt_sleep(uint64_t ns)
 	return 0;
 }
 
-static void wake_expired(struct urt *rt, uint64_t now)
+/* Returns whether it woke anyone. */
+static bool wake_expired(struct urt *rt, uint64_t now)
 {
+	bool woke = false;
 	while (rt->sleep_len && rt->sleep_heap[0].deadline <= now) {
 		struct urt__sleeper *s = rt->sleep_heap[0].sleeper;
 		heap_pop(rt);
 		s->expired = true;
 		urt__wake(rt, s->task);
+		woke = true;
 	}
+	return woke;
 }
 
 /* The runtime's own record for a timeout: rt->ktimer0 while it is free
@@ -179,7 +185,8 @@ static void arm(struct urt *rt, uint64_t now)
  * completed; wakes the sleepers whose deadline has passed when one has (or
  * when a timeout must be armed anyway: a deadline already past needs
  * none); and arms a timeout for the earliest deadline unless one armed
- * fires no later.  The clock is read only in those two cases.
+ * fires no later, or the sleepers it just woke are to run first.  The
+ * clock is read only in those cases.
  */
 void urt__timers_tick(struct urt *rt)
 {
@@ -196,7 +203,13 @@ void urt__timers_tick(struct urt *rt)
 	if (!fired && covered)
 		return;
 	uint64_t now = now_ns();
-	wake_expired(rt, now);
+	/* Sleepers just woken run before the loop polls again, and the tick
+	 * before that poll arms with a fresh clock.  Arming now would start
+	 * the relative timeout late by however long they run: the kernel
+	 * starts it when the poll submits it, not at this clock read.  (With
+	 * a woken task runnable the poll cannot block: no wake-up is lost.) */
+	if (wake_expired(rt, now) && rt->runq_len)
+		return;
 	if (rt->sleep_len && !(rt->ktimers && rt->ktimers->deadline <= rt->sleep_heap[0].deadline))
 		arm(rt, now);
 }

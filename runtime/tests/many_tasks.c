@@ -1,8 +1,10 @@
-/* Up to 100 000 live tasks at once (as many as vm.max_map_count allows, never changing it): every one suspended in a sleep at the same time, then all finish. */
+/* 100 000 live tasks at once under the default vm.max_map_count, never changing it (without MADV_GUARD_INSTALL: as many as it allows): every one suspended in a sleep at the same time, then all finish. */
 #include "check.h"
 #include <urt.h>
 
 #include <stdio.h>
+
+#include "stack_maps.h"
 
 #define MAX_TASKS 100000
 
@@ -19,48 +21,9 @@ static void sleeper(void *arg)
 	finished++;
 }
 
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-static long count_maps(void)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	long n = 0;
-	int c;
-	while (f && (c = fgetc(f)) != EOF)
-		n += c == '\n';
-	if (f)
-		fclose(f);
-	return n;
-}
-
-/* Each task stack is two mappings (guard page + stack); the kernel's default
- * vm.max_map_count (65530) allows about 32 000.  The test never raises it (a
- * system-wide setting, shared with every other process): it runs as many
- * tasks as fit, with room to spare for the runtime and libc. */
-static unsigned tasks_that_fit(void)
-{
-	long max = read_long("/proc/sys/vm/max_map_count");
-	if (max < 0)
-		return MAX_TASKS;
-	long fit = (max - count_maps() - 2000) / 2;
-	if (fit < 10000)
-		SKIP("vm.max_map_count leaves room for fewer than 10000 guarded stacks");
-	return fit < MAX_TASKS ? (unsigned)fit : MAX_TASKS;
-}
-
 int main(void)
 {
-	TASKS = tasks_that_fit();
+	TASKS = stack_maps_tasks_that_fit(MAX_TASKS, 10000);
 	struct urt *rt;
 	/* 16 KiB stacks: the test is about the number of tasks, not their size. */
 	struct urt_config cfg = { .stack_size = 16 * 1024 };

@@ -1,9 +1,11 @@
-/* Sleepers wake in deadline order, none early, all of them, with at most one kernel timeout per sleeper: 10 000 with random 0-300 ms sleeps (argument "many": as many as vm.max_map_count allows, up to 100 000; URT_TEST_SMALL: 2000). */
+/* Sleepers wake in deadline order, none early, all of them, with at most one kernel timeout per sleeper: 10 000 with random 0-300 ms sleeps (argument "many": 100 000, under the default vm.max_map_count, never changing it; without MADV_GUARD_INSTALL as many as it allows; URT_TEST_SMALL: 2000). */
 #include "check.h"
 #include "watchdog.h"
 #include <urt.h>
 
 #include <time.h>
+
+#include "stack_maps.h"
 
 #define MAX_SLEEPERS 100000
 #define SPAN_NS (300ull * 1000 * 1000)
@@ -40,40 +42,10 @@ static void last(void *arg)
 	t_after_all = now_ns();
 }
 
-static long count_maps(void)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	long lines = 0;
-	int c;
-	while (f && (c = fgetc(f)) != EOF)
-		lines += c == '\n';
-	if (f)
-		fclose(f);
-	return lines;
-}
-
-/* Two mappings per guarded stack; never raise vm.max_map_count (many_tasks.c). */
-static unsigned sleepers_that_fit(void)
-{
-	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
-	long max = -1;
-	if (f) {
-		if (fscanf(f, "%ld", &max) != 1)
-			max = -1;
-		fclose(f);
-	}
-	if (max < 0)
-		return MAX_SLEEPERS;
-	long fit = (max - count_maps() - 2000) / 2;
-	if (fit < 10000)
-		SKIP("vm.max_map_count leaves room for fewer than 10000 guarded stacks");
-	return fit < MAX_SLEEPERS ? (unsigned)fit : MAX_SLEEPERS;
-}
-
 int main(int argc, char **argv)
 {
 	watchdog(100, "sleep_deadline_order");
-	n = argc > 1 && !strcmp(argv[1], "many") ? sleepers_that_fit() : 10000;
+	n = argc > 1 && !strcmp(argv[1], "many") ? stack_maps_tasks_that_fit(MAX_SLEEPERS, 10000) : 10000;
 	if (getenv("URT_TEST_SMALL")) /* set for the Valgrind run, ~20x slower */
 		n = 2000;
 	ns = calloc(n, sizeof *ns);
