@@ -123,7 +123,8 @@ URT_API void urt_destroy(struct urt *rt);
 
 /* Adds a task running fn(arg); it first runs at the next pass of urt_run.
  * From the owner thread, or from a task of rt.  Errors: -EINVAL (rt or fn
- * NULL), -ENOMEM (no stack: mmap failed, often vm.max_map_count), -EPERM
+ * NULL), -ENOMEM (no stack: mmap failed; before Linux 6.13, where each
+ * guarded stack is two mappings, often vm.max_map_count), -EPERM
  * (another thread: use urt_spawn_remote), -ECHILD (forked child). */
 URT_API int urt_spawn(struct urt *rt, void (*fn)(void *), void *arg);
 

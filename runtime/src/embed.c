@@ -3,7 +3,8 @@
  * urt_run_once: a file descriptor to wait on and how long it may wait.
  *
  * Sleeping tasks keep a kernel timeout armed for the earliest deadline
- * (timer.c), armed in the same turn as the sleep, so every wake-up the
+ * (timer.c), armed by the turn's tick just before its poll (so before
+ * urt_run_once returns), so every wake-up the
  * runtime can expect comes in as a completion, and the ring's own fd polls
  * readable when the CQ holds one.  Nothing needs a timer in user space: the timeout is 0 when there is
  * work right now, else -1.
