@@ -31,6 +31,7 @@
  * (SIGINT/SIGTERM).
  *
  * The copy is written to a temporary name in DST's directory (DST.tmp.XXXXXX,
+ * or .urt.tmp.XXXXXX beside it for a name too long for that suffix;
  * through the toolbox's tb_publish_*) and renamed to DST only once every byte is written (and verified), so DST is either
  * absent (or, with --force, the old file intact) or the complete copy:
  * never a partial file.  On an error or a signal the temporary file is
@@ -414,7 +415,9 @@ static const char help[] =
 	"\n"
 	"SRC must be a regular file whose size is known (not a FIFO, not a /proc\n"
 	"file that reports size 0).  Only its data is copied: its holes stay holes.\n"
-	"A DST that is a directory means DST/SRC's file name, as with cp.\n"
+	"A DST that is a directory means DST/SRC's file name, as with cp.  A DST\n"
+	"that is a symbolic link (even a dangling one) is refused, with or without\n"
+	"--force: urt-cp neither replaces the link nor writes through it.\n"
 	"DST is written under a temporary name and renamed once complete: it is\n"
 	"never left half-written.  It gets SRC's permission bits under the umask.\n"
 	"Exit status: 0 copied (and verified), 1 I/O error or a difference found by\n"
@@ -499,6 +502,8 @@ int main(int argc, char **argv)
 		}
 	}
 	const char *src_path = argv[optind], *dst_path = argv[optind + 1];
+	if (!*dst_path)
+		return usage_error("DST is empty", NULL);
 	/* DST/basename(SRC) when DST is a directory (static: reachable to the end) */
 	static char *dst_in_dir;
 
@@ -549,9 +554,17 @@ int main(int argc, char **argv)
 		sprintf(dst_in_dir, "%s%s%s", dst_path, sep ? "/" : "", name);
 		dst_path = dst_in_dir;
 	}
-	if (stat(dst_path, &dst_st) == 0) {
-		if (dst_st.st_dev == st.st_dev && dst_st.st_ino == st.st_ino) {
-			fprintf(stderr, "urt-cp: %s and %s are the same file\n", src_path, dst_path);
+	if (stat(dst_path, &dst_st) == 0 && dst_st.st_dev == st.st_dev && dst_st.st_ino == st.st_ino) {
+		fprintf(stderr, "urt-cp: %s and %s are the same file\n", src_path, dst_path);
+		return 2;
+	}
+	/* lstat: a symbolic link DST, even a dangling one, is there.  Renaming
+	 * the copy over it would replace the link itself where cp writes
+	 * through it, so neither is done: refused, with or without --force. */
+	if (lstat(dst_path, &dst_st) == 0) {
+		if (S_ISLNK(dst_st.st_mode)) {
+			fprintf(stderr, "urt-cp: %s: is a symbolic link; urt-cp neither replaces a link nor "
+					"writes through one (name the file it points to)\n", dst_path);
 			return 2;
 		}
 		if (S_ISDIR(dst_st.st_mode)) {
@@ -572,6 +585,10 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* Past RLIMIT_FSIZE a write or the final ftruncate would raise SIGXFSZ
+	 * and kill the process with the temporary file in place; ignored, they
+	 * fail with EFBIG instead: exit 1, the temporary file removed. */
+	signal(SIGXFSZ, SIG_IGN);
 	/* The mode a new file gets from open(O_CREAT) under the umask, as cp
 	 * (tb_publish_begin applies the umask). */
 	c.dst = tb_publish_begin(&pub, dst_path, st.st_mode & 0777);

@@ -205,6 +205,51 @@ status=$?
 [ "$status" -eq 2 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] && [ ! -e "$dir/nodir" ] ||
 	fail "destination in a missing directory: status $status, expected 2 and one line: $(cat "$dir/err")"
 
+# A symbolic link DST, dangling or not, with or without --force: refused
+# up front (exit 2, one line), the link and its target left alone.
+printf 'old target\n' >"$dir/target"
+ln -s "$dir/target" "$dir/link"
+ln -s "$dir/nowhere" "$dir/dangling"
+for dst in link dangling; do
+	for force in "" --force; do
+		# shellcheck disable=SC2086
+		"$cp_bin" $force "$dir/odd" "$dir/$dst" 2>"$dir/err"
+		status=$?
+		[ "$status" -eq 2 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] && grep -q "is a symbolic link" "$dir/err" ||
+			fail "symlink DST $dst $force: status $status, expected 2 and one 'is a symbolic link' line: $(cat "$dir/err")"
+		[ -L "$dir/$dst" ] || fail "symlink DST $dst $force: the link was replaced"
+	done
+done
+[ "$(cat "$dir/target")" = "old target" ] || fail "symlink DST: the link's target was changed"
+[ ! -e "$dir/nowhere" ] || fail "dangling symlink DST: its target was created"
+rm -f "$dir/target" "$dir/link" "$dir/dangling"
+# An empty DST: bad input, refused before anything is copied.
+"$cp_bin" "$dir/odd" "" 2>"$dir/err"
+status=$?
+[ "$status" -eq 2 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] || fail "empty DST: status $status, expected 2: $(cat "$dir/err")"
+# A DST name of 255 bytes (NAME_MAX) is valid: DST.tmp.XXXXXX would not be,
+# so the copy is made under a short temporary name and renamed.
+long=$(printf '%0255d' 0)
+"$cp_bin" "$dir/odd" "$dir/$long" 2>"$dir/err" && cmp -s "$dir/odd" "$dir/$long" ||
+	fail "a 255-byte DST name: no true copy: $(cat "$dir/err")"
+rm -f "$dir/$long"
+# Past ulimit -f: SIGXFSZ must not kill urt-cp with its temporary file in
+# place; exit 1, one line, no DST, no temporary file.  A hole-ended source
+# (the limit is passed by the final ftruncate) and a dense one (by a write).
+truncate -s 10M "$dir/holey" || fail "truncate"
+for src in holey odd; do
+	# shellcheck disable=SC3045
+	(ulimit -f 1000 && exec "$cp_bin" "$dir/$src" "$dir/toobig") 2>"$dir/err"
+	status=$?
+	[ "$status" -eq 1 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] && grep -q "File too large" "$dir/err" ||
+		fail "$src past ulimit -f: status $status, expected 1 and one 'File too large' line: $(cat "$dir/err")"
+	[ ! -e "$dir/toobig" ] || fail "$src past ulimit -f: left a destination"
+	for t in "$dir"/toobig.tmp.*; do
+		[ ! -e "$t" ] || { fail "$src past ulimit -f: left $t"; rm -f "$t"; }
+	done
+done
+rm -f "$dir/holey"
+
 leftovers() { ls -A "$dir" | grep -c '\.tmp\.'; }
 [ "$(leftovers)" -eq 0 ] || fail "temporary files left behind: $(ls -A "$dir" | grep '\.tmp\.')"
 
