@@ -38,6 +38,8 @@ int tb_publish_begin(struct tb_publish *p, const char *path, mode_t mode)
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
 	int n;
+	if (strlen(base) > NAME_MAX)
+		return -ENAMETOOLONG; /* no file can have that name */
 	if (strlen(base) + sizeof(".tmp.XXXXXX") - 1 <= NAME_MAX)
 		n = snprintf(p->tmp, sizeof(p->tmp), "%s.tmp.XXXXXX", path);
 	else
