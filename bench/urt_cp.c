@@ -720,7 +720,7 @@ int main(int argc, char **argv)
 	/* SRC's size: past a hole at its end (nothing was written there), and
 	 * without the padding --direct wrote to make the tail a whole block. */
 	if (ret == 0 && ftruncate(c.dst, (off_t)c.size) < 0) {
-		fprintf(stderr, "urt-cp: truncating %s: %s\n", pub.tmp, strerror(errno));
+		fprintf(stderr, "urt-cp: %s: setting the size of the copy: %s\n", dst_path, strerror(errno));
 		ret = -EIO;
 	}
 	if (ret == 0 && verify) {
