@@ -19,7 +19,12 @@
 # The file (CP_MIB, 256 MiB of random data) lives in a temp dir under $URT_CP_DIR
 # (default /var/tmp: a disk file system, where splice and copy_file_range
 # do what they do on real files; tmpfs would change that); its file system
-# is printed.  Every copy is compared with cmp: a wrong one voids the run.
+# is printed.  Every copy either pass makes, warm-ups included, is compared
+# with SRC, outside the timed part: in the hyperfine pass each command's
+# --prepare compares the copy its previous run left (cmp) before removing
+# it, and the copy of its last run is compared after hyperfine; in the
+# interleaved pass each run's copy is compared right after the run.  One
+# wrong copy voids the whole measurement (exit 1).
 # Uses URT_CP, or build/release/bench/urt-cp; HYPERFINE, or hyperfine.
 # CP_QD, CP_BS (default 1, 1m: urt-cp's defaults), CP_RUNS (default 10, after 2 warm-ups),
 # CP_PAIRS (default 20), CP_MIB (the file's size in MiB, default 256).
@@ -66,16 +71,19 @@ cat "$dir/src" >/dev/null # warm
 fs=$(findmnt -n -o FSTYPE -T "$dir" 2>/dev/null || stat -f -c %T "$dir") # stat -f says "ext2/ext3" for ext4
 echo "cp-targets: $mib MiB warm file on $fs ($dir), urt-cp --qd $qd --bs $bs, $runs runs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 cd "$dir"
+# Before each run (untimed): the copy the previous run of this command left
+# is compared with src (a wrong one is named in ./wrong), then removed.
+check() { echo "sh -c '[ ! -e $1 ] || cmp -s src $1 || echo $1 >>wrong; rm -f $1'"; }
 set -- \
-    --prepare 'rm -f d-splice' "$urt_cp --qd $qd --bs $bs src d-splice" \
-    --prepare 'rm -f d-rw' "$urt_cp --method rw --qd $qd --bs $bs src d-rw" \
-    --prepare 'rm -f d-verify' "$urt_cp --verify --qd $qd --bs $bs src d-verify" \
-    --prepare 'rm -f d-cp' "cp src d-cp" \
-    --prepare 'rm -f d-dd' "dd if=src of=d-dd bs=$bs_bytes status=none"
+    --prepare "$(check d-splice)" "$urt_cp --qd $qd --bs $bs src d-splice" \
+    --prepare "$(check d-rw)" "$urt_cp --method rw --qd $qd --bs $bs src d-rw" \
+    --prepare "$(check d-verify)" "$urt_cp --verify --qd $qd --bs $bs src d-verify" \
+    --prepare "$(check d-cp)" "cp src d-cp" \
+    --prepare "$(check d-dd)" "dd if=src of=d-dd bs=$bs_bytes status=none"
 copies="d-splice d-rw d-verify d-cp d-dd"
 if [ $((bs_bytes % 4096)) -eq 0 ] && "$urt_cp" --direct --bs 4k src d-probe 2>/dev/null; then
-    set -- "$@" --prepare 'rm -f d-direct' "$urt_cp --direct --qd $qd --bs $bs src d-direct" \
-        --prepare 'rm -f d-dd-direct' "dd if=src of=d-dd-direct bs=$bs_bytes iflag=direct oflag=direct status=none"
+    set -- "$@" --prepare "$(check d-direct)" "$urt_cp --direct --qd $qd --bs $bs src d-direct" \
+        --prepare "$(check d-dd-direct)" "dd if=src of=d-dd-direct bs=$bs_bytes iflag=direct oflag=direct status=none"
     copies="$copies d-direct d-dd-direct"
 else
     echo "cp-targets: --direct left out ($fs refuses O_DIRECT, or $bs is not a multiple of 4k)"
@@ -83,9 +91,13 @@ fi
 rm -f d-probe
 "$hyperfine" -N --warmup 2 --runs "$runs" --style basic --export-json "$dir/cp.json" "$@" >"$dir/hyperfine.log" 2>&1 ||
     { cat "$dir/hyperfine.log" >&2; echo "cp-targets: hyperfine failed" >&2; exit 1; }
-for c in $copies; do
-    cmp -s src "$c" || { echo "cp-targets: $c differs from the source: the timing is void" >&2; exit 1; }
+for c in $copies; do # the last run's copies; ./wrong has the earlier runs' verdicts
+    [ -e "$c" ] && cmp -s src "$c" || echo "$c" >>wrong
 done
+if [ -s wrong ]; then
+    echo "cp-targets: $(sort -u wrong | tr '\n' ' ')differed from the source in $(wc -l <wrong) run(s): the timing is void" >&2
+    exit 1
+fi
 mv "$dir/cp.json" "$out/cp.json"
 
 "$py" - "$out/cp.json" <<'PY'
@@ -132,8 +144,17 @@ echo "hyperfine report: $out/cp.json"
 echo "cp-targets: interleaved, $pairs runs each; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$py" - "$out/cp-interleaved.json" "$pairs" "$urt_cp --qd $qd --bs $bs src d-i-urt" "cp src d-i-cp" \
     "dd if=src of=d-i-dd bs=$bs_bytes status=none" <<'PY' || exit 1
-import filecmp, json, os, statistics, sys, time
+import json, os, statistics, sys, time
 path, pairs, cmds = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+def same(a, b):
+    # Read in full every time (filecmp caches by size and mtime).
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            x, y = fa.read(1 << 20), fb.read(1 << 20)
+            if x != y:
+                return False
+            if not x:
+                return True
 def run(cmd):
     dst = cmd.split()[-1] if not cmd.startswith("dd ") else cmd.split("of=")[1].split()[0]
     if os.path.exists(dst):
@@ -150,6 +171,9 @@ def run(cmd):
     wall = time.monotonic() - t
     if status != 0:
         sys.exit(f"cp-targets: {cmd}: exit status {status}")
+    # Every run's copy, warm-ups included, outside the timing.
+    if not same("src", dst):
+        sys.exit(f"cp-targets: {dst} differs from the source: the timing is void")
     return wall, ru.ru_utime + ru.ru_stime, dst
 res = {c: {"wall": [], "cpu": []} for c in cmds}
 for c in cmds:
@@ -159,10 +183,6 @@ for _ in range(pairs):
         wall, cpu, dst = run(c)
         res[c]["wall"].append(wall)
         res[c]["cpu"].append(cpu)
-for c in cmds:  # the last copy of each must be true
-    dst = run(c)[2]
-    if not filecmp.cmp("src", dst, shallow=False):
-        sys.exit(f"cp-targets: {dst} differs from the source: the timing is void")
 med = {c: {k: statistics.median(v) for k, v in r.items()} for c, r in res.items()}
 urt, cp, dd = cmds
 print(f"{'command':48} {'wall ms':>8} {'cpu ms':>7} {'cpu q1..q3 ms':>14}")

@@ -17,8 +17,10 @@
  *           same offset: two copies through user space, like dd.
  * --direct opens both files O_DIRECT (rw only; buffers, offsets and bs
  * aligned to 4 KiB) for files that are not in the page cache: no cache
- * pollution, no double buffering.  --verify reads SRC and the finished copy
- * back and compares them before DST gets its name.
+ * pollution, no double buffering.  --verify reads SRC's data extents back
+ * from SRC and the finished copy and compares them, and checks that both
+ * still read as zeroes where SRC had holes (SEEK_DATA: a hole is not
+ * read), before DST gets its name.
  *
  * usage: urt-cp [--qd N] [--bs SIZE] [--method splice|rw] [--direct]
  *               [--verify] [--force] [--fsync] SRC DST
@@ -31,6 +33,7 @@
  * (SIGINT/SIGTERM).
  *
  * The copy is written to a temporary name in DST's directory (DST.tmp.XXXXXX,
+ * or .urt.tmp.XXXXXX beside it for a name too long for that suffix;
  * through the toolbox's tb_publish_*) and renamed to DST only once every byte is written (and verified), so DST is either
  * absent (or, with --force, the old file intact) or the complete copy:
  * never a partial file.  On an error or a signal the temporary file is
@@ -217,37 +220,113 @@ static void copy_task(void *arg)
 	}
 }
 
-/* --verify: the same stripes, read from SRC and from the copy (through the
- * copy's own fd: with --direct from the device, not the cache) and
- * compared.  Records the lowest differing offset any task found. */
+static ssize_t read_at(const struct copy *c, int fd, char *buf, size_t len, uint64_t off)
+{
+	return c->direct ? read_direct(fd, buf, len, off) : urt_read_full(fd, buf, len, (off_t)off);
+}
+
+static void note_mismatch(struct copy *c, uint64_t at)
+{
+	if (!c->mismatch || at + 1 < c->mismatch)
+		c->mismatch = at + 1;
+}
+
+/* --verify of a range that is a hole in SRC's map: [a, b) of fd must read
+ * as zeroes.  Only what SEEK_DATA finds there is read (a hole is zeroes
+ * without reading it), so a large hole costs a few lseeks, not a read of
+ * every byte; where the file system cannot say, all of it is read.
+ * 0 all zero, the first non-zero (or missing: the file ends early) byte's
+ * offset + 1, or -errno. */
+static int64_t first_nonzero(struct copier *cp, int fd, uint64_t a, uint64_t b)
+{
+	struct copy *c = cp->c;
+	for (uint64_t pos = a; pos < b;) {
+		off_t d = lseek(fd, (off_t)pos, SEEK_DATA);
+		uint64_t end = b;
+		if (d < 0 && errno == ENXIO)
+			return 0; /* a hole to the end (a short file: the size checks) */
+		if (d < 0) {
+			d = (off_t)pos;
+		} else {
+			if ((uint64_t)d >= b)
+				return 0;
+			off_t h = lseek(fd, d, SEEK_HOLE);
+			if (h >= 0 && (uint64_t)h < b)
+				end = (uint64_t)h;
+		}
+		/* From an aligned offset: --direct reads whole 4 KiB blocks. */
+		for (uint64_t off = (uint64_t)d & ~(uint64_t)(DIRECT_ALIGN - 1); off < end;) {
+			size_t len = end - off < c->bs ? (size_t)(end - off) : (size_t)c->bs;
+			ssize_t n = read_at(c, fd, cp->buf2, len, off);
+			if (n < 0)
+				return n;
+			size_t i = off < (uint64_t)d ? (size_t)((uint64_t)d - off) : 0;
+			while (i < (size_t)n && !cp->buf2[i])
+				i++;
+			if (i < len)
+				return (int64_t)(off + i + 1);
+			off += len;
+		}
+		pos = end > (uint64_t)d ? end : (uint64_t)d + 1;
+	}
+	return 0;
+}
+
+/* --verify: the blocks of SRC's data extents, in the same stripes as the
+ * copy, read from SRC and from the copy (through the copy's own fd: with
+ * --direct from the device, not the cache) and compared.  What the map
+ * called holes was never written: task 0 then checks that both files still
+ * read as zeroes there (first_nonzero), without reading the holes
+ * themselves.  Records the lowest differing offset found. */
 static void verify_task(void *arg)
 {
 	struct copier *cp = arg;
 	struct copy *c = cp->c;
-	for (uint64_t off = cp->index * c->bs; !c->err && off < c->size; off += c->qd * c->bs) {
-		size_t len = c->size - off < c->bs ? (size_t)(c->size - off) : (size_t)c->bs;
-		ssize_t a = c->direct ? read_direct(c->src, cp->buf, len, off)
-				      : urt_read_full(c->src, cp->buf, len, (off_t)off);
-		ssize_t b = a < 0 ? a : c->direct ? read_direct(c->dst, cp->buf2, len, off)
-						  : urt_read_full(c->dst, cp->buf2, len, (off_t)off);
-		if (a >= 0 && b >= 0 && ((size_t)a < len || (size_t)b < len)) {
-			/* A file ended early: SRC changed size, or the copy is short. */
-			if (!c->mismatch || off + 1 < c->mismatch)
-				c->mismatch = off + 1;
+	size_t e = 0;
+	uint64_t k = cp->index;
+	for (;; k += c->qd) {
+		while (e < c->next && k >= (c->ext[e].len + c->bs - 1) / c->bs)
+			k -= (c->ext[e++].len + c->bs - 1) / c->bs;
+		if (e == c->next || c->err)
 			break;
-		}
+		uint64_t off = c->ext[e].off + k * c->bs;
+		uint64_t left = c->ext[e].off + c->ext[e].len - off;
+		size_t len = left < c->bs ? (size_t)left : (size_t)c->bs;
+		ssize_t a = read_at(c, c->src, cp->buf, len, off);
+		ssize_t b = a < 0 ? a : read_at(c, c->dst, cp->buf2, len, off);
 		if (a < 0 || b < 0) {
 			fail_op(c, "verify read", a < 0 ? a : b);
+			break;
+		}
+		if ((size_t)a < len || (size_t)b < len) {
+			/* A file ended early: SRC changed size, or the copy is short. */
+			note_mismatch(c, off + (uint64_t)(a < b ? a : b));
 			break;
 		}
 		if (memcmp(cp->buf, cp->buf2, len) != 0) {
 			size_t i = 0;
 			while (cp->buf[i] == cp->buf2[i])
 				i++;
-			if (!c->mismatch || off + i + 1 < c->mismatch)
-				c->mismatch = off + i + 1;
+			note_mismatch(c, off + i);
 			break;
 		}
+	}
+	if (cp->index != 0)
+		return;
+	uint64_t hole = 0; /* the holes: [0, size) less the extents */
+	for (size_t i = 0; i <= c->next && !c->err; i++) {
+		uint64_t hole_end = i < c->next ? c->ext[i].off : c->size;
+		for (int f = 0; f < 2 && hole < hole_end; f++) {
+			int64_t r = first_nonzero(cp, f ? c->src : c->dst, hole, hole_end);
+			if (r < 0) {
+				fail_op(c, "verify read", r);
+				return;
+			}
+			if (r > 0)
+				note_mismatch(c, (uint64_t)r - 1);
+		}
+		if (i < c->next)
+			hole = c->ext[i].off + c->ext[i].len;
 	}
 }
 
@@ -405,8 +484,9 @@ static const char help[] =
 	"                  copy_file_range) or rw (read then write, like dd)\n"
 	"  --direct        O_DIRECT on both files, for files not in the page cache\n"
 	"                  (rw only; --bs a multiple of 4k)\n"
-	"  --verify        read SRC and the copy back and compare them before DST\n"
-	"                  gets its name; a difference is exit 1\n"
+	"  --verify        read SRC's data back from SRC and the copy and compare\n"
+	"                  them, and check both read as zeroes in SRC's holes, before\n"
+	"                  DST gets its name; a difference is exit 1\n"
 	"  --force         replace DST if it exists (atomically, by rename)\n"
 	"  --fsync         fsync the copy and its directory before returning\n"
 	"  -h, --help      print this help and exit\n"
@@ -414,7 +494,9 @@ static const char help[] =
 	"\n"
 	"SRC must be a regular file whose size is known (not a FIFO, not a /proc\n"
 	"file that reports size 0).  Only its data is copied: its holes stay holes.\n"
-	"A DST that is a directory means DST/SRC's file name, as with cp.\n"
+	"A DST that is a directory means DST/SRC's file name, as with cp.  A DST\n"
+	"that is a symbolic link (even a dangling one) is refused, with or without\n"
+	"--force: urt-cp neither replaces the link nor writes through it.\n"
 	"DST is written under a temporary name and renamed once complete: it is\n"
 	"never left half-written.  It gets SRC's permission bits under the umask.\n"
 	"Exit status: 0 copied (and verified), 1 I/O error or a difference found by\n"
@@ -499,6 +581,8 @@ int main(int argc, char **argv)
 		}
 	}
 	const char *src_path = argv[optind], *dst_path = argv[optind + 1];
+	if (!*dst_path)
+		return usage_error("DST is empty", NULL);
 	/* DST/basename(SRC) when DST is a directory (static: reachable to the end) */
 	static char *dst_in_dir;
 
@@ -549,9 +633,17 @@ int main(int argc, char **argv)
 		sprintf(dst_in_dir, "%s%s%s", dst_path, sep ? "/" : "", name);
 		dst_path = dst_in_dir;
 	}
-	if (stat(dst_path, &dst_st) == 0) {
-		if (dst_st.st_dev == st.st_dev && dst_st.st_ino == st.st_ino) {
-			fprintf(stderr, "urt-cp: %s and %s are the same file\n", src_path, dst_path);
+	if (stat(dst_path, &dst_st) == 0 && dst_st.st_dev == st.st_dev && dst_st.st_ino == st.st_ino) {
+		fprintf(stderr, "urt-cp: %s and %s are the same file\n", src_path, dst_path);
+		return 2;
+	}
+	/* lstat: a symbolic link DST, even a dangling one, is there.  Renaming
+	 * the copy over it would replace the link itself where cp writes
+	 * through it, so neither is done: refused, with or without --force. */
+	if (lstat(dst_path, &dst_st) == 0) {
+		if (S_ISLNK(dst_st.st_mode)) {
+			fprintf(stderr, "urt-cp: %s: is a symbolic link; urt-cp neither replaces a link nor "
+					"writes through one (name the file it points to)\n", dst_path);
 			return 2;
 		}
 		if (S_ISDIR(dst_st.st_mode)) {
@@ -572,6 +664,10 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* Past RLIMIT_FSIZE a write or the final ftruncate would raise SIGXFSZ
+	 * and kill the process with the temporary file in place; ignored, they
+	 * fail with EFBIG instead: exit 1, the temporary file removed. */
+	signal(SIGXFSZ, SIG_IGN);
 	/* The mode a new file gets from open(O_CREAT) under the umask, as cp
 	 * (tb_publish_begin applies the umask). */
 	c.dst = tb_publish_begin(&pub, dst_path, st.st_mode & 0777);
@@ -624,7 +720,7 @@ int main(int argc, char **argv)
 	/* SRC's size: past a hole at its end (nothing was written there), and
 	 * without the padding --direct wrote to make the tail a whole block. */
 	if (ret == 0 && ftruncate(c.dst, (off_t)c.size) < 0) {
-		fprintf(stderr, "urt-cp: truncating %s: %s\n", pub.tmp, strerror(errno));
+		fprintf(stderr, "urt-cp: %s: setting the size of the copy: %s\n", dst_path, strerror(errno));
 		ret = -EIO;
 	}
 	if (ret == 0 && verify) {
@@ -633,9 +729,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "urt-cp: %s failed: %s\n", c.failed_op, strerror(-c.err));
 			ret = c.err;
 		}
+		/* The sizes: a copy longer than SRC was, or a SRC that changed
+		 * size inside a hole (which no read above would see). */
 		struct stat now;
-		if (ret == 0 && !c.mismatch && fstat(c.dst, &now) == 0 && (uint64_t)now.st_size != c.size)
-			c.mismatch = c.size + 1; /* longer than SRC was */
+		for (int f = 0; f < 2; f++)
+			if (ret == 0 && fstat(f ? c.src : c.dst, &now) == 0 && (uint64_t)now.st_size != c.size)
+				note_mismatch(&c, (uint64_t)now.st_size < c.size ? (uint64_t)now.st_size : c.size);
 		if (ret == 0 && c.mismatch) {
 			fprintf(stderr, "urt-cp: verify: the copy differs from %s at byte %llu (did %s change during "
 				"the copy?); %s not written\n", src_path, (unsigned long long)(c.mismatch - 1),

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,7 +32,18 @@ int tb_publish_begin(struct tb_publish *p, const char *path, mode_t mode)
 {
 	p->exists = 0;
 	p->fd = -1;
-	int n = snprintf(p->tmp, sizeof(p->tmp), "%s.tmp.XXXXXX", path);
+	/* PATH.tmp.XXXXXX, unless PATH's last component is too long for that
+	 * to be a valid name (NAME_MAX, 255 on every Linux file system): then
+	 * a short hidden name in the same directory, DIR/.urt.tmp.XXXXXX. */
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	int n;
+	if (strlen(base) > NAME_MAX)
+		return -ENAMETOOLONG; /* no file can have that name */
+	if (strlen(base) + sizeof(".tmp.XXXXXX") - 1 <= NAME_MAX)
+		n = snprintf(p->tmp, sizeof(p->tmp), "%s.tmp.XXXXXX", path);
+	else
+		n = snprintf(p->tmp, sizeof(p->tmp), "%.*s.urt.tmp.XXXXXX", (int)(base - path), path);
 	if (n < 0 || (size_t)n >= sizeof(p->tmp))
 		return -ENAMETOOLONG;
 	int saved = errno;

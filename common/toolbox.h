@@ -65,7 +65,8 @@ void tb_stop_signals(int how, sigset_t *old);
 
 /* The one policy of every tool: the output is written under a temporary
  * name in its own directory (PATH.tmp.XXXXXX, so it is on the same file
- * system and a leftover is easy to spot) and given its name only when
+ * system and a leftover is easy to spot; DIR/.urt.tmp.XXXXXX when PATH's
+ * name is too long for the suffix to fit NAME_MAX) and given its name only when
  * complete, so a reader never sees half a file.  Without TB_REPLACE an
  * existing PATH is never replaced, even one that appeared during the run
  * (renameat2 RENAME_NOREPLACE, or link() where the file system lacks it):

@@ -5,7 +5,8 @@
 # status: bad settings 2 with one line each and nothing written, an
 # existing report 2 and left alone, no hyperfine 77, a copy that exits
 # non-zero 1 (hyperfine failed), a wrong copy 1 ("differs": once caught by
-# the hyperfine pass, once only in the interleaved pass).
+# the hyperfine pass, once only in the interleaved pass, and a copy wrong in
+# a single run that is not the last of its pass, in each pass).
 set -u
 targets=$1
 urt_cp=$2
@@ -40,21 +41,38 @@ status=$?
 [ "$(cat "$dir/out.existing/cp.json")" = keep ] || fail "an existing cp.json was changed"
 
 # Stand-ins for urt-cp: one that fails, one whose copies are wrong, one
-# whose copies are wrong only in the interleaved pass (its d-i-urt).
+# whose copies are wrong only in the interleaved pass (its d-i-urt); and
+# two that are wrong in one run only, not the last of their pass (every
+# copy is checked, not just the last): the 2nd of d-splice's (a hyperfine
+# warm-up) or the 2nd of d-i-urt's (the first timed interleaved run).
 cat >"$dir/fake-cp" <<'FAKE'
 #!/bin/sh
 for a; do src=$dst dst=$a; done
-case "${FAKE_MODE}:$dst" in
+k=0
+if [ -n "${FAKE_STATE:-}" ]; then # how many times this destination was written
+	k=$(($(cat "$FAKE_STATE/${dst##*/}" 2>/dev/null || echo 0) + 1))
+	echo "$k" >"$FAKE_STATE/${dst##*/}"
+fi
+case "${FAKE_MODE}:$k:$dst" in
 fails:*) exit 1 ;;
-wrong:* | interleaved:*d-i-urt) head -c 100 /dev/zero >"$dst" ;;
+wrong:* | interleaved:*d-i-urt | once:2:*d-splice | once-interleaved:2:*d-i-urt) head -c 100 /dev/zero >"$dst" ;;
 *) cat "$src" >"$dst" ;;
 esac
 FAKE
 chmod +x "$dir/fake-cp"
 expect 1 "a failing urt-cp" "hyperfine failed" "URT_CP=$dir/fake-cp" FAKE_MODE=fails
-expect 1 "a wrong copy" "d-splice differs from the source" "URT_CP=$dir/fake-cp" FAKE_MODE=wrong
+expect 1 "a wrong copy" "d-splice.* from the source" "URT_CP=$dir/fake-cp" FAKE_MODE=wrong
 expect 1 "a wrong copy in the interleaved pass" "d-i-urt differs from the source" "URT_CP=$dir/fake-cp" \
 	FAKE_MODE=interleaved
+for mode in once once-interleaved; do
+	rm -rf "$dir/state"
+	mkdir "$dir/state"
+	[ "$mode" = once ] && want="d-splice.* in 1 run" || want="d-i-urt differs from the source"
+	expect 1 "a wrong copy in one early run ($mode)" "$want" "URT_CP=$dir/fake-cp" FAKE_MODE=$mode \
+		FAKE_STATE="$dir/state"
+	[ "$(cat "$dir/state/d-splice" 2>/dev/null)" -ge 3 ] ||
+		fail "$mode: the stand-in did not run as expected: $(ls "$dir/state")"
+done
 
 # The real thing, small: both verdict lines, both reports.
 expect 0 "a real run" "T6 urt-cp / cp " "URT_CP=$urt_cp"

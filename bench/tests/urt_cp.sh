@@ -6,7 +6,10 @@
 # with 2.  A sparse source's holes stay holes; a destination that is a
 # directory receives DIR/NAME.  --direct really bypasses the page cache (the copy has no cached
 # pages).  --verify exits 1 and leaves no destination when the source
-# changed under the copy.  It never leaves a partial destination: under an
+# changed under the copy, or bytes appeared in a hole of the source or the
+# copy; it does not read holes (a 4 TiB hole verifies at once).  A symlink
+# or empty DST is refused (2); a 255-byte DST name is copied; passing
+# ulimit -f is exit 1 with no temporary file left.  It never leaves a partial destination: under an
 # injected urt/op/error (each method) it exits 1 with no destination (or
 # the old one intact, with --force), and on SIGINT mid-copy it removes its
 # temporary file, says "interrupted" and exits 130.
@@ -205,6 +208,51 @@ status=$?
 [ "$status" -eq 2 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] && [ ! -e "$dir/nodir" ] ||
 	fail "destination in a missing directory: status $status, expected 2 and one line: $(cat "$dir/err")"
 
+# A symbolic link DST, dangling or not, with or without --force: refused
+# up front (exit 2, one line), the link and its target left alone.
+printf 'old target\n' >"$dir/target"
+ln -s "$dir/target" "$dir/link"
+ln -s "$dir/nowhere" "$dir/dangling"
+for dst in link dangling; do
+	for force in "" --force; do
+		# shellcheck disable=SC2086
+		"$cp_bin" $force "$dir/odd" "$dir/$dst" 2>"$dir/err"
+		status=$?
+		[ "$status" -eq 2 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] && grep -q "is a symbolic link" "$dir/err" ||
+			fail "symlink DST $dst $force: status $status, expected 2 and one 'is a symbolic link' line: $(cat "$dir/err")"
+		[ -L "$dir/$dst" ] || fail "symlink DST $dst $force: the link was replaced"
+	done
+done
+[ "$(cat "$dir/target")" = "old target" ] || fail "symlink DST: the link's target was changed"
+[ ! -e "$dir/nowhere" ] || fail "dangling symlink DST: its target was created"
+rm -f "$dir/target" "$dir/link" "$dir/dangling"
+# An empty DST: bad input, refused before anything is copied.
+"$cp_bin" "$dir/odd" "" 2>"$dir/err"
+status=$?
+[ "$status" -eq 2 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] || fail "empty DST: status $status, expected 2: $(cat "$dir/err")"
+# A DST name of 255 bytes (NAME_MAX) is valid: DST.tmp.XXXXXX would not be,
+# so the copy is made under a short temporary name and renamed.
+long=$(printf '%0255d' 0)
+"$cp_bin" "$dir/odd" "$dir/$long" 2>"$dir/err" && cmp -s "$dir/odd" "$dir/$long" ||
+	fail "a 255-byte DST name: no true copy: $(cat "$dir/err")"
+rm -f "$dir/$long"
+# Past ulimit -f: SIGXFSZ must not kill urt-cp with its temporary file in
+# place; exit 1, one line, no DST, no temporary file.  A hole-ended source
+# (the limit is passed by the final ftruncate) and a dense one (by a write).
+truncate -s 10M "$dir/holey" || fail "truncate"
+for src in holey odd; do
+	# shellcheck disable=SC3045
+	(ulimit -f 1000 && exec "$cp_bin" "$dir/$src" "$dir/toobig") 2>"$dir/err"
+	status=$?
+	[ "$status" -eq 1 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] && grep -q "File too large" "$dir/err" ||
+		fail "$src past ulimit -f: status $status, expected 1 and one 'File too large' line: $(cat "$dir/err")"
+	[ ! -e "$dir/toobig" ] || fail "$src past ulimit -f: left a destination"
+	for t in "$dir"/toobig.tmp.*; do
+		[ ! -e "$t" ] || { fail "$src past ulimit -f: left $t"; rm -f "$t"; }
+	done
+done
+rm -f "$dir/holey"
+
 leftovers() { ls -A "$dir" | grep -c '\.tmp\.'; }
 [ "$(leftovers)" -eq 0 ] || fail "temporary files left behind: $(ls -A "$dir" | grep '\.tmp\.')"
 
@@ -324,6 +372,61 @@ for attempt in 1 2 3 4 5; do
 	break
 done
 [ "$caught" -eq 1 ] || fail "--verify: every copy finished before the source changed; nothing was checked"
+
+# --verify reads only SRC's data: a hole is checked to read as zeroes in
+# both files by SEEK_DATA, not by reading it, so a 4 TiB file that is one
+# hole verifies as fast as it copies (read whole, it would take hours; the
+# 20 s timeout only stops such a run, it is no speed limit).
+if truncate -s 4T "$dir/huge" 2>/dev/null && [ "$(blocks "$dir/huge")" -eq 0 ]; then
+	for args in --verify "--verify --method rw --qd 4" "--verify --direct"; do
+		[ "$direct" -eq 0 ] && [ "$args" = "--verify --direct" ] && continue
+		rm -f "$dir/huge.copy"
+		# shellcheck disable=SC2086
+		timeout 20 "$cp_bin" $args "$dir/huge" "$dir/huge.copy" 2>"$dir/err"
+		status=$?
+		[ "$status" -eq 0 ] && [ "$(stat -c %s "$dir/huge.copy")" = "$(stat -c %s "$dir/huge")" ] ||
+			fail "4 TiB hole, $args: status $status (124: it read the hole), expected 0: $(cat "$dir/err")"
+	done
+	rm -f "$dir/huge.copy"
+else
+	echo "note: $(stat -f -c %T "$dir") made no 4 TiB sparse file; the large-hole --verify check did not run"
+fi
+rm -f "$dir/huge"
+
+# ...yet a hole can still fail verification: bytes that appear during the
+# copy where SRC's map said hole, in the copy (its temporary file) or in
+# SRC, make --verify exit 1 naming that offset (24 MiB), no destination.
+# 16 MB of data copied in 1 KiB blocks, then a hole to 32 MiB.
+for where in copy source; do
+	caught=0
+	for attempt in 1 2 3 4 5; do
+		head -c 16000000 "$dir/big" >"$dir/hsrc"
+		truncate -s 32M "$dir/hsrc"
+		rm -f "$dir/hcopy"
+		"$cp_bin" --verify --qd 1 --bs 1k "$dir/hsrc" "$dir/hcopy" 2>"$dir/err" &
+		pid=$!
+		i=0
+		while [ "$(find "$dir" -name 'hcopy.tmp.*' -size +64k | wc -l)" -eq 0 ] && kill -0 "$pid" 2>/dev/null &&
+			[ "$i" -lt 500 ]; do
+			sleep 0.01
+			i=$((i + 1))
+		done
+		target=$dir/hsrc
+		[ "$where" = copy ] && target=$(find "$dir" -name 'hcopy.tmp.*' | head -1)
+		[ -n "$target" ] && printf 'not a hole' | dd of="$target" bs=1M seek=24 conv=notrunc,nocreat status=none 2>/dev/null
+		wait "$pid"
+		status=$?
+		[ "$status" -eq 0 ] && continue # verified before the bytes appeared: try again
+		caught=1
+		[ "$status" -eq 1 ] && grep -q "differs from .* at byte 25165824 " "$dir/err" ||
+			fail "bytes in a hole of the $where: status $status, expected 1 'differs ... at byte 25165824': $(cat "$dir/err")"
+		[ ! -e "$dir/hcopy" ] || fail "bytes in a hole of the $where: --verify left the destination"
+		[ "$(leftovers)" -eq 0 ] || fail "bytes in a hole of the $where: the temporary file was left"
+		break
+	done
+	[ "$caught" -eq 1 ] || fail "bytes in a hole of the $where: every copy verified first; nothing was checked"
+done
+rm -f "$dir/hsrc" "$dir/hcopy"
 
 [ "$failures" -eq 0 ] || { echo "urt_cp: $failures failure(s)"; exit 1; }
 echo "urt_cp: $n copies byte-identical; refusals, --direct, --verify, injected errors and SIGINT ok"

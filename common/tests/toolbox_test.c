@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -247,6 +248,17 @@ static void test_publish(void)
 	memset(lng, 'a', sizeof(lng) - 1);
 	lng[sizeof(lng) - 1] = '\0';
 	CHECK(tb_publish_begin(&p, lng, 0644) == -ENAMETOOLONG);
+	/* A name of NAME_MAX bytes is valid though NAME.tmp.XXXXXX is not:
+	 * a short temporary name in the same directory; one byte more is not. */
+	char name_max[600];
+	int nl = snprintf(name_max, sizeof(name_max), "%s/", dir);
+	memset(name_max + nl, 'n', NAME_MAX);
+	name_max[nl + NAME_MAX] = '\0';
+	CHECK(publish_text(name_max, "x", 0) == 0 && access(name_max, F_OK) == 0);
+	unlink(name_max);
+	CHECK(count_entries() == 2); /* no temporary file left */
+	strcat(name_max, "n");
+	CHECK(tb_publish_begin(&p, name_max, 0644) == -ENAMETOOLONG);
 	unlink(path);
 	unlink(late);
 }
