@@ -381,7 +381,12 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		case K_QUIET: o->quiet = true; break;
 		case 'h':
 		case K_HELP: print_usage(); return 1;
-		case K_LIST: bench_print_names_json(stdout); return 1;
+		case K_LIST:
+			/* Anything else on the line is a mistake, not to be ignored. */
+			if (argc != 2)
+				return options_bad("--list takes no other argument (see --help)");
+			bench_print_names_json(stdout);
+			return 1;
 		case K_VERSION: build_stamp_print_version(stdout, "urt-bench", urt_version()); return 1;
 		case ':': ret = options_bad("option %s needs a value", argv[optind - 1]); break;
 		default: ret = options_bad("unknown option '%s' (see --help)", argv[optind - 1]); break;

@@ -2,7 +2,8 @@
 # test_cli.sh URT_FAULTS - bad input gets one line on stderr and exit 2, never
 # a crash or a clobbered file; outputs are checked before the run (an existing
 # --json without --force, an unwritable --json or --dir, --json and --junit
-# naming one file: one string, ./x and x, dir/../x and x); a replayed cell
+# naming one file: one string, ./x and x, dir/../x and x); --list with anything
+# else is bad input; a replayed cell
 # passes and writes its JSON; SIGINT mid-cell kills the cell's process, leaves
 # no output or temporary file, says "interrupted" and exits 130.
 set -u
@@ -44,6 +45,9 @@ expect_usage_error --probabilities ,0.5
 expect_usage_error --cell urt/read/short:copy:0.1:-
 expect_usage_error --frobnicate
 expect_usage_error stray-argument
+expect_usage_error --list --bogus
+expect_usage_error --list extra
+expect_usage_error --list --seed 1
 
 # An existing file named by a rejected command line is left alone.
 echo keep >"$tmp/keep.json"
