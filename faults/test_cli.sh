@@ -127,6 +127,14 @@ if ! "$exe" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --json sub/two --
 	echo "FAIL: --json sub/X --junit X (two files) was refused or did not write both: $(tail -n 2 "$tmp/out")"
 	fail=1
 fi
+# "-" is standard output, not the file ./- (here one exists): two outputs.
+mkdir "$tmp/dash" && : >"$tmp/dash/-" && cd "$tmp/dash" || exit 1
+if ! "$exe" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --json - --junit ./- --force >"$tmp/out" 2>"$tmp/err" ||
+	! grep -q '"schema": "urt-faults/1"' "$tmp/out" || ! grep -q '</testsuites>' ./-; then
+	echo "FAIL: --json - --junit ./- (stdout and a file named -) was refused or did not write both: $(cat "$tmp/err")"
+	fail=1
+fi
+cd "$tmp" || exit 1
 cd / || exit 1
 
 # SIGINT while a cell runs (a cell that hangs on purpose, watchdog 60 s):
