@@ -177,8 +177,10 @@ const struct bench_backend *bench_backend_find(const char *name);
  * by sep, in rank (backends) or table (workloads) order. */
 enum bench_names { NAMES_BACKENDS, NAMES_NET_BACKENDS, NAMES_WORKLOADS, NAMES_FILE_WORKLOADS, NAMES_NET_WORKLOADS };
 const char *bench_names(enum bench_names kind, const char *sep);
-/* --list: every backend and workload name, as JSON (what validate_json.py
- * --bench narrows the schema to). */
+/* --list: every backend and workload name, as JSON, then the names by
+ * kind (file_backends, network_backends, file_workloads,
+ * network_workloads): what validate_json.py --bench narrows the schema
+ * and each result's backend to. */
 void bench_print_names_json(FILE *f);
 
 static inline const char *workload_name(const struct workload *w)

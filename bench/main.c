@@ -413,7 +413,7 @@ int main(int argc, char **argv)
 {
 	/* The network workloads (echo, stream) have their own knobs and
 	 * sweep: net_main.c. */
-	if (net_requested(argc, argv))
+	if (options_net_requested(argc, argv))
 		return net_main(argc, argv);
 	static struct bench_options o;
 	int ret = options_parse(&o, argc, argv);

@@ -122,7 +122,5 @@ struct net_client_result {
 void net_client_run(const struct net_job *job, const int *fds, int client_cpu, struct net_client_result *r);
 
 int net_main(int argc, char **argv);
-/* True when the command line asks for a network workload (echo, stream). */
-bool net_requested(int argc, char **argv);
 
 #endif

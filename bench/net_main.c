@@ -96,30 +96,6 @@ static enum net_workload net_workload_of(const char *name)
 	return w ? w->net : NET_NONE;
 }
 
-bool net_requested(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *list = NULL;
-		if (strcmp(argv[i], "--workload") == 0 && i + 1 < argc)
-			list = argv[i + 1];
-		else if (strncmp(argv[i], "--workload=", 11) == 0)
-			list = argv[i] + 11;
-		if (!list)
-			continue;
-		char *copy = strdup(list);
-		if (!copy)
-			return false;
-		bool net = false;
-		char *save = NULL;
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-			net |= net_workload_of(t) != NET_NONE;
-		free(copy);
-		if (net)
-			return true;
-	}
-	return false;
-}
-
 /* ---- parsing ---- */
 
 typedef int (*item_fn)(struct net_options *o, const char *opt, const char *s);
@@ -241,7 +217,7 @@ static int net_parse(struct net_options *o, int argc, char **argv)
 	o->duration = 1;
 	o->warmup = 0.2;
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0: start afresh; main() scanned the line first */
 	int c, ret = 0;
 	uint64_t v;
 	while (ret == 0 && (c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {

@@ -103,6 +103,10 @@ static int add_name(struct bench_options *o, const char *opt, const char *s)
 	if (!b && !w)
 		return options_bad("unknown %s '%s' (%s)", opt, s,
 				   bench_names(backend ? NAMES_BACKENDS : NAMES_WORKLOADS, ", "));
+	/* A network row reaches here only if options_net_requested() missed
+	 * it; the file harness would run it as nops and call them echoes. */
+	if (w && w->net != NET_NONE)
+		return options_bad("--workload: '%s' is a network workload, which the file harness cannot run", s);
 	if (*n == LIST_MAX)
 		return options_bad("--%s: too many elements (max %d)", opt, LIST_MAX);
 	if (b)
@@ -245,32 +249,62 @@ static int check_file(struct bench_options *o, uint64_t max_bs)
 	return 0;
 }
 
+enum { K_WORKLOAD = 256, K_BACKEND, K_QD, K_BATCH, K_CBATCH, K_BS, K_DURATION, K_OPS, K_WARMUP,
+       K_REPEAT, K_FILE, K_SIZE, K_DIRECT, K_THREADS, K_SEED, K_JSON, K_CSV, K_FORCE, K_QUIET, K_FIXEDBUFS,
+       K_REGFILES, K_SQPOLL, K_DEFER, K_COOP, K_VERIFY, K_LATSAMPLE, K_NOSPLIT, K_INTERVAL, K_CPUS, K_LIST, K_HELP,
+       K_VERSION };
+static const struct option longopts[] = {
+	{ "workload", required_argument, 0, K_WORKLOAD }, { "backend", required_argument, 0, K_BACKEND },
+	{ "qd", required_argument, 0, K_QD },		  { "batch", required_argument, 0, K_BATCH },
+	{ "complete-batch", required_argument, 0, K_CBATCH }, { "bs", required_argument, 0, K_BS },
+	{ "duration", required_argument, 0, K_DURATION }, { "ops", required_argument, 0, K_OPS },
+	{ "warmup", required_argument, 0, K_WARMUP },	  { "repeat", required_argument, 0, K_REPEAT },
+	{ "file", required_argument, 0, K_FILE },	  { "size", required_argument, 0, K_SIZE },
+	{ "direct", no_argument, 0, K_DIRECT },		  { "threads", required_argument, 0, K_THREADS },
+	{ "seed", required_argument, 0, K_SEED },	  { "json", required_argument, 0, K_JSON },
+	{ "csv", required_argument, 0, K_CSV },		  { "force", no_argument, 0, K_FORCE },
+	{ "quiet", no_argument, 0, K_QUIET },
+	{ "fixedbufs", no_argument, 0, K_FIXEDBUFS },	  { "registerfiles", no_argument, 0, K_REGFILES },
+	{ "sqpoll", no_argument, 0, K_SQPOLL },		  { "defer-taskrun", no_argument, 0, K_DEFER },
+	{ "coop-taskrun", no_argument, 0, K_COOP },	  { "verify", no_argument, 0, K_VERIFY },
+	{ "lat-sample", required_argument, 0, K_LATSAMPLE }, { "no-split", no_argument, 0, K_NOSPLIT },
+	{ "interval-log", required_argument, 0, K_INTERVAL }, { "cpus", required_argument, 0, K_CPUS },
+	{ "list", no_argument, 0, K_LIST },		  { "help", no_argument, 0, K_HELP },
+	{ "version", no_argument, 0, K_VERSION },
+	{ 0, 0, 0, 0 },
+};
+
+/* Whether the command line names a network workload, read as getopt_long
+ * reads it with the table options_parse() uses: "--workload echo",
+ * "--workload=echo" and any abbreviation ("--work echo", "--workl=echo").
+ * A copy of argv is scanned, since getopt_long permutes what it is given
+ * and meta.argv records the order the user typed. */
+bool options_net_requested(int argc, char **argv)
+{
+	char **copy = malloc(((size_t)argc + 1) * sizeof(*copy));
+	if (!copy)
+		return false; /* options_parse() then refuses a network workload */
+	memcpy(copy, argv, ((size_t)argc + 1) * sizeof(*copy));
+	bool net = false;
+	int c;
+	opterr = 0;
+	optind = 0; /* 0: start afresh (GNU, musl) */
+	while ((c = getopt_long(argc, copy, ":h", longopts, NULL)) != -1) {
+		if (c != K_WORKLOAD)
+			continue;
+		struct tb_list l;
+		if (tb_list_split(&l, optarg, LIST_MAX) == 0)
+			for (unsigned i = 0; i < l.n; i++)
+				net |= workload_find(l.item[i]) && workload_find(l.item[i])->net != NET_NONE;
+		tb_list_free(&l);
+	}
+	optind = 0;
+	free(copy);
+	return net;
+}
+
 int options_parse(struct bench_options *o, int argc, char **argv)
 {
-	enum { K_WORKLOAD = 256, K_BACKEND, K_QD, K_BATCH, K_CBATCH, K_BS, K_DURATION, K_OPS, K_WARMUP,
-	       K_REPEAT, K_FILE, K_SIZE, K_DIRECT, K_THREADS, K_SEED, K_JSON, K_CSV, K_FORCE, K_QUIET, K_FIXEDBUFS,
-	       K_REGFILES, K_SQPOLL, K_DEFER, K_COOP, K_VERIFY, K_LATSAMPLE, K_NOSPLIT, K_INTERVAL, K_CPUS, K_LIST, K_HELP,
-	       K_VERSION };
-	static const struct option longopts[] = {
-		{ "workload", required_argument, 0, K_WORKLOAD }, { "backend", required_argument, 0, K_BACKEND },
-		{ "qd", required_argument, 0, K_QD },		  { "batch", required_argument, 0, K_BATCH },
-		{ "complete-batch", required_argument, 0, K_CBATCH }, { "bs", required_argument, 0, K_BS },
-		{ "duration", required_argument, 0, K_DURATION }, { "ops", required_argument, 0, K_OPS },
-		{ "warmup", required_argument, 0, K_WARMUP },	  { "repeat", required_argument, 0, K_REPEAT },
-		{ "file", required_argument, 0, K_FILE },	  { "size", required_argument, 0, K_SIZE },
-		{ "direct", no_argument, 0, K_DIRECT },		  { "threads", required_argument, 0, K_THREADS },
-		{ "seed", required_argument, 0, K_SEED },	  { "json", required_argument, 0, K_JSON },
-		{ "csv", required_argument, 0, K_CSV },		  { "force", no_argument, 0, K_FORCE },
-		{ "quiet", no_argument, 0, K_QUIET },
-		{ "fixedbufs", no_argument, 0, K_FIXEDBUFS },	  { "registerfiles", no_argument, 0, K_REGFILES },
-		{ "sqpoll", no_argument, 0, K_SQPOLL },		  { "defer-taskrun", no_argument, 0, K_DEFER },
-		{ "coop-taskrun", no_argument, 0, K_COOP },	  { "verify", no_argument, 0, K_VERIFY },
-		{ "lat-sample", required_argument, 0, K_LATSAMPLE }, { "no-split", no_argument, 0, K_NOSPLIT },
-		{ "interval-log", required_argument, 0, K_INTERVAL }, { "cpus", required_argument, 0, K_CPUS },
-		{ "list", no_argument, 0, K_LIST },		  { "help", no_argument, 0, K_HELP },
-		{ "version", no_argument, 0, K_VERSION },
-		{ 0, 0, 0, 0 },
-	};
 	memset(o, 0, sizeof(*o));
 	o->argc = argc;
 	o->argv = argv;
@@ -283,6 +317,7 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 	o->seed = 1;
 	bool duration_given = false;
 	opterr = 0;
+	optind = 0;
 	int c, ret = 0;
 	/* The options that take one number: bounds and where it goes. */
 	const struct {
@@ -346,7 +381,12 @@ int options_parse(struct bench_options *o, int argc, char **argv)
 		case K_QUIET: o->quiet = true; break;
 		case 'h':
 		case K_HELP: print_usage(); return 1;
-		case K_LIST: bench_print_names_json(stdout); return 1;
+		case K_LIST:
+			/* Anything else on the line is a mistake, not to be ignored. */
+			if (argc != 2)
+				return options_bad("--list takes no other argument (see --help)");
+			bench_print_names_json(stdout);
+			return 1;
 		case K_VERSION: build_stamp_print_version(stdout, "urt-bench", urt_version()); return 1;
 		case ':': ret = options_bad("option %s needs a value", argv[optind - 1]); break;
 		default: ret = options_bad("unknown option '%s' (see --help)", argv[optind - 1]); break;

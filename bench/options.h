@@ -44,6 +44,9 @@ struct bench_options {
  * returns 2; --help (the usage) and --list (the names, JSON) print and
  * return 1; 0 = go. */
 int options_parse(struct bench_options *o, int argc, char **argv);
+/* True when the command line names a network workload (echo, stream) in
+ * any spelling getopt_long accepts: main() then runs net_main(). */
+bool options_net_requested(int argc, char **argv);
 
 /* The pieces the network workloads' command line (net_main.c) shares, so
  * both parse and refuse alike.  Each prints one "urt-bench: ..." line on

@@ -137,10 +137,24 @@ void bench_print_names_json(FILE *f)
 		fputs(n++ ? ", " : "", f);
 		tb_json_string(f, name_at(NAMES_NET_BACKENDS, i));
 	}
-	fputs("], \"workloads\": [", f);
-	for (unsigned i = 0; name_at(NAMES_WORKLOADS, i); i++) {
-		fputs(i ? ", " : "", f);
-		tb_json_string(f, name_at(NAMES_WORKLOADS, i));
+	fputs("]", f);
+	/* Then by kind: which backends run which workloads (validate_json.py
+	 * refuses an echo result from psync). */
+	static const struct {
+		const char *key;
+		enum bench_names kind;
+	} lists[] = { { "workloads", NAMES_WORKLOADS },
+		      { "file_backends", NAMES_BACKENDS },
+		      { "network_backends", NAMES_NET_BACKENDS },
+		      { "file_workloads", NAMES_FILE_WORKLOADS },
+		      { "network_workloads", NAMES_NET_WORKLOADS } };
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+		fprintf(f, ", \"%s\": [", lists[k].key);
+		for (unsigned i = 0; name_at(lists[k].kind, i); i++) {
+			fputs(i ? ", " : "", f);
+			tb_json_string(f, name_at(lists[k].kind, i));
+		}
+		fputs("]", f);
 	}
-	fputs("]}\n", f);
+	fputs("}\n", f);
 }

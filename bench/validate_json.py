@@ -9,7 +9,9 @@ by the report's "schema"); the checks between fields are here: iops =
 ops/seconds, percentiles in order, histogram bounds increasing, interval
 lists of one length; a fault matrix's totals are the sums of its cells.
 --bench narrows the names to what that program registers (its --list):
-backends and workloads of an urt-bench/1 report to an urt-bench binary's,
+backends and workloads of an urt-bench/1 report to an urt-bench binary's
+(and each result's backend to one that runs its kind of workload, file
+or network),
 points, workloads and rings of an urt-faults/1 report to an urt-faults
 binary's.  --expect demands at least one result for that
 backend and workload.  Exit 0 valid, 1 invalid (one line per problem),
@@ -37,18 +39,38 @@ NARROWED = {"urt-bench/1": {"backend": "backends", "workload": "workloads"},
             "urt-faults/1": {"point": "points", "workload": "workloads", "ring": "rings"}}
 
 
+# urt-bench's --list also says which backends run which kind of workload:
+# a network workload runs only on a network backend, a file workload only
+# on a file backend (a name such as urt can be both).
+KINDS = (("network_workloads", "network_backends"), ("file_workloads", "file_backends"))
+
+
 def load_schema(name, bench):
+    """The schema, narrowed by bench's --list; and that list (None without --bench)."""
     with open(os.path.join(SCHEMA_DIR, SCHEMA_FILES[name]), encoding="utf-8") as f:
         schema = json.load(f)
+    names = None
     if bench:
         try:
             out = subprocess.run([bench, "--list"], capture_output=True, text=True, timeout=30, check=True)
             names = json.loads(out.stdout)
             for key, listed in NARROWED[name].items():
                 schema["$defs"][key] = {"enum": names[listed]}
+            if name == "urt-bench/1":
+                for workloads, backends in KINDS:
+                    if not all(isinstance(names[k], list) for k in (workloads, backends)):
+                        raise TypeError(f"{workloads} and {backends} must be lists")
         except (OSError, subprocess.SubprocessError, ValueError, TypeError, KeyError) as e:
             raise Usage(f"--bench {bench}: cannot read its --list for {name} names: {e!r}") from e
-    return schema
+    return schema, names
+
+
+def check_kind(errors, at, r, names):
+    for workloads, backends in KINDS:
+        if r["workload"] in names[workloads] and r["backend"] not in names[backends]:
+            kind = workloads.split("_")[0]
+            errors.append(f"{at}: backend {r['backend']!r} does not run {kind} workloads such as {r['workload']!r} "
+                          f"({', '.join(names[backends])} do)")
 
 
 def where(path):
@@ -124,7 +146,8 @@ def validate(doc, bench=None):
     name = doc.get("schema") if isinstance(doc, dict) else None
     if name not in SCHEMA_FILES:
         return [f"schema: expected one of {', '.join(SCHEMA_FILES)}, got {name!r}"]
-    validator = jsonschema.Draft202012Validator(load_schema(name, bench))
+    schema, names = load_schema(name, bench)
+    validator = jsonschema.Draft202012Validator(schema)
     errors = [f"{where(e.absolute_path)}: {e.message}"
               for e in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))]
     if errors:
@@ -134,6 +157,8 @@ def validate(doc, bench=None):
     else:
         for i, r in enumerate(doc["results"]):
             check_result(errors, f"results[{i}]", r)
+            if names is not None:
+                check_kind(errors, f"results[{i}]", r, names)
     return errors
 
 

@@ -28,6 +28,10 @@ bool tb_same_file(const char *a, const char *b)
 {
 	if (strcmp(a, b) == 0)
 		return true;
+	/* "-" is standard output to every tool here, never the file named
+	 * "-" that ./- would be. */
+	if (strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
+		return false;
 	struct stat sa, sb;
 	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
 		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino; /* links, symlinks */

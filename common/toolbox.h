@@ -101,7 +101,8 @@ void tb_publish_discard(struct tb_publish *p);
 
 /* Do paths a and b name one file, whether or not it exists yet: one string,
  * one inode, or one directory (by device and inode: ./x, dir/../x and x
- * agree) and one last component (tb_path.c). */
+ * agree) and one last component (tb_path.c).  "-" (standard output) is
+ * the same file as "-" only, never as a path such as ./-. */
 bool tb_same_file(const char *a, const char *b);
 
 #endif

@@ -274,7 +274,12 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		case 'V': build_stamp_print_version(stdout, "urt-faults", urt_version()); return 0;
 		case 'J': junit_arg = optarg; break;
-		case 'L': faults_print_list(stdout); return 0;
+		case 'L':
+			/* Anything else on the line is a mistake, not to be ignored. */
+			if (argc != 2)
+				bad_usage("--list takes no other argument");
+			faults_print_list(stdout);
+			return 0;
 		case ':': bad_usage("%s needs a value", argv[optind - 1]);
 		default: bad_usage("unknown option '%s'", argv[optind - 1]);
 		}

@@ -2,7 +2,8 @@
 # test_cli.sh URT_FAULTS - bad input gets one line on stderr and exit 2, never
 # a crash or a clobbered file; outputs are checked before the run (an existing
 # --json without --force, an unwritable --json or --dir, --json and --junit
-# naming one file: one string, ./x and x, dir/../x and x); a replayed cell
+# naming one file: one string, ./x and x, dir/../x and x); --list with anything
+# else is bad input; a replayed cell
 # passes and writes its JSON; SIGINT mid-cell kills the cell's process, leaves
 # no output or temporary file, says "interrupted" and exits 130.
 set -u
@@ -44,6 +45,9 @@ expect_usage_error --probabilities ,0.5
 expect_usage_error --cell urt/read/short:copy:0.1:-
 expect_usage_error --frobnicate
 expect_usage_error stray-argument
+expect_usage_error --list --bogus
+expect_usage_error --list extra
+expect_usage_error --list --seed 1
 
 # An existing file named by a rejected command line is left alone.
 echo keep >"$tmp/keep.json"
@@ -123,6 +127,14 @@ if ! "$exe" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --json sub/two --
 	echo "FAIL: --json sub/X --junit X (two files) was refused or did not write both: $(tail -n 2 "$tmp/out")"
 	fail=1
 fi
+# "-" is standard output, not the file ./- (here one exists): two outputs.
+mkdir "$tmp/dash" && : >"$tmp/dash/-" && cd "$tmp/dash" || exit 1
+if ! "$exe" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --json - --junit ./- --force >"$tmp/out" 2>"$tmp/err" ||
+	! grep -q '"schema": "urt-faults/1"' "$tmp/out" || ! grep -q '</testsuites>' ./-; then
+	echo "FAIL: --json - --junit ./- (stdout and a file named -) was refused or did not write both: $(cat "$tmp/err")"
+	fail=1
+fi
+cd "$tmp" || exit 1
 cd / || exit 1
 
 # SIGINT while a cell runs (a cell that hangs on purpose, watchdog 60 s):

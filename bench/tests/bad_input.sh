@@ -49,6 +49,9 @@ expect_2 "negative warmup" --warmup -1
 expect_2 "unknown option" --iodepth 4
 expect_2 "missing value" --qd
 expect_2 "stray argument" randread
+expect_2 "--list with an unknown option" --list --bogus
+expect_2 "--list with a stray argument" --list extra
+expect_2 "--list with another option" --list --workload nop
 expect_2 "write to an existing file" --workload randwrite --file "$dir/existing"
 expect_2 "verify an existing file" --workload randread --file "$dir/existing" --verify
 expect_2 "file is a directory" --file "$dir/tmp"

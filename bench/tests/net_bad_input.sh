@@ -54,6 +54,12 @@ expect_2 "threads 0" "--threads" --workload echo --threads 0
 expect_2 "port out of range" "--port" --workload echo --port 70000
 expect_2 "network and file workloads mixed" "nop" --workload echo,nop
 expect_2 "file backend on a network workload" "psync" --workload echo --backend psync
+# Every spelling getopt_long takes for --workload picks the network harness
+# (psync is a file backend it refuses); the file harness ran these as nops.
+expect_2 "abbreviated --work echo" "network backend 'psync'" --work echo --backend psync
+expect_2 "abbreviated --workl=stream" "network backend 'psync'" --workl=stream --backend psync
+expect_2 "--workload=echo" "network backend 'psync'" --workload=echo --backend psync
+expect_2 "--wo nop,echo" "cannot run with the network" --wo nop,echo --backend psync
 expect_2 "file option on a network workload" "--direct" --workload stream --direct
 expect_2 "json would overwrite" "already exists" --workload echo --json "$dir/existing.json"
 expect_2 "json and csv one file by two names" "same file" --workload echo --json "$dir/./r" --csv "$dir/r"

@@ -80,9 +80,14 @@ static void check_listings(void)
 		CHECK(has_word(bench_names(NAMES_WORKLOADS, ", "), w->name));
 	}
 	CHECK(!has_word(json, "nope"));
-	/* A name both kinds register is listed once. */
+	/* A name both kinds register is listed once in "backends" (and once
+	 * more in each of "file_backends" and "network_backends"). */
 	const char *first = strstr(json, "\"early\"");
-	CHECK(first && !strstr(first + 1, "\"early\""));
+	const char *end = strchr(json, ']');
+	const char *second = first ? strstr(first + 1, "\"early\"") : NULL;
+	CHECK(first && end && first < end && second && second > end);
+	CHECK(strstr(json, "\"file_backends\": [\"early\", \"middle\", \"late\"]"));
+	CHECK(strstr(json, "\"network_backends\": [\"net-a\", \"early\", \"net-b\"]"));
 	free(json);
 }
 

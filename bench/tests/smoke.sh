@@ -78,4 +78,11 @@ assert "qd" in p["not_applicable"] and p["qd"] == 1, "psync must record qd as no
 assert u["cache"] == "cached" and u["bytes"] == u["ops"] * 4096, "urt: cache state or bytes wrong"
 print("split, counters and not-applicable fields as documented")
 PY
+# "-" is standard output, never the file ./- (here one exists): --json -
+# and --csv ./- are two outputs, not one file named twice.
+mkdir "$dir/dash" && : >"$dir/dash/-" || exit 1
+(cd "$dir/dash" && "$bench" --workload nop --backend urt --ops 100 --warmup 0 --quiet --json - --csv ./- --force) \
+	>"$dir/dash.json" 2>"$dir/dash.err" || { echo "smoke: --json - --csv ./- refused: $(cat "$dir/dash.err")"; exit 1; }
+grep -q '"schema": "urt-bench/1"' "$dir/dash.json" && grep -q '^backend,' "$dir/dash/-" ||
+	{ echo "smoke: --json - --csv ./- did not write the JSON to stdout and the CSV to ./-"; exit 1; }
 echo "smoke: ok"

@@ -2,7 +2,8 @@
 # validate.sh URT_BENCH URT_FAULTS VALIDATOR - the schema check fails where it
 # must: a real urt-bench and urt-faults report pass, and each one-field
 # corruption of them (a wrong type, a missing key, an unregistered backend,
-# workload or ring under --bench (urt-bench's or urt-faults' --list),
+# workload or ring under --bench (urt-bench's or urt-faults' --list), a
+# backend that does not run the result's kind of workload (file, network),
 # iops that do not match ops/seconds, NaN, a literal that overflows to inf,
 # zero seconds for a result with ops, totals that do not add up) fails
 # with exit 1; a missing file or a bad --bench is exit 2.
@@ -16,6 +17,8 @@ dir=$(mktemp -d) || exit 1
 trap 'rm -rf "$dir"' EXIT
 "$bench" --workload nop,randread --backend urt,raw-bare --ops 2000 --warmup 0 --size 1m --quiet \
 	--json "$dir/b.json" || { echo "validate: urt-bench exited $?"; exit 1; }
+"$bench" --workload echo --backend epoll --conns 1 --duration 0.05 --warmup 0.01 --quiet --json "$dir/n.json" ||
+	{ echo "validate: urt-bench (echo) exited $?"; exit 1; }
 "$faults" --seed 5 --cell urt/op/error:pipe:0.1 --scale 0.05 --json "$dir/f.json" >/dev/null 2>&1 ||
 	{ echo "validate: urt-faults exited $?"; exit 1; }
 "$py" - "$validator" "$bench" "$dir" "$faults" <<'PY'
@@ -53,6 +56,10 @@ def r0(doc):
 
 mutate("b.json", "an unregistered backend", lambda d: r0(d).update(backend="nope"), "--bench", bench)
 mutate("b.json", "an unregistered workload", lambda d: r0(d).update(workload="nope"), "--bench", bench)
+# Names of the other kind: each is registered, but not for this workload.
+expect(0, f"{d}/n.json", "a real network report", "--bench", bench)
+mutate("n.json", "an echo result from a file backend (psync)", lambda d: r0(d).update(backend="psync"), "--bench", bench)
+mutate("b.json", "a nop result from a network backend (epoll)", lambda d: r0(d).update(backend="epoll"), "--bench", bench)
 mutate("b.json", "a wrong schema name", lambda d: d.update(schema="urt-bench/2"))
 mutate("b.json", "ops as a string", lambda d: r0(d).update(ops="12"))
 mutate("b.json", "a missing key", lambda d: r0(d).pop("hist_ns"))

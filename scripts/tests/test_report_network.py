@@ -37,6 +37,15 @@ def test_split_keeps_file_results_apart():
     assert len(n) == len(BASE) and f == [file_r]
 
 
+def test_split_by_the_fields_not_a_list_of_names():
+    # A network workload the report has never heard of is still one (it
+    # has a loop); a file result named like one (no loop) is not.
+    rpc = net("epoll", BASE, workload="rpc")
+    odd = {"backend": "raw", "workload": "echo"}
+    n, f = network.split(rpc + [odd])
+    assert n == rpc and f == [odd]
+
+
 def test_planted_ratio_to_epoll_is_found():
     rows = network.ratio_rows(net("epoll", BASE) + net("urt", [v * 1.2 for v in BASE]) +
                               net("threadpool", BASE))
