@@ -433,24 +433,22 @@ int urt_run_once(struct urt *rt)
 	return ret < 0 ? ret : (int)rt->live_tasks;
 }
 
-/* Frees every task that never finished (urt_destroy after an error, or
- * tasks spawned but never run).  The reactor has been drained first, so no
- * kernel operation can still write into these stacks. */
+/* Frees every task, finished (cached) or not (urt_destroy after an error,
+ * tasks spawned but never run, sleepers).  The reactor has been drained
+ * first, so no kernel operation can still write into these stacks.  The
+ * unfinished ones join the cache and all go in one bulk unmap: live and
+ * cached stacks interleave in the slabs, and unmapping either kind alone
+ * would cut the slabs into a mapping per stack (up to vm.max_map_count). */
 void urt__tasks_free_all(struct urt *rt)
 {
 	while (rt->live_list) {
 		struct urt__task *t = rt->live_list;
 		rt->live_list = t->live_next;
-		urt__task_unmap(t);
+		urt__task_release(rt, t);
 	}
 	rt->live_tasks = 0;
 	rt->runq_head = rt->runq_tail = NULL;
 	rt->runq_len = 0;
-	while (rt->task_cache) {
-		struct urt__task *t = rt->task_cache;
-		rt->task_cache = t->next;
-		urt__task_unmap(t);
-	}
-	rt->task_cache_len = 0;
+	urt__task_cache_free(rt);
 	urt__timers_free_all(rt); /* the sleepers' heap nodes were on those stacks */
 }

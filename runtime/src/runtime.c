@@ -173,8 +173,7 @@ static void free_memory(struct urt *rt, bool forked)
 {
 	urt__net_destroy(rt, forked);
 	urt__remote_free_all(rt);
-	urt__task_cache_free(rt); /* in bulk, before urt__tasks_free_all frees the rest one by one */
-	urt__tasks_free_all(rt);
+	urt__tasks_free_all(rt); /* every stack, live or cached, in one bulk unmap */
 	urt__ops_free_all(rt);
 	free(rt->fixed_index);
 	free(rt->bufs);

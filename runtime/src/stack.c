@@ -22,7 +22,10 @@
  * goes back to the OS lazily, off the hot path and in bulk: when the loop
  * is about to wait in the kernel anyway, stacks that stayed unused in the
  * cache for a whole epoch (at least URT__TRIM_EPOCH_NS) are sorted by
- * address and unmapped with one munmap per run of adjacent stacks.
+ * address and unmapped with one munmap per run of adjacent stacks, a run
+ * only when it spans at least a slab (a shorter one would split a slab's
+ * mapping around the stacks still in use: see unmap_list).  urt_destroy
+ * unmaps live and cached stacks together, in whole slabs.
  */
 #include "internal.h"
 #include "sanitizer.h"
@@ -205,6 +208,7 @@ void urt__task_unmap(struct urt__task *t)
 struct span {
 	char *lo;
 	size_t len;
+	struct urt__task *t;
 };
 
 static int span_cmp(const void *a, const void *b)
@@ -218,55 +222,88 @@ static int span_cmp(const void *a, const void *b)
  * adjacent stacks (stacks carved one after another from a slab are), so
  * giving back a burst's worth costs a few system calls, not one per stack
  * (each munmap pays its TLB-flush IPIs).  Each record lies in the memory
- * being unmapped: its fields are copied out first.  Up to SMALL_SPANS
- * ranges are listed on the stack: no malloc for a small runtime (whose
- * allocator would keep the memory, and under ASan a new mapping per size
- * class).  Without memory for a longer list, one munmap per stack.
- * Returns n.
+ * being unmapped: its fields are copied out first.
+ *
+ * A run shorter than min_run bytes is left mapped and its stacks are
+ * returned, for the cache to keep: a run from the middle of a slab (its
+ * neighbours still in use) cuts the slab's one mapping in two, and stacks
+ * finished in an order that alternates with live ones would otherwise add
+ * a mapping per stack until vm.max_map_count refuses (the trim passes a
+ * slab's size: at most one more mapping per slab's worth given back).
+ * urt_destroy passes 0: every stack of the runtime is on its list, so the
+ * runs are whole slabs.  A munmap the kernel refuses leaves the run mapped
+ * and returned.  Up to SMALL_SPANS ranges are listed on the stack: no
+ * malloc for a small runtime (whose allocator would keep the memory, and
+ * under ASan a new mapping per size class).  Without memory for a longer
+ * list: one munmap per stack at destroy, nothing at a trim.
  */
 #define SMALL_SPANS 128
-static unsigned unmap_list(struct urt__task *list, unsigned n)
+static struct urt__task *unmap_list(struct urt__task *list, unsigned n, size_t min_run, unsigned *unmapped)
 {
 	int saved = errno;
 	struct span small[SMALL_SPANS];
 	struct span *v = n <= SMALL_SPANS ? small : malloc((size_t)n * sizeof(*v));
-	unsigned k = 0;
-	for (struct urt__task *t = list, *next; t; t = next) {
-		next = t->next;
-		if (!v) {
-			urt__task_unmap(t);
-			continue;
+	*unmapped = 0;
+	if (!v) {
+		if (min_run) {
+			errno = saved;
+			return list;
 		}
-		task_forget(t);
+		for (struct urt__task *t = list, *next; t; t = next) {
+			next = t->next;
+			urt__task_unmap(t);
+			++*unmapped;
+		}
+		errno = saved;
+		return NULL;
+	}
+	unsigned k = 0;
+	for (struct urt__task *t = list; t; t = t->next) {
 		v[k].lo = t->map;
 		v[k].len = t->map_size;
+		v[k].t = t;
 		k++;
 	}
-	if (v) {
-		if (v == small) { /* insertion sort: glibc's qsort may malloc too */
-			for (unsigned i = 1; i < k; i++) {
-				struct span x = v[i];
-				unsigned j = i;
-				for (; j > 0 && (uintptr_t)v[j - 1].lo > (uintptr_t)x.lo; j--)
-					v[j] = v[j - 1];
-				v[j] = x;
-			}
-		} else {
-			qsort(v, k, sizeof(*v), span_cmp);
+	if (v == small) { /* insertion sort: glibc's qsort may malloc too */
+		for (unsigned i = 1; i < k; i++) {
+			struct span x = v[i];
+			unsigned j = i;
+			for (; j > 0 && (uintptr_t)v[j - 1].lo > (uintptr_t)x.lo; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
 		}
-		for (unsigned i = 0; i < k;) {
-			char *lo = v[i].lo, *hi = lo + v[i].len;
-			for (i++; i < k && v[i].lo == hi; i++)
-				hi += v[i].len;
-			munmap(lo, (size_t)(hi - lo));
-		}
-		if (v != small)
-			free(v);
+	} else {
+		qsort(v, k, sizeof(*v), span_cmp);
 	}
+	struct urt__task *kept = NULL;
+	for (unsigned i = 0; i < k;) {
+		unsigned first = i;
+		char *lo = v[i].lo, *hi = lo + v[i].len;
+		for (i++; i < k && v[i].lo == hi; i++)
+			hi += v[i].len;
+		bool go = (size_t)(hi - lo) >= min_run;
+		if (go) {
+			for (unsigned j = first; j < i; j++)
+				task_forget(v[j].t);
+			if (munmap(lo, (size_t)(hi - lo)) == 0) {
+				*unmapped += i - first;
+				continue;
+			}
+		}
+		for (unsigned j = first; j < i; j++) {
+			struct urt__task *t = v[j].t;
+			if (go) /* forgotten for nothing: still mapped */
+				t->valgrind_id = URT__VALGRIND_STACK_REGISTER(t->stack_lo,
+									      (char *)t->stack_lo + t->stack_size);
+			t->next = kept;
+			kept = t;
+		}
+	}
+	if (v != small)
+		free(v);
 	errno = saved;
-	return n;
+	return kept;
 }
-
 /* Most recently finished first: its pages are the likeliest still warm. */
 void urt__task_release(struct urt *rt, struct urt__task *t)
 {
@@ -297,19 +334,24 @@ void urt__task_cache_trim(struct urt *rt)
 		for (unsigned i = 0; i < keep; i++)
 			link = &(*link)->next;
 		struct urt__task *cold = *link;
-		*link = NULL;
-		rt->stats.stacks_unmapped += unmap_list(cold, drop);
-		rt->task_cache_len = keep;
+		size_t stride = stride_of(rt->stack_size);
+		size_t per_slab = URT__SLAB_BYTES / stride ? URT__SLAB_BYTES / stride : 1;
+		unsigned unmapped;
+		*link = unmap_list(cold, drop, per_slab * stride, &unmapped);
+		rt->stats.stacks_unmapped += unmapped;
+		rt->task_cache_len = keep + (drop - unmapped);
 	}
 	rt->trim_epoch_ns = now;
 	rt->cache_low = rt->task_cache_len;
 }
 
-/* urt_destroy: every cached stack and the slab's uncarved rest, in bulk
+/* urt_destroy: every stack on the cache (urt__tasks_free_all puts the
+ * unfinished tasks there first) and the slab's uncarved rest, in bulk
  * (30 000 cached stacks unmapped one by one took 3.6 s here, in bulk 54 ms). */
 void urt__task_cache_free(struct urt *rt)
 {
-	unmap_list(rt->task_cache, rt->task_cache_len);
+	unsigned unmapped;
+	(void)unmap_list(rt->task_cache, rt->task_cache_len, 0, &unmapped);
 	rt->task_cache = NULL;
 	rt->task_cache_len = 0;
 	if (rt->stack_slab_left) {

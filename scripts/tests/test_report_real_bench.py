@@ -2,7 +2,9 @@
 
 The fixtures follow the schema as written down; this checks the report against
 what the harness actually writes.  It skips when URT_BENCH is not set (ctest
-sets it when the urt-bench target exists).  Short: about 5 s of benchmark (0.2 s windows: a 50 ms one could see no completion at all on a loaded machine).
+sets it when the urt-bench target exists).  Short: about 5 s of benchmark
+(0.2 s windows: a 50 ms one could see no completion at all on a loaded
+machine).
 """
 
 import os
