@@ -169,15 +169,21 @@ def test_bad_results_file_one_line_exit_2(tmp_path, case):
     assert not (tmp_path / "out").exists()      # inputs are checked before anything is written
 
 
+def faults_doc(**override):
+    doc = json.loads((FIXTURES / "faults_matrix.json").read_text())
+    doc.update(override)
+    return doc
+
+
 @pytest.mark.parametrize("option, doc, message", [
-    ("--faults", {"schema": "urt-faults/1", "cells": []}, "cells: empty"),
+    ("--faults", faults_doc(cells=[]), "cells: empty"),
     ("--faults", {"schema": "urt-bench/1", "cells": []}, "expected 'urt-faults/1'"),
-    ("--faults", {"schema": "urt-faults/1", "cells": [{"point": "urt/submit", "workload": "nop",
-                                                       "probability": 0.1, "status": "flaky"}]},
-     "cells[0].status"),
+    ("--faults", faults_doc(cells=[dict(faults_doc()["cells"][0], status="flaky")]), "cells[0].status"),
+    ("--faults", {"schema": "urt-faults/1", "cells": [{"point": "urt/submit"}]}, "not valid urt-faults/1"),
     ("--hyperfine", {"results": []}, "results: empty"),
     ("--hyperfine", {"results": [{"command": "cp a b", "mean": "slow"}]}, "results[0].mean"),
-    ("--baseline", {"schema": "urt-bench/1", "results": []}, "results: empty"),
+    ("--baseline", bench_doc(results=[]), "results: empty"),
+    ("--baseline", {"schema": "urt-bench/1", "results": []}, "top level: 'meta' is a required property"),
 ])
 def test_bad_optional_inputs_one_line_exit_2(tmp_path, option, doc, message):
     path = write(tmp_path, "extra.json", doc)
