@@ -23,8 +23,12 @@ import os
 import subprocess
 import sys
 
-SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "schemas")
-SCHEMA_FILES = {"urt-bench/1": "urt-bench-1.schema.json", "urt-faults/1": "urt-faults-1.schema.json"}
+# The schemas are loaded and applied by the one module every tool shares.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+from urtperf import schema as urt_schema  # noqa: E402
+from urtperf.cli import InputError  # noqa: E402
+
+SCHEMA_FILES = urt_schema.SCHEMA_FILES
 LAT_ORDER = ["min", "p50", "p90", "p99", "p999", "p9999", "max"]
 TOTALS = {"ops": "ops", "faulted_ops": "faulted_ops", "bytes_verified": "bytes_verified",
           "corrupted_bytes": "corrupted_bytes", "lost_ops": "lost_ops", "doubled_ops": "doubled_ops"}
@@ -47,8 +51,7 @@ KINDS = (("network_workloads", "network_backends"), ("file_workloads", "file_bac
 
 def load_schema(name, bench):
     """The schema, narrowed by bench's --list; and that list (None without --bench)."""
-    with open(os.path.join(SCHEMA_DIR, SCHEMA_FILES[name]), encoding="utf-8") as f:
-        schema = json.load(f)
+    schema = urt_schema.load(name)
     names = None
     if bench:
         try:
@@ -71,10 +74,6 @@ def check_kind(errors, at, r, names):
             kind = workloads.split("_")[0]
             errors.append(f"{at}: backend {r['backend']!r} does not run {kind} workloads such as {r['workload']!r} "
                           f"({', '.join(names[backends])} do)")
-
-
-def where(path):
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "top level"
 
 
 def check_lat(errors, at, lat):
@@ -142,14 +141,11 @@ def check_faults(errors, doc):
 
 
 def validate(doc, bench=None):
-    import jsonschema  # python3-jsonschema
     name = doc.get("schema") if isinstance(doc, dict) else None
     if name not in SCHEMA_FILES:
         return [f"schema: expected one of {', '.join(SCHEMA_FILES)}, got {name!r}"]
     schema, names = load_schema(name, bench)
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = [f"{where(e.absolute_path)}: {e.message}"
-              for e in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))]
+    errors = urt_schema.errors(doc, schema)
     if errors:
         return errors  # the cross-field checks need the types right
     if name == "urt-faults/1":
@@ -180,7 +176,6 @@ def main(argv):
         print(__doc__.strip())
         return 0
     if len(argv) == 2 and argv[1] == "--version":
-        sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
         from urtperf.version import version_text
         print(version_text("validate_json.py"))
         return 0
@@ -214,7 +209,7 @@ def main(argv):
         errors = validate(doc, bench)
     except ValueError as e:
         errors, doc = [f"not JSON: {e}"], None
-    except Usage as e:
+    except (Usage, InputError) as e:
         print(f"validate_json.py: {e}", file=sys.stderr)
         return 2
     results = doc.get("results") if isinstance(doc, dict) else None

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Print the path of a Python 3 interpreter that can import matplotlib
-# (and any extra modules named with --with; none with --bare), one line on
-# stdout.  The one way the project finds Python: every script, CMake and
+# Print the path of a Python 3 interpreter that can import jsonschema and
+# matplotlib (and any extra modules named with --with; --bare drops
+# matplotlib, never jsonschema: every urt-bench/1 reader validates with it),
+# one line on stdout.  The one way the project finds Python: every script, CMake and
 # urtperf's re-exec (scripts/urtperf/interpreter.py) ask this.
 #
 # Why this exists: the first python3 on PATH may be a pyenv or venv build
@@ -24,11 +25,15 @@ while [ $# -gt 0 ]; do
             modules=""; shift ;;
         --version) exec sh "$(cd "$(dirname "$0")" && pwd)/version.sh" find-python.sh ;;
         -h|--help)
-            sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+            sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *)
             echo "find-python.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
 done
+
+# Every tool that reads urt-bench/1 or urt-faults/1 checks it against the
+# committed schema (scripts/urtperf/schema.py): jsonschema always.
+modules="${modules:+$modules }jsonschema"
 
 # "import a, b" for every module wanted; Agg so probing never needs a display.
 probe="import os; os.environ['MPLBACKEND']='Agg'"

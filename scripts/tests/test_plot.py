@@ -138,7 +138,12 @@ def test_find_python_picks_an_interpreter_with_matplotlib():
     assert proc.returncode == 0, proc.stderr
     python = proc.stdout.strip()
     assert proc.stdout.count("\n") == 1
-    check = subprocess.run([python, "-c", "import matplotlib"], capture_output=True, timeout=60)
+    check = subprocess.run([python, "-c", "import matplotlib, jsonschema"], capture_output=True, timeout=60)
+    assert check.returncode == 0
+    # --bare drops matplotlib, never jsonschema: compare and the gates validate with it.
+    bare = subprocess.run([str(SCRIPTS / "find-python.sh"), "--bare"], capture_output=True, text=True, timeout=60)
+    assert bare.returncode == 0, bare.stderr
+    check = subprocess.run([bare.stdout.strip(), "-c", "import jsonschema"], capture_output=True, timeout=60)
     assert check.returncode == 0
 
 

@@ -95,7 +95,7 @@ def test_fault_section_names_the_failures_and_their_replay(full_report):
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "1 failed and 1 hung out of 42 cells" in md
     assert "urt-faults --seed 42 --cell urt/write/short:pipe:0.1" in md
-    assert "| urt/alloc | seqwrite | 0.1 | – | HANG |" in md
+    assert "| urt/alloc | seqwrite | 0.1 | 1 | HANG |" in md
 
 
 def test_hyperfine_tables_rank_commands(full_report):
@@ -145,14 +145,16 @@ BAD_BENCH = {
     "empty file": ("", "empty file"),
     "wrong schema": (bench_doc(schema="urt-bench/0"), "schema: expected 'urt-bench/1'"),
     "empty results": (bench_doc(results=[]), "results: empty"),
-    "results not a list": (bench_doc(results={}), "results: expected a list"),
+    "results not a list": (bench_doc(results={}), "results: {} is not of type 'array'"),
     "qd zero": (bench_doc(results=[dict(bench_doc()["results"][0], qd=0)]), "results[0].qd"),
     "no backend": (bench_doc(results=[{k: v for k, v in bench_doc()["results"][0].items() if k != "backend"}]),
-                   "results[0]: missing key 'backend'"),
+                   "results[0]: 'backend' is a required property"),
     "iops text": (bench_doc(results=[dict(bench_doc()["results"][0], iops="fast")]), "results[0].iops"),
     "bad histogram": (bench_doc(results=[dict(bench_doc()["results"][0], hist_ns=[[1]])]), "hist_ns[0]"),
-    "no throughput at all": (bench_doc(results=[dict(bench_doc()["results"][0], iops=None)]),
-                             "no result has a throughput"),
+    "null throughput": (bench_doc(results=[dict(bench_doc()["results"][0], iops=None)]),
+                        "results[0].iops: None is not of type 'number'"),
+    "deep wrong type": (bench_doc(results=[dict(bench_doc()["results"][0], cpu={"user_s": 1, "sys_s": "0"})]),
+                        "results[0].cpu.sys_s"),
 }
 
 
@@ -167,15 +169,21 @@ def test_bad_results_file_one_line_exit_2(tmp_path, case):
     assert not (tmp_path / "out").exists()      # inputs are checked before anything is written
 
 
+def faults_doc(**override):
+    doc = json.loads((FIXTURES / "faults_matrix.json").read_text())
+    doc.update(override)
+    return doc
+
+
 @pytest.mark.parametrize("option, doc, message", [
-    ("--faults", {"schema": "urt-faults/1", "cells": []}, "cells: empty"),
+    ("--faults", faults_doc(cells=[]), "cells: empty"),
     ("--faults", {"schema": "urt-bench/1", "cells": []}, "expected 'urt-faults/1'"),
-    ("--faults", {"schema": "urt-faults/1", "cells": [{"point": "urt/submit", "workload": "nop",
-                                                       "probability": 0.1, "status": "flaky"}]},
-     "cells[0].status"),
+    ("--faults", faults_doc(cells=[dict(faults_doc()["cells"][0], status="flaky")]), "cells[0].status"),
+    ("--faults", {"schema": "urt-faults/1", "cells": [{"point": "urt/submit"}]}, "not valid urt-faults/1"),
     ("--hyperfine", {"results": []}, "results: empty"),
     ("--hyperfine", {"results": [{"command": "cp a b", "mean": "slow"}]}, "results[0].mean"),
-    ("--baseline", {"schema": "urt-bench/1", "results": []}, "results: empty"),
+    ("--baseline", bench_doc(results=[]), "results: empty"),
+    ("--baseline", {"schema": "urt-bench/1", "results": []}, "top level: 'meta' is a required property"),
 ])
 def test_bad_optional_inputs_one_line_exit_2(tmp_path, option, doc, message):
     path = write(tmp_path, "extra.json", doc)

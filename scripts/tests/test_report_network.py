@@ -28,7 +28,8 @@ def net(backend, samples, conns=16, bs=64, rate=None, workload="echo", p99=50000
              "ops": int(v), "bytes": int(v) * bs, "seconds": 1.0, "iops": v, "mib_s": v * bs / 2**20,
              "lat_ns": {"min": 1000, "mean": 20000, "p50": 20000, "p90": 30000, "p99": p99, "p999": p99,
                         "p9999": p99, "max": p99}, "hist_ns": HIST, "cpu": {"user_s": 0.1, "sys_s": 0.1},
-             "enter_calls": None, "sqes_per_enter": None} for i, v in enumerate(samples)]
+             "enter_calls": None, "sqes_per_enter": None, "client_cpu": {"user_s": 0.1, "sys_s": 0.1},
+             "late_sends": 0, "pinned": False} for i, v in enumerate(samples)]
 
 
 def test_split_keeps_file_results_apart():
@@ -86,7 +87,9 @@ def test_one_connection_count_skips_the_figure_with_a_reason(tmp_path):
 
 
 def test_network_only_report_builds(tmp_path):
-    doc = {"schema": "urt-bench/1", "meta": {"host": "h", "kernel": "k", "git": None, "started": "t"},
+    meta = {"host": "h", "kernel": "k", "git": None, "started": "t", "cpu": "c", "cores": 2, "liburing": "2.3",
+            "build": "Release", "argv": ["urt-bench"]}
+    doc = {"schema": "urt-bench/1", "meta": meta,
            "results": net("epoll", BASE, conns=1) + net("epoll", BASE) + net("urt", BASE, conns=1) +
            net("urt", [v * 1.1 for v in BASE])}
     src = tmp_path / "bench.json"

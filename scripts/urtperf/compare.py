@@ -31,6 +31,7 @@ import math
 import statistics
 import sys
 
+from . import schema
 from .cli import BadInput, InputError, load_json  # noqa: F401  (BadInput, load_json: the gates' names)
 from .cli import OneLineArgumentParser as OneLineParser
 
@@ -66,28 +67,11 @@ def is_number(v):
 
 
 def check_bench(doc, path):
-    """Checks the parts of urt-bench/1 the regression tools rely on."""
+    """A urt-bench/1 document by its committed schema (schema.py)."""
     if not isinstance(doc, dict) or doc.get("schema") != BENCH_SCHEMA:
         raise BadInput(f"{path}: not a {BENCH_SCHEMA} file (schema is {doc.get('schema')!r})"
                        if isinstance(doc, dict) else f"{path}: not a {BENCH_SCHEMA} file")
-    results = doc.get("results")
-    if not isinstance(results, list):
-        raise BadInput(f"{path}: 'results' must be a list")
-    for i, r in enumerate(results):
-        if not isinstance(r, dict):
-            raise BadInput(f"{path}: results[{i}] is not an object")
-        for k in CONFIG_KEYS + ("repeat", "iops"):
-            if k not in r:
-                raise BadInput(f"{path}: results[{i}] lacks '{k}'")
-        for k in ("qd", "batch", "complete_batch", "bs", "threads", "repeat"):
-            if not isinstance(r[k], int) or isinstance(r[k], bool) or r[k] < 0:
-                raise BadInput(f"{path}: results[{i}].{k} must be a non-negative integer, got {r[k]!r}")
-        for k in ("backend", "workload"):
-            if not isinstance(r[k], str) or not r[k]:
-                raise BadInput(f"{path}: results[{i}].{k} must be a non-empty string")
-        if r["iops"] is not None and (not is_number(r["iops"]) or r["iops"] < 0):
-            raise BadInput(f"{path}: results[{i}].iops must be a non-negative number or null")
-    return doc
+    return schema.check(doc, path, BENCH_SCHEMA)
 
 
 def load_bench(path):

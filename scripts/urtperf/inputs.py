@@ -1,18 +1,19 @@
 """Load and validate the three input formats; raise InputError with one line.
 
-Validation is deliberately strict about what the report needs (keys and types)
-and lenient about the rest: extra keys are allowed everywhere, so the harnesses
-can grow without breaking the report.
+urt-bench/1 and urt-faults/1 are checked against their committed JSON Schema
+(schema.py, the one check every tool shares); here only what a schema cannot
+say.  hyperfine's output has no schema of ours: its fields are checked here.
+Extra keys are allowed everywhere, so the harnesses can grow without
+breaking the report.
 """
 
 import math
 
-from . import intervals
+from . import intervals, schema
 from .cli import InputError, load_json
 
 BENCH_SCHEMA = "urt-bench/1"
 FAULTS_SCHEMA = "urt-faults/1"
-PERCENTILE_KEYS = ("min", "mean", "p50", "p90", "p99", "p999", "p9999", "max")
 
 
 def _is_number(value):
@@ -72,100 +73,35 @@ class _Checker:
 
 def _load(path, what, tagged=True):
     """The JSON document at path and a checker for it, its top level checked:
-    an object; when tagged, its "schema" is `what` and its meta an object."""
+    an object; when tagged, its "schema" is `what`."""
     doc = load_json(path, what)
     check = _Checker(path)
     check.obj(doc, "top level")
     if tagged:
         if doc.get("schema") != what:
             check.fail("schema", f"expected '{what}', got {doc.get('schema')!r}")
-        if doc.get("meta") is None:
-            doc["meta"] = {}
-        check.obj(doc["meta"], "meta")
     return doc, check
 
 
-def _check_latency(check, result, name, where, required):
-    if name not in result:
-        if required:
-            check.fail(where, f"missing key '{name}'")
-        return
-    lat = result[name]
-    if lat is None:
-        return
-    check.obj(lat, f"{where}.{name}")
-    for key in PERCENTILE_KEYS:
-        if key in lat:
-            check.number(lat, key, f"{where}.{name}", nullable=True, minimum=0)
-
-
-def _check_hist(check, result, where):
-    hist = result.get("hist_ns")
-    if hist is None:
-        return
-    if not isinstance(hist, list):
-        check.fail(f"{where}.hist_ns", "expected a list of [upper_bound_ns, count] pairs")
-    for i, pair in enumerate(hist):
-        if (not isinstance(pair, list) or len(pair) != 2 or not _is_number(pair[0])
-                or not _is_number(pair[1]) or pair[1] < 0):
-            check.fail(f"{where}.hist_ns[{i}]", f"expected [upper_bound_ns, count], got {pair!r}")
-
-
 def load_bench(path):
-    """Return the validated urt-bench/1 document (a dict)."""
+    """Return the urt-bench/1 document (a dict): types from the schema, the
+    interval lists' lengths and order and "nothing to report" here."""
     doc, check = _load(path, BENCH_SCHEMA)
+    schema.check(doc, path, BENCH_SCHEMA)
     for where, result in check.items(doc, "results", "nothing to report"):
-        check.string(result, "backend", where)
-        check.string(result, "workload", where)
-        if result.get("qd") is not None:
-            check.number(result, "qd", where, minimum=1, integer=True)
-        check.key(result, "qd", where)
-        check.number(result, "bs", where, nullable=True, minimum=0, integer=True)
-        for name in ("batch", "complete_batch", "threads", "repeat"):
-            if name in result:
-                check.number(result, name, where, nullable=True, minimum=0, integer=True)
-        check.number(result, "iops", where, nullable=True, minimum=0)
-        for name in ("mib_s", "ops", "bytes", "seconds", "enter_calls", "sqes_per_enter"):
-            if name in result:
-                check.number(result, name, where, nullable=True, minimum=0)
-        _check_latency(check, result, "lat_ns", where, required=True)
-        _check_latency(check, result, "lat_kernel_ns", where, required=False)
-        _check_latency(check, result, "lat_sched_ns", where, required=False)
-        _check_hist(check, result, where)
         intervals.parse(result.get("intervals"), f"{path}: {where}.intervals")
-        na = result.get("not_applicable")
-        if na is not None and not (isinstance(na, list) and all(isinstance(x, str) for x in na)):
-            check.fail(f"{where}.not_applicable", "expected a list of option names")
-    if all(r.get("iops") is None for r in doc["results"]):
-        raise InputError(f"{path}: results: no result has a throughput (iops), nothing to report")
     return doc
 
 
-_FAULT_CELL_NUMBERS = ("ops", "faulted_ops", "bytes_verified", "corrupted_bytes", "lost_ops",
-                       "doubled_ops", "retries", "errors_surfaced")
 FAULT_STATUSES = ("pass", "fail", "hang")
 
 
 def load_faults(path):
-    """Return the validated urt-faults/1 document."""
+    """Return the urt-faults/1 document: types from the schema; an empty matrix is nothing to report."""
     doc, check = _load(path, FAULTS_SCHEMA)
-    for where, cell in check.items(doc, "cells", "no fault matrix to report"):
-        check.string(cell, "point", where)
-        check.string(cell, "workload", where)
-        check.number(cell, "probability", where, nullable=True, minimum=0)
-        status = check.key(cell, "status", where)
-        if status not in FAULT_STATUSES:
-            check.fail(f"{where}.status", f"expected one of {', '.join(FAULT_STATUSES)}, got {status!r}")
-        for name in _FAULT_CELL_NUMBERS:
-            if name in cell:
-                check.number(cell, name, where, nullable=True, minimum=0)
-        injected = cell.get("faults_injected")
-        if injected is not None:
-            check.obj(injected, f"{where}.faults_injected")
-            for point in injected:
-                check.number(injected, point, f"{where}.faults_injected", nullable=True, minimum=0)
-    if doc.get("totals") is not None:
-        check.obj(doc["totals"], "totals")
+    schema.check(doc, path, FAULTS_SCHEMA)
+    if not doc["cells"]:
+        raise InputError(f"{path}: cells: empty, no fault matrix to report")
     return doc
 
 

@@ -16,9 +16,10 @@ def result(iops, repeat, **overrides):
     mean_ns = 1e9 * r["qd"] / iops
     lat = {"min": mean_ns * 0.5, "mean": mean_ns, "p50": mean_ns, "p90": mean_ns * 1.2,
            "p99": mean_ns * 1.5, "p999": mean_ns * 2, "p9999": mean_ns * 3, "max": mean_ns * 4}
-    r.update({"repeat": repeat, "ops": int(iops * 0.5), "bytes": 0, "seconds": 0.5,
+    ops = max(1, int(iops * 0.5))  # the schema: a result counted at least one operation
+    r.update({"repeat": repeat, "ops": ops, "bytes": 0, "seconds": 0.5,
               "iops": iops, "mib_s": iops * r["bs"] / 2**20, "lat_ns": lat,
-              "hist_ns": [[int(mean_ns * 2), int(iops * 0.5)]],
+              "hist_ns": [[int(mean_ns * 2), ops]],
               "cpu": {"user_s": 0.3, "sys_s": 0.2}, "enter_calls": 1000, "sqes_per_enter": 32.0})
     return r
 
