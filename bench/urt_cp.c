@@ -167,6 +167,32 @@ static ssize_t splice_block(struct copier *cp, uint64_t off, size_t len, const c
 	return (ssize_t)len;
 }
 
+/* A task's walk through the blocks of SRC's data extents: block k of
+ * extent e is its next (the blocks are numbered through the extents in
+ * order); found by walking, not by a table, so a tiny --bs on a large file
+ * costs no memory. */
+struct stripe {
+	size_t e;
+	uint64_t k;
+};
+
+/* The stripe's next block (offset and length) and a step of qd blocks;
+ * false when the extents are done or the copy has failed. */
+static bool stripe_next(const struct copy *c, struct stripe *s, uint64_t *off, size_t *len)
+{
+	while (s->e < c->next && s->k >= (c->ext[s->e].len + c->bs - 1) / c->bs) {
+		s->k -= (c->ext[s->e].len + c->bs - 1) / c->bs;
+		s->e++;
+	}
+	if (s->e == c->next || c->err)
+		return false;
+	*off = c->ext[s->e].off + s->k * c->bs;
+	uint64_t left = c->ext[s->e].off + c->ext[s->e].len - *off;
+	*len = left < c->bs ? (size_t)left : (size_t)c->bs;
+	s->k += c->qd;
+	return true;
+}
+
 /* Task i copies blocks i, i + qd, i + 2 qd, ...: a fixed stripe rather than
  * the next free block, so which task does which operation does not depend
  * on the completion order, and a fault seed (FIU_PRNG_SEED) replays the same
@@ -175,19 +201,10 @@ static void copy_task(void *arg)
 {
 	struct copier *cp = arg;
 	struct copy *c = cp->c;
-	/* Block k of extent e is this task's next (the blocks are numbered
-	 * through the extents in order); found by walking, not by a table, so
-	 * a tiny --bs on a large file costs no memory. */
-	size_t e = 0;
-	uint64_t k = cp->index;
-	for (;; k += c->qd) {
-		while (e < c->next && k >= (c->ext[e].len + c->bs - 1) / c->bs)
-			k -= (c->ext[e++].len + c->bs - 1) / c->bs;
-		if (e == c->next || c->err)
-			break;
-		uint64_t off = c->ext[e].off + k * c->bs;
-		uint64_t left = c->ext[e].off + c->ext[e].len - off;
-		size_t len = left < c->bs ? (size_t)left : (size_t)c->bs;
+	struct stripe s = { 0, cp->index };
+	uint64_t off;
+	size_t len;
+	while (stripe_next(c, &s, &off, &len)) {
 		if (c->method == METHOD_SPLICE) {
 			const char *op = "read";
 			ssize_t n = splice_block(cp, off, len, &op);
@@ -282,16 +299,10 @@ static void verify_task(void *arg)
 {
 	struct copier *cp = arg;
 	struct copy *c = cp->c;
-	size_t e = 0;
-	uint64_t k = cp->index;
-	for (;; k += c->qd) {
-		while (e < c->next && k >= (c->ext[e].len + c->bs - 1) / c->bs)
-			k -= (c->ext[e++].len + c->bs - 1) / c->bs;
-		if (e == c->next || c->err)
-			break;
-		uint64_t off = c->ext[e].off + k * c->bs;
-		uint64_t left = c->ext[e].off + c->ext[e].len - off;
-		size_t len = left < c->bs ? (size_t)left : (size_t)c->bs;
+	struct stripe s = { 0, cp->index };
+	uint64_t off;
+	size_t len;
+	while (stripe_next(c, &s, &off, &len)) {
 		ssize_t a = read_at(c, c->src, cp->buf, len, off);
 		ssize_t b = a < 0 ? a : read_at(c, c->dst, cp->buf2, len, off);
 		if (a < 0 || b < 0) {
