@@ -60,11 +60,13 @@ int main(void)
 	       TASKS, maps_before, maps_idle, (unsigned long long)s.stacks_mapped,
 	       (unsigned long long)s.stacks_unmapped);
 	CHECK(maps_idle > 0);
-	CHECK(maps_idle - maps_before < 20);
+	/* One split per finished stack would add TASKS / 2 mappings; the
+	 * allowance is for the allocator's own (ASan's adds about 30). */
+	CHECK(maps_idle - maps_before < TASKS / 40);
 	CHECK(s.stacks_unmapped <= s.stacks_mapped);
 	urt_destroy(rt);
 	long maps_end = stack_maps_count();
 	printf("after urt_destroy: %ld lines (%ld before urt_create)\n", maps_end, maps_start);
-	CHECK(maps_end <= maps_start + 2);
+	CHECK(maps_end <= maps_start + 64); /* the allocator's (ASan's) may stay */
 	return 0;
 }
