@@ -300,6 +300,60 @@ URT_API int urt_connect(int fd, const struct sockaddr *addr, socklen_t addrlen);
 URT_API ssize_t urt_splice(int fd_in, off_t off_in, int fd_out, off_t off_out, size_t len, unsigned flags);
 
 /* ---------------------------------------------------------------------------
+ * Chains (inside a task only; runtime/src/chain.c).  Operations that must
+ * run one after another, handed to the kernel together as an io_uring link
+ * chain: each starts inside the kernel when the one before it has completed
+ * in full, so the whole chain costs the task one wake-up rather than one per
+ * operation.  Most useful for work the kernel runs in its io-wq workers
+ * (splice, buffered writes that block): a worker that finishes one link
+ * goes straight on to the next, with no hand-off through the task.
+ *
+ * "In full": a read, write or splice that moved len bytes; an fsync or nop
+ * that returned 0.  Anything else (an error, a short count, 0 at the end of
+ * a file) ends the chain there: the operations after it never start.
+ * urt_chain returns k, the number of operations completed in full (n when
+ * all were); then ops[i].res is each one's result for i < k, ops[k].res
+ * says why the chain ended, and every later res is -ECANCELED (not started:
+ * nothing it names was touched).  Results are what the single call would
+ * answer (urt_read, urt_write, urt_splice, ...), except that a short count
+ * is final: the chain does not continue it, the caller decides (that is
+ * why it stops).  -errno before anything started: -EINVAL (ops NULL, an
+ * unknown opcode, an offset below -1, splice flags other than
+ * SPLICE_F_MOVE/NONBLOCK/MORE, flags on another opcode), -EPERM outside a
+ * task, -ECHILD in a forked child, -ENOMEM.  n == 0 returns 0.
+ *
+ * Any n: a chain longer than the ring holds at once (or than 64
+ * operations) runs in pieces, each submitted when the one before it has
+ * completed in full, so the order holds.  A transient failure of one
+ * operation (-EAGAIN, -EINTR, an -ECANCELED nobody asked for: see above)
+ * starts the chain again from that operation, as the single calls retry.
+ * urt_set_op_timeout bounds each operation separately (-ETIMEDOUT, and the
+ * chain ends there).  Fault points act on each operation as on the single
+ * call (urt/op/error, urt/op/eagain, urt/read/short, urt/write/short ...).
+ * Buffers and ops must stay valid until urt_chain returns; the same buffer
+ * may serve a read and the write after it (they never overlap in time).
+ */
+enum urt_chain_opcode {
+	URT_CHAIN_NOP = 1,
+	URT_CHAIN_READ,   /* fd, buf, len, off (-1: the file position) */
+	URT_CHAIN_WRITE,  /* fd, buf, len, off (-1: the file position) */
+	URT_CHAIN_FSYNC,  /* fd */
+	URT_CHAIN_SPLICE, /* fd (fd_in), off (off_in), fd_out, off_out, len, flags */
+};
+struct urt_chain_op {
+	int opcode;     /* enum urt_chain_opcode */
+	int fd;         /* the fd; splice: fd_in */
+	void *buf;      /* read, write */
+	size_t len;     /* read, write, splice */
+	off_t off;      /* read, write: the offset; splice: off_in */
+	int fd_out;     /* splice */
+	off_t off_out;  /* splice */
+	unsigned flags; /* splice: SPLICE_F_*; 0 for the others */
+	ssize_t res;    /* out: the operation's result, or -ECANCELED */
+};
+URT_API int urt_chain(struct urt_chain_op *ops, unsigned n);
+
+/* ---------------------------------------------------------------------------
  * Sockets (inside a task only, unless said otherwise; runtime/src/net.c).
  * Like the I/O calls above: >= 0 or -errno, -EPERM outside a task (or from
  * a foreign thread), -ECHILD in a forked child, the operation's own result

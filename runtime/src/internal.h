@@ -66,6 +66,7 @@ enum urt__op_flag {
 	URT__OP_TIMED_OUT = 1 << 4, /* its link timeout fired (CQE -ETIME) */
 	URT__OP_HELD = 1 << 5,      /* its CQE came first: res waits for the link timeout's CQE */
 	URT__OP_NET = 1 << 6,       /* net.c preps it and sees its CQEs first (flags, multishot) */
+	URT__OP_CHAIN = 1 << 7,     /* one link of a chain (chain.c): never resubmitted alone */
 };
 
 /* One operation: its arguments (kept so a transient failure can resubmit
@@ -353,6 +354,16 @@ static inline struct urt__op *urt__op_lookup(const struct urt *rt, const struct 
 			  (op->gen & URT__HANDLE_GEN_MASK) != (uint32_t)(h >> URT__HANDLE_SHIFT)))
 		return NULL;
 	return op;
+}
+
+/* reactor.c, for chain.c: puts ops[0..n) on the SQ as one io_uring link
+ * chain, each followed by its link timeout when URT__OP_LINKED; the caller
+ * made sure they fit the ring (urt__chain_sqes).  0, or -errno with nothing
+ * queued (no SQ space to be had, a dead ring). */
+URT__HIDDEN int urt__chain_queue(struct urt *rt, struct urt__op *const *ops, unsigned n);
+static inline unsigned urt__chain_sqes(const struct urt__op *op)
+{
+	return (op->flags & URT__OP_LINKED) ? 2 : 1;
 }
 
 /* net.c.  urt__net_prep fills the SQE of a URT__OP_NET operation (after

@@ -112,7 +112,9 @@ static __attribute__((noinline)) void finish_slow(struct urt *rt, struct urt__op
 	}
 	if (res < 0 && (op->flags & URT__OP_TIMED_OUT) && !(op->flags & URT__OP_CANCELLED) && retryable(res))
 		res = -ETIMEDOUT; /* cut short by its own timeout, not by the kernel */
-	if (res < 0 && retryable(res) && !(op->flags & (URT__OP_CANCELLED | URT__OP_TIMED_OUT)) &&
+	/* A link of a chain is not resubmitted here: the links after it were
+	 * cancelled with it, so chain.c starts the chain again from it. */
+	if (res < 0 && retryable(res) && !(op->flags & (URT__OP_CANCELLED | URT__OP_TIMED_OUT | URT__OP_CHAIN)) &&
 	    op->retries < URT__MAX_RETRIES) {
 		op->retries++;
 		rt->stats.op_retries++;
@@ -639,6 +641,46 @@ static __attribute__((noinline)) void queue_op_slow(struct urt *rt, struct urt__
 		rt->sq_pending++;
 	}
 	queued(rt);
+}
+
+int urt__chain_queue(struct urt *rt, struct urt__op *const *ops, unsigned n)
+{
+	unsigned need = 0;
+	for (unsigned i = 0; i < n; i++)
+		need += urt__chain_sqes(ops[i]);
+	/* All SQEs at once, before any is filled: the links must be adjacent
+	 * in the SQ and reach the kernel in one submit (a submit that ends
+	 * inside a chain ends the chain there), and nothing below submits. */
+	if (need > rt->ring.sq.ring_entries)
+		return -EINVAL;
+	struct io_uring_sqe *sqe = get_sqe(rt, ops[0], need);
+	if (!sqe)
+		return rt->fatal ? rt->fatal : -EBUSY;
+	for (unsigned i = 0; i < n; i++) {
+		struct urt__op *op = ops[i];
+		bool last = i + 1 == n;
+		if (i)
+			sqe = sqe_fast(rt);
+		prep(rt, sqe, op, false);
+		if (!last || (op->flags & URT__OP_LINKED))
+			sqe->flags |= IOSQE_IO_LINK;
+		if (op->flags & URT__OP_LINKED) {
+			/* A link timeout inside a chain bounds the operation
+			 * before it and, linked itself, passes the chain on. */
+			struct io_uring_sqe *t = sqe_fast(rt);
+			io_uring_prep_link_timeout(t, &op->link_ts, 0);
+			io_uring_sqe_set_data64(t, (uint64_t)(uintptr_t)op | URT__TAG_LTIMEOUT);
+			if (!last)
+				t->flags |= IOSQE_IO_LINK;
+			op->flags &= ~(URT__OP_TIMED_OUT | URT__OP_HELD);
+			op->ltimeout_pending = 1;
+		}
+	}
+	rt->inflight += need;
+	rt->sq_pending += need;
+	if (rt->sq_pending >= rt->submit_at)
+		submit(rt, 0, false);
+	return 0;
 }
 
 /* Puts op on the SQ (or completes it at once when a fault says so). */
