@@ -11,7 +11,8 @@
 # or empty DST is refused (2); a 255-byte DST name is copied; passing
 # ulimit -f is exit 1 with no temporary file left.  It never leaves a partial destination: under an
 # injected urt/op/error (each method) it exits 1 with no destination (or
-# the old one intact, with --force), and on SIGINT mid-copy it removes its
+# the old one intact, with --force); under urt/read/short and
+# urt/write/short (short splices) the copy is still exact; and on SIGINT mid-copy it removes its
 # temporary file, says "interrupted" and exits 130.
 set -u
 cp_bin=$1
@@ -273,6 +274,20 @@ if command -v fiu-run >/dev/null 2>&1; then
 		[ "$status" -eq 1 ] || fail "injected urt/op/error, $method: status $status, expected 1"
 		grep -q 'Input/output error' "$dir/err" || fail "injected urt/op/error, $method: no error message: $(cat "$dir/err")"
 		[ ! -e "$dir/faulted" ] || fail "injected urt/op/error, $method: left a destination of $(stat -c %s "$dir/faulted") bytes"
+	done
+	# Short splices (urt/read/short cuts a splice out of SRC, urt/write/short
+	# one into DST): a chain stops at each, urt-cp finishes the piece and the
+	# ones after it one splice at a time; the copy is still byte for byte.
+	for point in urt/read/short urt/write/short; do
+		for shape in "--bs 4k" "--qd 3 --bs 100k"; do
+			rm -f "$dir/shortlog" "$dir/shorted"
+			# shellcheck disable=SC2086 # $shape is two options
+			URT_FAULT_LOG="$dir/shortlog" fiu-run $fiu_x -c "enable_random name=$point,probability=0.3" \
+				"$cp_bin" $shape "$dir/odd" "$dir/shorted" 2>"$dir/err" ||
+				fail "$point, splice $shape: status $?, $(cat "$dir/err")"
+			cmp -s "$dir/odd" "$dir/shorted" || fail "$point, splice $shape: the copy differs"
+			[ -s "$dir/shortlog" ] || fail "$point, splice $shape: the point never fired"
+		done
 	done
 	printf 'old contents\n' > "$dir/old"
 	inject --force --bs 4k "$dir/odd" "$dir/old" 2>/dev/null

@@ -104,12 +104,15 @@ static int faults_before(struct urt *rt, struct urt__op *op)
 		op->retries++;
 		rt->stats.op_retries++;
 	}
-	if (op->len > 1) {
-		enum urt_fault_point p = op->opcode == IORING_OP_WRITE ? URT_FAULT_WRITE_SHORT : URT_FAULT_READ_SHORT;
-		if (op->opcode != IORING_OP_NOP && op->opcode != IORING_OP_FSYNC && op->opcode != IORING_OP_SPLICE &&
-		    URT__FAULT_OP(rt, op, p, 1))
-			op->len = 1 + (uint32_t)(urt__fault_rand(op, p) % (op->len - 1));
-	}
+	int p = -1;
+	if (op->opcode == IORING_OP_READ)
+		p = URT_FAULT_READ_SHORT;
+	else if (op->opcode == IORING_OP_WRITE)
+		p = URT_FAULT_WRITE_SHORT;
+	else if (op->opcode == IORING_OP_SPLICE)
+		p = urt__splice_short_point(op);
+	if (op->len > 1 && p >= 0 && URT__FAULT_OP(rt, op, (enum urt_fault_point)p, 1))
+		op->len = 1 + (uint32_t)(urt__fault_rand(op, (enum urt_fault_point)p) % (op->len - 1));
 	return 0;
 }
 
@@ -158,6 +161,12 @@ static unsigned run_piece(struct urt__task *self, struct urt_chain_op *ops, unsi
 			cut_err = err;
 			n--;
 			urt__op_free(rt, op);
+			break;
+		}
+		if (op->len < (ops[i].len > MAX_RW ? MAX_RW : ops[i].len)) {
+			/* A short fault: the kernel sees a complete operation
+			 * and would go on with the next link, so the piece
+			 * ends here; its short count ends the chain. */
 			break;
 		}
 	}

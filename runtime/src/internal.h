@@ -356,6 +356,17 @@ static inline struct urt__op *urt__op_lookup(const struct urt *rt, const struct 
 	return op;
 }
 
+/* The short fault point of a splice, which reads its fd_in and writes its
+ * fd_out: from a file at an offset, urt/read/short; into one,
+ * urt/write/short; -1 for neither (pipes, file positions).  Either way it
+ * is submitted shorter: once moved, its bytes cannot be put back. */
+static inline int urt__splice_short_point(const struct urt__op *op)
+{
+	if ((int64_t)op->addr2 != -1)
+		return URT_FAULT_READ_SHORT;
+	return (int64_t)op->off != -1 ? URT_FAULT_WRITE_SHORT : -1;
+}
+
 /* reactor.c, for chain.c: puts ops[0..n) on the SQ as one io_uring link
  * chain, each followed by its link timeout when URT__OP_LINKED; the caller
  * made sure they fit the ring (urt__chain_sqes).  0, or -errno with nothing

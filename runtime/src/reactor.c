@@ -514,6 +514,12 @@ static inline void prep(struct urt *rt, struct io_uring_sqe *sqe, struct urt__op
 			if (len > 1 && URT__FAULT_OP(rt, op, URT_FAULT_WRITE_SHORT, 1))
 				len = 1 + (uint32_t)(urt__fault_rand(op, URT_FAULT_WRITE_SHORT) % (len - 1));
 			break;
+		case IORING_OP_SPLICE: {
+			int p = urt__splice_short_point(op);
+			if (len > 1 && p >= 0 && URT__FAULT_OP(rt, op, (enum urt_fault_point)p, 1))
+				len = 1 + (uint32_t)(urt__fault_rand(op, (enum urt_fault_point)p) % (len - 1));
+			break;
+		}
 		}
 	}
 
