@@ -317,10 +317,12 @@ URT_API ssize_t urt_splice(int fd_in, off_t off_in, int fd_out, off_t off_out, s
  * nothing it names was touched).  Results are what the single call would
  * answer (urt_read, urt_write, urt_splice, ...), except that a short count
  * is final: the chain does not continue it, the caller decides (that is
- * why it stops).  -errno before anything started: -EINVAL (ops NULL, an
- * unknown opcode, an offset below -1, splice flags other than
+ * why it stops).  A link the runtime cannot start (no record: -ENOMEM; no
+ * SQ slots: -EBUSY; a dead ring) ends the chain the same way.  -errno, with
+ * nothing started and no res written: -EINVAL (ops NULL, an unknown
+ * opcode, an offset below -1, splice flags other than
  * SPLICE_F_MOVE/NONBLOCK/MORE, flags on another opcode), -EPERM outside a
- * task, -ECHILD in a forked child, -ENOMEM.  n == 0 returns 0.
+ * task, -ECHILD in a forked child.  n == 0 returns 0.
  *
  * Any n: a chain longer than the ring holds at once (or than 64
  * operations) runs in pieces, each submitted when the one before it has
@@ -329,7 +331,9 @@ URT_API ssize_t urt_splice(int fd_in, off_t off_in, int fd_out, off_t off_out, s
  * starts the chain again from that operation, as the single calls retry.
  * urt_set_op_timeout bounds each operation separately (-ETIMEDOUT, and the
  * chain ends there).  Fault points act on each operation as on the single
- * call (urt/op/error, urt/op/eagain, urt/read/short, urt/write/short ...).
+ * call (urt/op/error, urt/op/eagain, urt/alloc ...), except that
+ * urt/read/short and urt/write/short always shorten a link before it is
+ * submitted (the kernel moves fewer bytes) and the chain stops there.
  * Buffers and ops must stay valid until urt_chain returns; the same buffer
  * may serve a read and the write after it (they never overlap in time).
  */

@@ -1,4 +1,4 @@
-/* urt_destroy with operations in flight: reads blocked on pipes and long sleeps are cancelled and drained before any memory is freed (run under ASan and Valgrind). */
+/* urt_destroy with operations in flight: reads blocked on pipes (alone and inside a chain) and long sleeps are cancelled and drained before any memory is freed (run under ASan and Valgrind). */
 #include "check.h"
 #include <urt.h>
 
@@ -13,6 +13,22 @@ static void blocked_reader(void *arg)
 	static int n;
 	/* never completes: the pipe stays empty; the task never returns */
 	urt_read(p[0], buf[n++ % 4], 64, -1);
+	CHECK(!"unreachable: destroy must not resume the task");
+}
+
+/* Blocked in the middle of a chain: a nop done, a read of the empty pipe
+ * waiting, a nop after it not started. */
+static void chained_reader(void *arg)
+{
+	(void)arg;
+	static char buf[4][64];
+	static int n;
+	struct urt_chain_op ops[3] = {
+		{ .opcode = URT_CHAIN_NOP },
+		{ .opcode = URT_CHAIN_READ, .fd = p[0], .buf = buf[n++ % 4], .len = 64, .off = -1 },
+		{ .opcode = URT_CHAIN_NOP },
+	};
+	urt_chain(ops, 3);
 	CHECK(!"unreachable: destroy must not resume the task");
 }
 
@@ -50,8 +66,9 @@ int main(void)
 	for (int i = 0; i < 4; i++) {
 		CHECK_EQ(urt_spawn(rt, blocked_reader, NULL), 0);
 		CHECK_EQ(urt_spawn(rt, sleeper, NULL), 0);
+		CHECK_EQ(urt_spawn(rt, chained_reader, NULL), 0);
 	}
-	CHECK_EQ(urt_run_once(rt), 8); /* 8 tasks still live */
+	CHECK_EQ(urt_run_once(rt), 12); /* 12 tasks still live */
 	urt_destroy(rt);
 
 	/* 3: destroy a runtime whose tasks never ran */
