@@ -8,8 +8,9 @@
  * ftruncate, so a hole in SRC stays a hole in DST, as cp does by default.
  * Task i copies the fixed stripe of blocks i, i + qd, ...  How a block moves
  * (--method):
- *   splice  (default) the kernel moves it: urt_splice from SRC into the
- *           task's own pipe, then from the pipe to DST at the same offset.
+ *   splice  (default) the kernel moves it: a splice from SRC into the
+ *           task's own pipe, then from the pipe to DST at the same offset,
+ *           16 pipefuls to one urt_chain (splice_chain).
  *           The data never reaches user space; a cached page is referenced
  *           into the pipe and copied once into DST, as cp's copy_file_range
  *           does inside the kernel.
@@ -179,8 +180,8 @@ static ssize_t splice_block(struct copier *cp, uint64_t off, size_t len, const c
 
 /* Pieces of at most pipe_cap bytes handed to the kernel as one chain: two
  * splices each, so the io-wq worker that finishes one goes straight on to
- * the next, with no round trip through this task between them (about 1.3x
- * faster than one urt_splice at a time on a warm file: bench/README.md). */
+ * the next, with no round trip through this task between them (measured
+ * against one urt_splice at a time: bench/README.md, urt-cp). */
 #define CHAIN_PIECES 16
 
 struct piece {
