@@ -106,6 +106,7 @@ struct copier {
 	char *buf, *buf2;   /* rw: the block; verify: SRC's and DST's */
 	int pipe[2];        /* splice: this task's pipe, -1 when unused */
 	size_t pipe_cap;
+	size_t page;        /* the page size: a pipe slot holds one page of a file */
 };
 
 static void fail_op(struct copy *c, const char *op, ssize_t err)
@@ -243,14 +244,10 @@ static int splice_chain(struct copier *cp, const struct piece *pc, unsigned n, c
 		done = pc[i].len;
 	}
 	/* The rest of piece i, then the pieces the chain never started. */
-	for (ssize_t r = splice_block(cp, pc[i].off + done, pc[i].len - done, op); r >= 0;) {
-		if (++i == n)
-			return 0;
+	ssize_t r = splice_block(cp, pc[i].off + done, pc[i].len - done, op);
+	while (r >= 0 && ++i < n)
 		r = splice_block(cp, pc[i].off, pc[i].len, op);
-		if (r < 0)
-			return (int)r;
-	}
-	return -EIO; /* not reached: the first splice_block failed */
+	return r < 0 ? (int)r : 0;
 }
 
 /* A task's walk through the blocks of SRC's data extents: block k of
@@ -292,7 +289,12 @@ static void splice_task(struct copier *cp)
 		struct piece pc[CHAIN_PIECES];
 		unsigned n = 0;
 		while (n < CHAIN_PIECES && (len > 0 || stripe_next(c, &s, &off, &len))) {
-			size_t l = len < cp->pipe_cap ? len : cp->pipe_cap;
+			/* A pipe has pipe_cap / page slots, one page of the file
+			 * each: a piece that starts inside a page ends early
+			 * enough to need no more slots than that, or the splice
+			 * into the pipe comes back short and stops the chain. */
+			size_t room = cp->pipe_cap - (size_t)(off % cp->page);
+			size_t l = len < room ? len : room;
 			pc[n++] = (struct piece){ off, l };
 			off += l;
 			len -= l;
@@ -550,6 +552,8 @@ static int setup_copier(struct copier *cp, const struct copy *c, bool verify)
 		if (cap <= 0)
 			return cap < 0 ? -errno : -EINVAL;
 		cp->pipe_cap = (size_t)cap;
+		long page = sysconf(_SC_PAGESIZE);
+		cp->page = page > 0 && (size_t)page <= cp->pipe_cap ? (size_t)page : 4096;
 	}
 	/* rw needs the block buffer; --direct pads the tail to a whole block. */
 	size_t blen = (size_t)c->bs;

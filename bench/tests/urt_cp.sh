@@ -289,6 +289,20 @@ if command -v fiu-run >/dev/null 2>&1; then
 			[ -s "$dir/shortlog" ] || fail "$point, splice $shape: the point never fired"
 		done
 	done
+	# Every splice out of SRC short, past ulimit -f: the error of the
+	# one-splice-at-a-time path that finishes a stopped chain is reported
+	# as it is (File too large), not as a made-up EIO.
+	# The fault lengths follow FIU_PRNG_SEED: seeds 1 and 3 end in that
+	# path (with the defect they said "Input/output error"), 2 does not.
+	for seed in 1 2 3; do
+		# shellcheck disable=SC3045
+		(ulimit -f 514 && FIU_PRNG_SEED=$seed exec fiu-run $fiu_x -c "enable name=urt/read/short" \
+			"$cp_bin" --bs 4k "$dir/odd" "$dir/toobig") 2>"$dir/err"
+		status=$?
+		[ "$status" -eq 1 ] && grep -q "File too large" "$dir/err" ||
+			fail "short splices past ulimit -f, seed $seed: status $status, expected 1 and 'File too large': $(cat "$dir/err")"
+		[ ! -e "$dir/toobig" ] || fail "short splices past ulimit -f: left a destination"
+	done
 	printf 'old contents\n' > "$dir/old"
 	inject --force --bs 4k "$dir/odd" "$dir/old" 2>/dev/null
 	status=$?

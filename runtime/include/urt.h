@@ -295,7 +295,8 @@ URT_API int urt_connect(int fd, const struct sockaddr *addr, socklen_t addrlen);
  * reading or fd_out not for writing), the errors of the read or write
  * underneath (-EIO, -ENOSPC, -EFBIG, ...), -EPERM outside a task.  The
  * kernel runs a splice in an io-wq worker; a pipe with nothing to give
- * waits for its writer.  A registered fd_out is used through the fixed
+ * waits for its writer, and urt_set_op_timeout does not end that wait
+ * (kernel 6.18 here: the worker is not woken).  A registered fd_out is used through the fixed
  * table; fd_in is always looked up as a plain fd. */
 URT_API ssize_t urt_splice(int fd_in, off_t off_in, int fd_out, off_t off_out, size_t len, unsigned flags);
 
@@ -321,8 +322,9 @@ URT_API ssize_t urt_splice(int fd_in, off_t off_in, int fd_out, off_t off_out, s
  * SQ slots: -EBUSY; a dead ring) ends the chain the same way.  -errno, with
  * nothing started and no res written: -EINVAL (ops NULL, an unknown
  * opcode, an offset below -1, splice flags other than
- * SPLICE_F_MOVE/NONBLOCK/MORE, flags on another opcode), -EPERM outside a
- * task, -ECHILD in a forked child.  n == 0 returns 0.
+ * SPLICE_F_MOVE/NONBLOCK/MORE, flags on another opcode, a len above
+ * 0x7ffff000, which Linux never moves at once), -EPERM outside a task,
+ * -ECHILD in a forked child.  n == 0 returns 0.
  *
  * Any n: a chain longer than the ring holds at once (or than 64
  * operations) runs in pieces, each submitted when the one before it has
@@ -336,6 +338,12 @@ URT_API ssize_t urt_splice(int fd_in, off_t off_in, int fd_out, off_t off_out, s
  * submitted (the kernel moves fewer bytes) and the chain stops there.
  * Buffers and ops must stay valid until urt_chain returns; the same buffer
  * may serve a read and the write after it (they never overlap in time).
+ * The kernel looks a link's fds up only when that link starts: they must
+ * stay open (as the same files) until urt_chain returns.  Links use plain
+ * fds, never the registered table (urt_register_files), which another task
+ * may change meanwhile.  As for urt_splice, a timeout does not end a splice
+ * that waits in an io-wq worker for a pipe (kernel 6.18 here): it goes on
+ * until the pipe has data or its writers are gone.
  */
 enum urt_chain_opcode {
 	URT_CHAIN_NOP = 1,

@@ -11,7 +11,7 @@
 #include <limits.h>
 
 /* Linux never moves more than this in one read or write (io.c has the same
- * bound): a longer request is cut, and its short result ends the chain. */
+ * bound): a longer link could never complete in full, so it is refused. */
 #define MAX_RW 0x7ffff000u
 
 /* Records per piece: the task holds their pointers on its stack. */
@@ -25,11 +25,11 @@ static int check_op(const struct urt_chain_op *o)
 		return o->flags ? -EINVAL : 0;
 	case URT_CHAIN_READ:
 	case URT_CHAIN_WRITE:
-		return o->flags || o->off < -1 ? -EINVAL : 0;
+		return o->flags || o->off < -1 || o->len > MAX_RW ? -EINVAL : 0;
 	case URT_CHAIN_SPLICE:
 		if (o->flags & ~(unsigned)(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE))
 			return -EINVAL;
-		return o->off < -1 || o->off_out < -1 ? -EINVAL : 0;
+		return o->off < -1 || o->off_out < -1 || o->len > MAX_RW ? -EINVAL : 0;
 	}
 	return -EINVAL;
 }
@@ -48,7 +48,7 @@ static void fill(struct urt__op *op, const struct urt_chain_op *o, struct urt__t
 	op->cancel_pending = 0;
 	op->ltimeout_pending = 0;
 	op->waiter = self;
-	op->len = o->len > MAX_RW ? MAX_RW : (uint32_t)o->len;
+	op->len = (uint32_t)o->len; /* at most MAX_RW: check_op */
 	op->op_flags = 0;
 	op->buf_index = 0;
 	op->addr2 = 0;
@@ -120,7 +120,7 @@ static bool in_full(const struct urt_chain_op *o, ssize_t res)
 {
 	if (o->opcode == URT_CHAIN_NOP || o->opcode == URT_CHAIN_FSYNC)
 		return res == 0;
-	return res >= 0 && (size_t)res == (o->len > MAX_RW ? MAX_RW : o->len);
+	return res >= 0 && (size_t)res == o->len;
 }
 
 /* Done with: its result in, and no CQE of its link timeout still to come
@@ -133,12 +133,13 @@ static bool settled(const struct urt__op *op)
 /* Runs ops[from, to) as one link chain and waits for all of it.  Returns
  * the index of the first operation not completed in full (to when none),
  * with the results stored; *transient says that operation failed in a way
- * the single calls retry. */
+ * the single calls retry; the kernel delivered ops[from, *delivered_end). */
 static unsigned run_piece(struct urt__task *self, struct urt_chain_op *ops, unsigned from, unsigned to,
-			  struct urt__op **rec, bool *transient)
+			  struct urt__op **rec, bool *transient, unsigned *delivered_end)
 {
 	struct urt *rt = self->rt;
 	*transient = false;
+	*delivered_end = from;
 	unsigned n = 0, cut = to;
 	int cut_err = 0;
 	for (unsigned i = from; i < to; i++) {
@@ -163,7 +164,7 @@ static unsigned run_piece(struct urt__task *self, struct urt_chain_op *ops, unsi
 			urt__op_free(rt, op);
 			break;
 		}
-		if (op->len < (ops[i].len > MAX_RW ? MAX_RW : ops[i].len)) {
+		if (op->len < ops[i].len) {
 			/* A short fault: the kernel sees a complete operation
 			 * and would go on with the next link, so the piece
 			 * ends here; its short count ends the chain. */
@@ -198,8 +199,10 @@ static unsigned run_piece(struct urt__task *self, struct urt_chain_op *ops, unsi
 			*transient = r == -EAGAIN || r == -EINTR ||
 				     (r == -ECANCELED && !(rec[j]->flags & URT__OP_TIMED_OUT));
 		}
-		urt__op_free(rt, rec[j]);
 	}
+	*delivered_end = from + n;
+	for (unsigned j = 0; j < n; j++)
+		urt__op_free(rt, rec[j]);
 	if (first == to && cut < to) {
 		first = cut;
 		ops[cut].res = cut_err;
@@ -233,7 +236,8 @@ int urt_chain(struct urt_chain_op *ops, unsigned n)
 	while (i < n) {
 		unsigned to = n - i > room ? i + room : n;
 		bool transient;
-		unsigned first = run_piece(self, ops, i, to, rec, &transient);
+		unsigned delivered_end;
+		unsigned first = run_piece(self, ops, i, to, rec, &transient, &delivered_end);
 		if (first == to) {
 			i = to;
 			continue;
@@ -244,6 +248,14 @@ int urt_chain(struct urt_chain_op *ops, unsigned n)
 			retries++;
 			retried_at = first;
 			rt->stats.op_retries++;
+			/* Those links start again: counted once, when they are
+			 * delivered for good, as a single call retried inside. */
+			for (unsigned j = first; j < delivered_end; j++) {
+				rt->stats.ops_started--;
+				rt->stats.ops_completed--;
+				if (ops[j].res < 0)
+					rt->stats.errors_surfaced--;
+			}
 			i = first; /* nothing after it has run: start again from it */
 			continue;
 		}

@@ -668,6 +668,15 @@ int urt__chain_queue(struct urt *rt, struct urt__op *const *ops, unsigned n)
 		if (i)
 			sqe = sqe_fast(rt);
 		prep(rt, sqe, op, false);
+		/* Plain fds, never the registered table: the kernel looks a
+		 * link's file up only when the link starts, maybe long after,
+		 * and urt_register_files/urt_unregister_file meanwhile would
+		 * hand it another file or none (urt.h: a link's fds must stay
+		 * open until urt_chain returns). */
+		if (sqe->flags & IOSQE_FIXED_FILE) {
+			sqe->flags &= (uint8_t)~IOSQE_FIXED_FILE;
+			sqe->fd = op->fd;
+		}
 		if (!last || (op->flags & URT__OP_LINKED))
 			sqe->flags |= IOSQE_IO_LINK;
 		if (op->flags & URT__OP_LINKED) {

@@ -1,4 +1,4 @@
-/* urt_chain runs its operations in order inside the kernel (a file copied through a one-page pipe in 200 splices, longer than any piece, comes out byte for byte), stops at the first error or short count (ops[k].res says why, the rest -ECANCELED and untouched), bounds each link with urt_set_op_timeout (-ETIMEDOUT), counts its operations, keeps errno, and refuses bad input (-EINVAL, -EPERM outside a task) before anything starts. */
+/* urt_chain runs its operations in order inside the kernel (a file copied through a one-page pipe in 200 splices, longer than any piece, comes out byte for byte), stops at the first error or short count (ops[k].res says why, the rest -ECANCELED and untouched), bounds each link with urt_set_op_timeout (-ETIMEDOUT), counts its operations (a link restarted after a transient failure once), keeps the file a link names when the registered table changes meanwhile, keeps errno, and refuses bad input (-EINVAL, -EPERM outside a task) before anything starts. */
 #define _GNU_SOURCE
 #include "check.h"
 #include <urt.h>
@@ -150,6 +150,9 @@ static void bad_input(void)
 		{ .opcode = URT_CHAIN_NOP, .flags = SPLICE_F_MOVE },
 		{ .opcode = URT_CHAIN_SPLICE, .fd = 0, .fd_out = 1, .len = 1, .flags = 1u << 31 },
 		{ .opcode = URT_CHAIN_SPLICE, .fd = 0, .fd_out = 1, .len = 1, .off_out = -5 },
+		/* more than Linux moves at once: could never complete in full */
+		{ .opcode = URT_CHAIN_WRITE, .fd = 1, .buf = "x", .len = 0x7ffff001, .off = -1 },
+		{ .opcode = URT_CHAIN_SPLICE, .fd = 0, .fd_out = 1, .len = (size_t)3 << 30, .off = 0, .off_out = -1 },
 	};
 	struct urt_stats before, after;
 	urt_get_stats(urt_current(), &before);
@@ -164,6 +167,71 @@ static void bad_input(void)
 	CHECK_EQ(after.ops_started, before.ops_started);
 }
 
+/* The registered table changes while a chain waits: the write link still
+ * goes to the file it named (a link's fd is looked up when it starts, so
+ * the chain must not use the table's slot). */
+static int reg_pipe[2], reg_f, reg_g;
+static void reregister(void *arg)
+{
+	(void)arg;
+	CHECK_EQ(urt_register_files(urt_current(), &reg_g, 1), 0);
+	CHECK_EQ(write(reg_pipe[1], "d", 1), 1);
+}
+
+static void registered(void)
+{
+	struct urt *rt = urt_current();
+	CHECK_EQ(pipe2(reg_pipe, O_CLOEXEC), 0);
+	reg_f = tmpfile_fd();
+	reg_g = tmpfile_fd();
+	CHECK_EQ(urt_register_files(rt, &reg_f, 1), 0);
+	char c;
+	struct urt_chain_op ops[2] = {
+		{ .opcode = URT_CHAIN_READ, .fd = reg_pipe[0], .buf = &c, .len = 1, .off = -1 },
+		{ .opcode = URT_CHAIN_WRITE, .fd = reg_f, .buf = "data", .len = 4, .off = 0 },
+	};
+	CHECK_EQ(urt_spawn(rt, reregister, NULL), 0);
+	CHECK_EQ(urt_chain(ops, 2), 2);
+	struct stat st;
+	CHECK_EQ(fstat(reg_f, &st), 0);
+	CHECK_EQ(st.st_size, 4);
+	CHECK_EQ(fstat(reg_g, &st), 0);
+	CHECK_EQ(st.st_size, 0);
+	CHECK_EQ(urt_unregister_files(rt), 0);
+	close(reg_pipe[0]);
+	close(reg_pipe[1]);
+	close(reg_f);
+	close(reg_g);
+}
+
+/* A transient result restarts the chain at that link, and the counters
+ * see each link once: a non-blocking splice out of an empty pipe answers
+ * -EAGAIN until the retries run out; then two links delivered, two
+ * errors (-EAGAIN, and the nop the kernel cancelled). */
+static void restart_counts(void)
+{
+	int p[2], out = tmpfile_fd();
+	CHECK_EQ(pipe2(p, O_CLOEXEC), 0);
+	struct urt_chain_op ops[2] = {
+		{ .opcode = URT_CHAIN_SPLICE, .fd = p[0], .off = -1, .fd_out = out, .off_out = 0, .len = 10,
+		  .flags = SPLICE_F_NONBLOCK },
+		{ .opcode = URT_CHAIN_NOP },
+	};
+	struct urt_stats a, b;
+	urt_get_stats(urt_current(), &a);
+	CHECK_EQ(urt_chain(ops, 2), 0);
+	urt_get_stats(urt_current(), &b);
+	CHECK_EQ(ops[0].res, -EAGAIN);
+	CHECK_EQ(ops[1].res, -ECANCELED);
+	CHECK(b.op_retries - a.op_retries >= 10);
+	CHECK_EQ(b.ops_started - a.ops_started, 2);
+	CHECK_EQ(b.ops_completed - a.ops_completed, 2);
+	CHECK_EQ(b.errors_surfaced - a.errors_surfaced, 2);
+	close(p[0]);
+	close(p[1]);
+	close(out);
+}
+
 static void task(void *arg)
 {
 	(void)arg;
@@ -171,6 +239,8 @@ static void task(void *arg)
 	short_and_errors();
 	timeouts();
 	bad_input();
+	registered();
+	restart_counts();
 }
 
 int main(void)
