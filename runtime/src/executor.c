@@ -77,20 +77,31 @@ static void task_to_task(struct urt__task *t, struct urt__task *next)
  * (urt__wake queues only blocked tasks), so its switch skips the test. */
 static inline __attribute__((always_inline)) void switch_away(struct urt *rt, struct urt__task *t, bool queued)
 {
+	struct urt__task *next;
 	if (rt->pass_left > 0) {
-		struct urt__task *next = runq_pop(rt);
+		next = runq_pop(rt);
 		rt->pass_left--;
 		if (queued && next == t) { /* nothing else to run: carry on */
 			t->state = URT__TASK_RUNNING;
 			return;
 		}
-		next->state = URT__TASK_RUNNING;
-		urt__self = next;
-		rt->stats.context_switches++;
-		task_to_task(t, next);
 	} else {
-		task_to_sched(rt, t, false);
+		/* The run queue's pass is over: the CQ pass's next completion
+		 * names the task to run (internal.h: urt__cq_take). */
+		next = urt__cq_take(rt);
+		if (!next) {
+			task_to_sched(rt, t, false);
+			return;
+		}
+		if (next == t) { /* its own operation completed: carry on */
+			t->state = URT__TASK_RUNNING;
+			return;
+		}
 	}
+	next->state = URT__TASK_RUNNING;
+	urt__self = next;
+	rt->stats.context_switches++;
+	task_to_task(t, next);
 }
 
 static void task_main(void *arg)
@@ -222,7 +233,7 @@ static void wake_arm(struct urt *rt)
 	op->addr = &rt->wake_buf;
 	op->len = sizeof(rt->wake_buf);
 	op->off = (uint64_t)-1;
-	op->flags = URT__OP_STREAM;
+	op->flags = URT__OP_STREAM | URT__OP_FILLS;
 	urt__op_start(rt, op);
 }
 
@@ -242,12 +253,34 @@ void urt__remote_free_all(struct urt *rt)
  * every switch. */
 static URT__TLS int *errno_p;
 
+/* switch_away for a blocked task, out of line: the run queue's pass, a
+ * CQE the fast path leaves to the reactor, the way back to the scheduler. */
+static __attribute__((noinline)) void block_slow(struct urt *rt, struct urt__task *t)
+{
+	switch_away(rt, t, false);
+}
+
 void urt__suspend_task(struct urt__task *t)
 {
 	int *ep = errno_p;
 	int saved = *ep;
 	t->state = URT__TASK_BLOCKED;
-	switch_away(t->rt, t, false);
+	struct urt *rt = t->rt;
+	/* The common case inline, with nothing else live across the switch:
+	 * the pass is over and the next CQE wakes another task. */
+	struct urt__task *next;
+	if (URT__LIKELY(rt->pass_left == 0) && URT__LIKELY((next = urt__cq_take_fast(rt)) != NULL)) {
+		if (URT__LIKELY(next != t)) {
+			next->state = URT__TASK_RUNNING;
+			urt__self = next;
+			rt->stats.context_switches++;
+			task_to_task(t, next);
+		} else {
+			t->state = URT__TASK_RUNNING; /* its own operation completed */
+		}
+	} else {
+		block_slow(rt, t);
+	}
 	*ep = saved;
 }
 
@@ -357,7 +390,22 @@ static int turn(struct urt *rt, bool may_block)
 	 * unused stacks back. */
 	if (idle && URT__UNLIKELY(rt->task_cache_len > URT__TASK_CACHE_KEEP))
 		urt__task_cache_trim(rt);
-	int ret = urt__reactor_poll(rt, may_block && idle);
+	int ret = urt__reactor_poll_cq(rt, may_block && idle);
+	/* The CQ pass: each completion ready now wakes its task, which runs at
+	 * once; a task that blocks takes the next completion itself and
+	 * switches straight to the task it wakes (switch_away), and the last
+	 * one comes back here.  Completions that arrive meanwhile wait for the
+	 * next turn, after the run queue's pass: a task woken again and again
+	 * by instant completions cannot starve yielders, timers or the
+	 * reactor's own work. */
+	if (ret >= 0) {
+		struct urt__task *t;
+		while (!URT__FORKED(rt) && (t = urt__cq_take(rt)))
+			run_task(rt, t);
+		if (URT__FORKED(rt))
+			return -ECHILD;
+		urt__cq_pass_end(rt);
+	}
 	/* The poll may have reaped a timeout: wake its sleepers now, so that
 	 * urt_run_once returns with them runnable (urt_backend_timeout 0). */
 	if (URT__TIMERS_ACTIVE(rt))

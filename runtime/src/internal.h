@@ -7,6 +7,7 @@
 
 #include "urt.h"
 #include "context.h"
+#include "sanitizer.h"
 
 #include <liburing.h>
 #include <stdbool.h>
@@ -66,7 +67,35 @@ enum urt__op_flag {
 	URT__OP_TIMED_OUT = 1 << 4, /* its link timeout fired (CQE -ETIME) */
 	URT__OP_HELD = 1 << 5,      /* its CQE came first: res waits for the link timeout's CQE */
 	URT__OP_NET = 1 << 6,       /* net.c preps it and sees its CQEs first (flags, multishot) */
+	/* What memcheck must be told the kernel wrote (reactor.c: mark_filled):
+	 * one buffer at addr, done inline by the CQ pass (READ, READ_FIXED,
+	 * RECV), or something the reactor's dispatch works out (READV's iovec,
+	 * ACCEPT's address): that CQE leaves the CQ pass's fast path. */
+	URT__OP_FILLS = 1 << 7,
+	URT__OP_FILLS_SLOW = 1 << 8,
 };
+/* The flags that take a completion off the CQ pass's fast path. */
+#ifdef URT_HAVE_VALGRIND
+#define URT__OP_SLOW_CQE (URT__OP_CUT | URT__OP_LINKED | URT__OP_NET | URT__OP_FILLS_SLOW)
+#else
+#define URT__OP_SLOW_CQE (URT__OP_CUT | URT__OP_LINKED | URT__OP_NET)
+#endif
+
+/* The URT__OP_FILLS* flag of an opcode (a constant where it is inlined). */
+static inline uint16_t urt__fill_flags(uint8_t opcode)
+{
+	switch (opcode) {
+	case IORING_OP_READ:
+	case IORING_OP_READ_FIXED:
+	case IORING_OP_RECV:
+		return URT__OP_FILLS;
+	case IORING_OP_READV:
+	case IORING_OP_ACCEPT:
+		return URT__OP_FILLS_SLOW;
+	default:
+		return 0;
+	}
+}
 
 /* One operation: its arguments (kept so a transient failure can resubmit
  * it), its result and the task waiting for it.  Its address is the SQE's
@@ -75,7 +104,7 @@ enum urt__op_flag {
 struct urt__op {
 	uint8_t opcode;
 	uint8_t state;
-	uint8_t flags;
+	uint16_t flags;
 	uint8_t retries;
 	uint8_t cancel_pending; /* our cancel requests whose CQE is still to come */
 	uint8_t ltimeout_pending; /* its link timeout's CQE is still to come */
@@ -202,6 +231,9 @@ struct urt {
 	unsigned nslabs, slab_cap;
 
 	/* reactor */
+	unsigned cq_end;     /* the CQ pass takes CQEs up to here (internal.h: urt__cq_take) */
+	bool wake_catch;     /* urt__cq_take: the next urt__wake is caught, not queued */
+	struct urt__task *wake_caught;
 	unsigned sq_pending; /* SQEs queued since the last successful submit */
 	unsigned inflight;   /* CQEs still to come (ops and our cancels) */
 	unsigned sq_head_seen; /* SQPOLL: the SQ head at the last count (stats.sqes_submitted) */
@@ -275,6 +307,11 @@ static inline void urt__wake(struct urt *rt, struct urt__task *t)
 	 * first one queues it. */
 	if (t && t->state == URT__TASK_BLOCKED) {
 		t->state = URT__TASK_RUNNABLE;
+		/* The CQ pass runs the task its completion wakes at once. */
+		if (URT__UNLIKELY(rt->wake_catch) && !rt->wake_caught) {
+			rt->wake_caught = t;
+			return;
+		}
 		urt__runq_push(rt, t);
 	}
 }
@@ -307,6 +344,63 @@ URT__HIDDEN void urt__op_start(struct urt *rt, struct urt__op *op);
 URT__HIDDEN void urt__submit_batch(struct urt *rt);
 URT__HIDDEN int urt__op_cancel(struct urt *rt, struct urt__op *op);
 URT__HIDDEN int urt__reactor_poll(struct urt *rt, bool may_block);
+/* urt__reactor_poll, but instead of reaping it opens a CQ pass (below). */
+URT__HIDDEN int urt__reactor_poll_cq(struct urt *rt, bool may_block);
+URT__HIDDEN void urt__cq_pass_end(struct urt *rt);
+
+/* user_data of our own CQEs that refer to an operation: its cancel's (bit
+ * 0) and its link timeout's (bit 1).  Records are 8-byte aligned. */
+#define URT__TAG_CANCEL ((uint64_t)1)
+#define URT__TAG_LTIMEOUT ((uint64_t)2)
+#define URT__TAG_MASK ((uint64_t)3)
+
+/*
+ * The CQ as the run queue.  After the reactor has submitted and waited, the
+ * completions ready then form a CQ pass (rt->cq_end): a task that blocks
+ * when the run queue's pass is over takes the next CQE itself, completes
+ * its operation and switches straight to the task it wakes, so a completion
+ * costs one context switch and no run-queue round trip.  urt__cq_take
+ * (reactor.c) returns that task (state BLOCKED; it may be the caller), or
+ * NULL when the pass's CQEs are all taken.  CQEs that need more than
+ * delivering a result (tagged ones, errors, link timeouts, cut reads,
+ * socket operations) go through the reactor's ordinary dispatch, which
+ * queues what they wake on the run queue.  The kernel's CQ head is moved
+ * per CQE, so a reap in between (a submit that fails transiently reaps)
+ * never sees a CQE twice.
+ */
+URT__HIDDEN struct urt__task *urt__cq_take(struct urt *rt);
+
+/* urt__cq_take's common case, inlined into the switch: the next CQE of the
+ * pass is an ordinary operation's result.  Takes it and returns its waiter
+ * if that is blocked; NULL when there is no such CQE or nobody to wake
+ * (urt__cq_take then goes on from wherever this stopped). */
+static inline __attribute__((always_inline)) struct urt__task *urt__cq_take_fast(struct urt *rt)
+{
+	struct io_uring_cq *cq = &rt->ring.cq;
+	unsigned head = *cq->khead;
+	if ((int)(rt->cq_end - head) <= 0)
+		return NULL;
+	const struct io_uring_cqe *cqe = &cq->cqes[head & cq->ring_mask];
+	uint64_t ud = cqe->user_data;
+	int res = cqe->res;
+	struct urt__op *op = (struct urt__op *)(uintptr_t)ud;
+	if (URT__UNLIKELY((ud & URT__TAG_MASK) || res < 0 || (op->flags & URT__OP_SLOW_CQE)))
+		return NULL;
+	/* Read before the head moves: the kernel may reuse the slot then. */
+	io_uring_smp_store_release(cq->khead, head + 1);
+	rt->inflight--;
+	/* No call here: a call would make the switch around it save every
+	 * register it keeps. */
+	if ((op->flags & URT__OP_FILLS) && res > 0)
+		URT__VALGRIND_DEFINED(op->addr, (size_t)res);
+	op->res = res;
+	op->state = URT__OP_DONE;
+	rt->stats.ops_completed++;
+	struct urt__task *t = op->waiter;
+	if (URT__LIKELY(!op->cancel_pending && t && t->state == URT__TASK_BLOCKED))
+		return t;
+	return NULL;
+}
 
 /* pool.c */
 #define URT__SLAB_OPS 256

@@ -21,7 +21,7 @@ static inline __attribute__((always_inline)) void init_rw(struct urt__op *op, ui
 							     size_t len, off_t off, struct urt__task *waiter)
 {
 	op->opcode = opcode;
-	op->flags = off == -1 ? URT__OP_STREAM : 0;
+	op->flags = (uint16_t)((off == -1 ? URT__OP_STREAM : 0) | urt__fill_flags(opcode));
 	op->retries = 0;
 	op->cancel_pending = 0;
 	op->waiter = waiter;

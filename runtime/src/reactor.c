@@ -34,9 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define URT__TAG_CANCEL ((uint64_t)1)
-#define URT__TAG_LTIMEOUT ((uint64_t)2)
-#define URT__TAG_MASK ((uint64_t)3)
+/* URT__TAG_CANCEL, URT__TAG_LTIMEOUT, URT__TAG_MASK: internal.h (the CQ
+ * pass there tells tagged CQEs apart too). */
 /* wait_nr > 1 is a batching hint: wait this long for that many completions,
  * then for one.  Short, because a completion that needs a task to run first
  * can only arrive after the wait ends. */
@@ -152,6 +151,42 @@ static __attribute__((noinline)) void dispatch_tagged(struct urt *rt, uint64_t u
 }
 
 /* The caller takes the CQE off inflight (reap once per batch). */
+static inline void dispatch(struct urt *rt, uint64_t user_data, int res, uint32_t cflags);
+
+/* The CQ pass (internal.h). */
+struct urt__task *urt__cq_take(struct urt *rt)
+{
+	struct io_uring_cq *cq = &rt->ring.cq;
+	for (;;) {
+		struct urt__task *t = urt__cq_take_fast(rt);
+		if (t)
+			return t;
+		unsigned head = *cq->khead;
+		if ((int)(rt->cq_end - head) <= 0)
+			return NULL;
+		/* Either the fast path took a CQE that woke nobody (go on), or
+		 * the CQE at head needs the ordinary dispatch. */
+		const struct io_uring_cqe *cqe = &cq->cqes[head & cq->ring_mask];
+		uint64_t ud = cqe->user_data;
+		int res = cqe->res;
+		const struct urt__op *op = (const struct urt__op *)(uintptr_t)ud;
+		if (!((ud & URT__TAG_MASK) || res < 0 || (op->flags & URT__OP_SLOW_CQE)))
+			continue;
+		uint32_t cflags = cqe->flags;
+		io_uring_smp_store_release(cq->khead, head + 1);
+		rt->inflight--;
+		/* The first task this CQE wakes runs next, like the fast path's;
+		 * urt__wake queues any other. */
+		rt->wake_caught = NULL;
+		rt->wake_catch = true;
+		dispatch(rt, ud, res, cflags);
+		rt->wake_catch = false;
+		if (rt->wake_caught)
+			return rt->wake_caught;
+	}
+}
+
+
 static inline void dispatch(struct urt *rt, uint64_t user_data, int res, uint32_t cflags)
 {
 	if (URT__UNLIKELY(user_data & URT__TAG_MASK)) {
@@ -750,6 +785,22 @@ int urt_set_op_timeout(uint64_t ns)
 	return prev > INT_MAX ? INT_MAX : (int)prev;
 }
 
+/* Opens a CQ pass over the completions ready now (internal.h:
+ * urt__cq_take): the ones that arrive during it wait for the next pass, so
+ * a pass ends even when every task it runs completes another operation at
+ * once.  Task work the kernel holds back (COOP_TASKRUN's IORING_SQ_TASKRUN)
+ * is run first when nothing is ready, as reap does. */
+static void cq_pass_begin(struct urt *rt)
+{
+	struct io_uring_cq *cq = &rt->ring.cq;
+	if (io_uring_smp_load_acquire(cq->ktail) == *cq->khead &&
+	    URT__UNLIKELY(IO_URING_READ_ONCE(*rt->ring.sq.kflags) & IORING_SQ_TASKRUN)) {
+		rt->stats.enter_calls++;
+		io_uring_get_events(&rt->ring);
+	}
+	rt->cq_end = io_uring_smp_load_acquire(cq->ktail);
+}
+
 static void resubmit_retries(struct urt *rt)
 {
 	while (rt->retry_head) {
@@ -771,10 +822,14 @@ static void resubmit_retries(struct urt *rt)
  * more than are in flight), and if none came, sleep until one does: an idle
  * runtime still sleeps in the kernel.
  */
-int urt__reactor_poll(struct urt *rt, bool may_block)
+static int reactor_poll(struct urt *rt, bool may_block, bool cq_pass)
 {
 	if (URT__UNLIKELY(rt->fatal))
 		return go_fatal(rt, rt->fatal);
+	/* Operations a CQ pass handed back for a retry go out with this
+	 * submit: waiting with one of them unsubmitted could wait for ever. */
+	if (URT__UNLIKELY(rt->retry_head != NULL))
+		resubmit_retries(rt);
 	unsigned wait = 0;
 	if (may_block)
 		wait = rt->wait_nr < rt->inflight ? rt->wait_nr : rt->inflight;
@@ -803,9 +858,31 @@ int urt__reactor_poll(struct urt *rt, bool may_block)
 		rt->stats.enter_calls++;
 		io_uring_get_events(&rt->ring);
 	}
-	reap(rt);
+	if (cq_pass)
+		cq_pass_begin(rt);
+	else
+		reap(rt);
 	resubmit_retries(rt);
 	return rt->fatal;
+}
+
+int urt__reactor_poll(struct urt *rt, bool may_block)
+{
+	return reactor_poll(rt, may_block, false);
+}
+
+int urt__reactor_poll_cq(struct urt *rt, bool may_block)
+{
+	return reactor_poll(rt, may_block, true);
+}
+
+/* After a CQ pass: completions the kernel parked on its overflow list (the
+ * CQ was full) are fetched and reaped the ordinary way, their tasks queued
+ * for the next pass. */
+void urt__cq_pass_end(struct urt *rt)
+{
+	if (URT__UNLIKELY(IO_URING_READ_ONCE(*rt->ring.sq.kflags) & IORING_SQ_CQ_OVERFLOW))
+		reap(rt);
 }
 
 /* Moves the ring's fd to 3 or above.  A process started with stdin (or
