@@ -58,7 +58,12 @@
  *    still in flight (so no CQE can arrive for freed memory) and then frees
  *    the slabs (urt__ops_free_all).
  */
-enum urt__op_state { URT__OP_FREE, URT__OP_INFLIGHT, URT__OP_DONE };
+enum urt__op_state {
+	URT__OP_FREE,
+	URT__OP_INFLIGHT,
+	URT__OP_DONE,
+	URT__OP_RETRY, /* a URT__OP_LEAN record's transient result: its task starts it again */
+};
 enum urt__op_flag {
 	URT__OP_CANCELLED = 1 << 0, /* cancel requested: do not resubmit */
 	URT__OP_STREAM = 1 << 1,    /* off == -1 (informational; the reactor asks the fd, see URT__OP_CUT) */
@@ -73,6 +78,12 @@ enum urt__op_flag {
 	 * ACCEPT's address): that CQE leaves the CQ pass's fast path. */
 	URT__OP_FILLS = 1 << 7,
 	URT__OP_FILLS_SLOW = 1 << 8,
+	/* A blocking call's record started on the fast path: only what its
+	 * completion needs is filled in (opcode, state, flags, retries,
+	 * cancel_pending, waiter, and addr with URT__OP_FILLS), not the
+	 * arguments.  A transient result is handed back to the task
+	 * (URT__OP_RETRY), which has them and starts the operation again. */
+	URT__OP_LEAN = 1 << 9,
 };
 /* The flags that take a completion off the CQ pass's fast path. */
 #ifdef URT_HAVE_VALGRIND
@@ -276,7 +287,7 @@ extern URT__TLS struct urt__task *urt__self;
 extern URT__TLS struct urt *urt__rt;
 
 /* runtime.c: fork and thread identity */
-extern unsigned urt__fork_gen; /* bumped in every forked child */
+extern unsigned urt__fork_gen URT__HIDDEN; /* bumped in every forked child */
 /* Set in a child forked from inside a task (whose urt__self the child
  * handler cleared): a task's calls there answer -ECHILD, not -EPERM. */
 extern URT__TLS bool urt__forked_in_task;
@@ -341,6 +352,9 @@ URT__HIDDEN void urt__timers_free_all(struct urt *rt);
 URT__HIDDEN int urt__reactor_init(struct urt *rt, unsigned entries, unsigned flags);
 URT__HIDDEN void urt__reactor_drain_and_exit(struct urt *rt);
 URT__HIDDEN void urt__op_start(struct urt *rt, struct urt__op *op);
+/* A URT__OP_RETRY record, filled in again by its task: queued as it is
+ * (it was counted when it started). */
+URT__HIDDEN void urt__op_restart(struct urt *rt, struct urt__op *op);
 URT__HIDDEN void urt__submit_batch(struct urt *rt);
 URT__HIDDEN int urt__op_cancel(struct urt *rt, struct urt__op *op);
 URT__HIDDEN int urt__reactor_poll(struct urt *rt, bool may_block);
@@ -466,7 +480,7 @@ URT__HIDDEN void urt__embed_drain(struct urt *rt);
 URT__HIDDEN void urt__embed_free(struct urt *rt);
 
 /* faults.c: a point costs one predictable branch while disarmed. */
-extern int urt__faults_armed;
+extern int urt__faults_armed URT__HIDDEN;
 URT__HIDDEN int urt__fault_fire(struct urt *rt, enum urt_fault_point p, int default_errno);
 URT__HIDDEN int urt__fault_fire_op(struct urt *rt, const struct urt__op *op, enum urt_fault_point p,
 				   int default_errno);
@@ -509,7 +523,7 @@ static inline void urt__debug_slowdown(void)
  * clears flags, ioprio, rw_flags, buf_index, personality, file_index or
  * addr3 in io_uring_prep_rw (see sqe_fast in reactor.c).
  */
-static inline __attribute__((always_inline)) void urt__op_start_rw(struct urt *rt, struct urt__op *op, uint8_t opcode,
+static inline __attribute__((always_inline)) bool urt__op_start_rw(struct urt *rt, struct urt__op *op, uint8_t opcode,
 								     int fd, void *addr, uint32_t len, uint64_t off,
 								     uint16_t buf_index)
 {
@@ -523,8 +537,19 @@ static inline __attribute__((always_inline)) void urt__op_start_rw(struct urt *r
 	 * plain load on x86, and right without SQPOLL too). */
 	if (URT__ARMED() || URT__UNLIKELY(rt->slow_start) ||
 	    URT__UNLIKELY(tail - io_uring_smp_load_acquire(sq->khead) == sq->ring_entries)) {
+		if (op->flags & URT__OP_LEAN) {
+			/* The slow paths read the arguments from the record. */
+			op->flags &= (uint16_t)~URT__OP_LEAN;
+			op->fd = fd;
+			op->addr = addr;
+			op->len = len;
+			op->off = off;
+			op->buf_index = buf_index;
+			op->op_flags = 0;
+			op->addr2 = 0;
+		}
 		urt__op_start(rt, op);
-		return;
+		return true;
 	}
 	op->state = URT__OP_INFLIGHT;
 	rt->stats.ops_started++;
@@ -539,8 +564,11 @@ static inline __attribute__((always_inline)) void urt__op_start_rw(struct urt *r
 	sqe->buf_index = buf_index;
 	sqe->user_data = (uint64_t)(uintptr_t)op;
 	rt->inflight++;
-	if (URT__UNLIKELY(++rt->sq_pending >= rt->submit_at))
+	if (URT__UNLIKELY(++rt->sq_pending >= rt->submit_at)) {
 		urt__submit_batch(rt);
+		return true; /* a submit that fails transiently reaps */
+	}
+	return false; /* queued, not submitted: it cannot be done yet */
 }
 
 /* A cheap PRNG, seeded from FIU_PRNG_SEED.  Fault lengths no longer use it

@@ -115,6 +115,12 @@ static __attribute__((noinline)) void finish_slow(struct urt *rt, struct urt__op
 	    op->retries < URT__MAX_RETRIES) {
 		op->retries++;
 		rt->stats.op_retries++;
+		if (op->flags & URT__OP_LEAN) {
+			/* Its arguments are with its task (io.c: run_rw). */
+			op->state = URT__OP_RETRY;
+			urt__wake(rt, op->waiter);
+			return;
+		}
 		op->next = rt->retry_head;
 		rt->retry_head = op;
 		return;
@@ -742,6 +748,12 @@ void urt__op_start(struct urt *rt, struct urt__op *op)
 	}
 	prep(rt, sqe, op, false);
 	queued(rt);
+}
+
+void urt__op_restart(struct urt *rt, struct urt__op *op)
+{
+	op->state = URT__OP_INFLIGHT;
+	queue_op(rt, op);
 }
 
 int urt__op_cancel(struct urt *rt, struct urt__op *op)
