@@ -1,11 +1,19 @@
 /*
- * executor.c - tasks as stackful fibers, a FIFO run queue, and the loop that
- * alternates between running tasks and polling the reactor.
+ * executor.c - tasks as stackful fibers, a FIFO run queue, the CQ as a
+ * second run queue, and the loop that alternates between them and polling
+ * the reactor.
  *
- * A task that blocks hands the CPU straight to the next runnable task of the
- * current pass; the scheduler decides when a pass ends and when the reactor
- * is polled.  errno is per thread, so each task's errno is saved and restored
- * around its switches: another task's libc calls never show through.
+ * A turn is two passes.  The run queue's pass runs the tasks runnable when
+ * it began (new, yielding, woken by a timer or by the reactor's ordinary
+ * dispatch); a task that blocks hands the CPU straight to the next one.
+ * Then the reactor submits and waits, and the CQ pass runs the tasks that
+ * the completions ready then wake, in completion order: a task that blocks
+ * takes the next completion itself and switches straight to its waiter
+ * (internal.h: urt__cq_take).  Each pass is bounded by what was there when
+ * it began, so neither a yield loop nor a task whose operations complete at
+ * once can starve the other pass or the reactor.  errno is per thread, so
+ * each task's errno is saved and restored around its switches: another
+ * task's libc calls never show through.
  */
 #include "internal.h"
 #include "sanitizer.h"
@@ -31,9 +39,9 @@ static struct urt__task *runq_pop(struct urt *rt)
 /*
  * The context switches, each with the annotations AddressSanitizer needs to
  * follow a change of stack.  A task that blocks hands the CPU straight to
- * the next runnable task of the current pass (one switch per operation
- * instead of two); it returns to the scheduler only when the pass is over
- * or when it has finished (a finished task cannot free its own stack).
+ * the next task of the current pass (one switch per operation instead of
+ * two); it returns to the scheduler only when both passes are over or when
+ * it has finished (a finished task cannot free its own stack).
  */
 static void sched_to_task(struct urt *rt, struct urt__task *t)
 {
@@ -88,7 +96,7 @@ static inline __attribute__((always_inline)) void switch_away(struct urt *rt, st
 	} else {
 		/* The run queue's pass is over: the CQ pass's next completion
 		 * names the task to run (internal.h: urt__cq_take). */
-		next = urt__cq_take(rt);
+		next = urt__cq_pending(rt) ? urt__cq_take(rt) : NULL;
 		if (!next) {
 			task_to_sched(rt, t, false);
 			return;
@@ -278,6 +286,8 @@ void urt__suspend_task(struct urt__task *t)
 		} else {
 			t->state = URT__TASK_RUNNING; /* its own operation completed */
 		}
+	} else if (rt->pass_left == 0 && !urt__cq_pending(rt)) {
+		task_to_sched(rt, t, false); /* both passes are over */
 	} else {
 		block_slow(rt, t);
 	}
@@ -344,8 +354,9 @@ static void run_task(struct urt *rt, struct urt__task *t)
  * One turn of the loop: run every task that is runnable at the start of the
  * pass (tasks woken or yielding during the pass wait for the next one, so a
  * yield loop cannot starve the reactor), then poll the reactor: submit what
- * is queued and reap what has completed.  The poll blocks in the kernel only
- * when may_block and no task is runnable, and never with SQEs unsubmitted.
+ * is queued, wait if nothing is runnable, and run the CQ pass over what has
+ * completed.  The poll blocks in the kernel only when may_block and no task
+ * is runnable, and never with SQEs unsubmitted.
  */
 static int turn(struct urt *rt, bool may_block)
 {
@@ -398,15 +409,14 @@ static int turn(struct urt *rt, bool may_block)
 	 * next turn, after the run queue's pass: a task woken again and again
 	 * by instant completions cannot starve yielders, timers or the
 	 * reactor's own work. */
-	if (ret >= 0) {
+	if (ret >= 0 && urt__cq_pending(rt)) {
 		struct urt__task *t;
 		while (!URT__FORKED(rt) && (t = urt__cq_take(rt)))
 			run_task(rt, t);
 		if (URT__FORKED(rt))
 			return -ECHILD;
-		urt__cq_pass_end(rt);
 	}
-	/* The poll may have reaped a timeout: wake its sleepers now, so that
+	/* The CQ pass may have completed a timeout: wake its sleepers now, so that
 	 * urt_run_once returns with them runnable (urt_backend_timeout 0). */
 	if (URT__TIMERS_ACTIVE(rt))
 		urt__timers_tick(rt);

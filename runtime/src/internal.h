@@ -27,7 +27,11 @@
  *
  * Where it lives.  A blocking call (urt_read, ...) keeps its record on the
  * calling task's stack (io.c: run_op): the task cannot return from the call
- * before the record is released.  A future's record comes from the pool
+ * before the record is released.  Started on the fast path, that record is
+ * lean (URT__OP_LEAN): only what its completion needs is filled in, and the
+ * arguments stay with the task, which starts the operation again itself on
+ * a transient result (URT__OP_RETRY, step 2); the slow paths fill in the
+ * rest first.  A future's record comes from the pool
  * (pool.c: urt__op_alloc), because it outlives the call that started it; a
  * struct urt_future is its pool index plus its generation (gen).
  *
@@ -39,17 +43,20 @@
  * 2. In flight.  The kernel owns the buffer and the record until every CQE
  *    naming it has been reaped.  A transient result (-EAGAIN, -EINTR, an
  *    -ECANCELED nobody asked for) puts the same record on rt->retry_head and
- *    it is submitted again (still INFLIGHT, retries++); a cancelled or
- *    timed-out one is never resubmitted.  urt_cancel adds a cancel SQE
+ *    it is submitted again (still INFLIGHT, retries++), or, for a lean
+ *    record, wakes its task (URT__OP_RETRY), which refills and requeues it
+ *    (urt__op_restart); a cancelled or timed-out one is never resubmitted.  urt_cancel adds a cancel SQE
  *    tagged URT__TAG_CANCEL and counts it in cancel_pending.
- * 3. Done (URT__OP_INFLIGHT -> URT__OP_DONE).  complete() stores res.  With
+ * 3. Done (URT__OP_INFLIGHT -> URT__OP_DONE).  complete() stores res (or,
+ *    for an ordinary result taken by a CQ pass, urt__cq_take_fast).  With
  *    a link timeout whose CQE has not come yet, the result is first held
  *    (URT__OP_HELD): only the timeout's CQE says whether -ECANCELED meant
  *    -ETIMEDOUT, so the record becomes DONE after both CQEs.
  * 4. Released (-> URT__OP_FREE), only when DONE and cancel_pending == 0
  *    (io.c: op_ready): a cancel's CQE still carries the record's address,
  *    and reaping it after the record was reused would decrement another
- *    operation's count.  The waiter is woken only then.  A blocking call
+ *    operation's count.  The waiter is woken only then: in a CQ pass it
+ *    runs at once (urt__cq_take), otherwise it is queued (urt__wake).  A blocking call
  *    then just returns (its stack record dies with the frame); urt_await
  *    (urt_await_all goes through it; urt_await_any only reports which one
  *    is ready) calls urt__op_free, which bumps gen so any handle still held
@@ -85,11 +92,14 @@ enum urt__op_flag {
 	 * (URT__OP_RETRY), which has them and starts the operation again. */
 	URT__OP_LEAN = 1 << 9,
 };
-/* The flags that take a completion off the CQ pass's fast path. */
+/* The flags that take a completion off the CQ pass's fast path.  A
+ * cancelled operation's waiter may have to wait for the cancel's CQE too
+ * (cancel_pending, which is never > 0 without URT__OP_CANCELLED): the
+ * ordinary dispatch looks. */
 #ifdef URT_HAVE_VALGRIND
-#define URT__OP_SLOW_CQE (URT__OP_CUT | URT__OP_LINKED | URT__OP_NET | URT__OP_FILLS_SLOW)
+#define URT__OP_SLOW_CQE (URT__OP_CANCELLED | URT__OP_CUT | URT__OP_LINKED | URT__OP_NET | URT__OP_FILLS_SLOW)
 #else
-#define URT__OP_SLOW_CQE (URT__OP_CUT | URT__OP_LINKED | URT__OP_NET)
+#define URT__OP_SLOW_CQE (URT__OP_CANCELLED | URT__OP_CUT | URT__OP_LINKED | URT__OP_NET)
 #endif
 
 /* The URT__OP_FILLS* flag of an opcode (a constant where it is inlined). */
@@ -300,7 +310,7 @@ URT__HIDDEN void urt__suspend(void);
 URT__HIDDEN void urt__suspend_task(struct urt__task *self);
 URT__HIDDEN void urt__remote_free_all(struct urt *rt);
 
-/* Inline: the reactor wakes a task on every completion. */
+/* Inline: timers, the reactor's ordinary dispatch and every yield queue a task. */
 static inline void urt__runq_push(struct urt *rt, struct urt__task *t)
 {
 	t->next = NULL;
@@ -360,7 +370,6 @@ URT__HIDDEN int urt__op_cancel(struct urt *rt, struct urt__op *op);
 URT__HIDDEN int urt__reactor_poll(struct urt *rt, bool may_block);
 /* urt__reactor_poll, but instead of reaping it opens a CQ pass (below). */
 URT__HIDDEN int urt__reactor_poll_cq(struct urt *rt, bool may_block);
-URT__HIDDEN void urt__cq_pass_end(struct urt *rt);
 
 /* user_data of our own CQEs that refer to an operation: its cancel's (bit
  * 0) and its link timeout's (bit 1).  Records are 8-byte aligned. */
@@ -383,6 +392,16 @@ URT__HIDDEN void urt__cq_pass_end(struct urt *rt);
  * never sees a CQE twice.
  */
 URT__HIDDEN struct urt__task *urt__cq_take(struct urt *rt);
+/* urt_await's wait (io.c): takes the pass's CQEs that wake nobody but
+ * self, so that the futures behind the one awaited are found done; stops
+ * before a CQE that needs more (urt__cq_take, in the switch, takes it). */
+URT__HIDDEN void urt__cq_take_quiet(struct urt *rt, struct urt__task *self);
+
+/* Whether the CQ pass has CQEs left: a test inline, before any call. */
+static inline bool urt__cq_pending(const struct urt *rt)
+{
+	return (int)(rt->cq_end - *rt->ring.cq.khead) > 0;
+}
 
 /* urt__cq_take's common case, inlined into the switch: the next CQE of the
  * pass is an ordinary operation's result.  Takes it and returns its waiter
@@ -411,7 +430,7 @@ static inline __attribute__((always_inline)) struct urt__task *urt__cq_take_fast
 	op->state = URT__OP_DONE;
 	rt->stats.ops_completed++;
 	struct urt__task *t = op->waiter;
-	if (URT__LIKELY(!op->cancel_pending && t && t->state == URT__TASK_BLOCKED))
+	if (URT__LIKELY(t && t->state == URT__TASK_BLOCKED))
 		return t;
 	return NULL;
 }

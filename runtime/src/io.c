@@ -104,7 +104,9 @@ static inline __attribute__((always_inline)) ssize_t run_rw(struct urt__task *se
 	/* Queued and not yet submitted: no need to look before blocking. */
 	if (URT__LIKELY(!maybe_done))
 		urt__suspend_task(self);
-	while (URT__UNLIKELY(!op_ready(&op))) {
+	/* A lean record is never cancelled (no handle names it), so its
+	 * state alone says whether it is ready. */
+	while (URT__UNLIKELY(opcode == IORING_OP_READV ? !op_ready(&op) : op.state != URT__OP_DONE)) {
 		if (op.state == URT__OP_RETRY)
 			rw_restart(rt, &op, fd, addr, n, off, buf_index);
 		else
@@ -452,8 +454,17 @@ int urt_read_fixed_async(struct urt_future **f, int fd, void *buf, size_t len, o
  * urt_await no registers saved for the suspend. */
 static __attribute__((noinline)) void await_block(struct urt__op *op, struct urt__task *self)
 {
+	struct urt *rt = self->rt;
 	while (!op_ready(op)) {
 		op->waiter = self;
+		/* The CQ pass may hold its completion, and those of the futures
+		 * started after it: take them here, without a switch, as long
+		 * as they wake nobody else. */
+		if (urt__cq_pending(rt)) {
+			urt__cq_take_quiet(rt, self);
+			if (op_ready(op))
+				break;
+		}
 		urt__suspend_task(self);
 	}
 }

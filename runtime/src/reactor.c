@@ -1,6 +1,9 @@
 /*
  * reactor.c - owns the io_uring: queues operations as SQEs, submits them in
- * batches, reaps completions in batches and hands each one to its waiter.
+ * batches, and hands each completion to its waiter: during the executor's
+ * CQ pass one at a time, the task that takes it switching straight to the
+ * waiter (internal.h: urt__cq_take), elsewhere in batches (reap), the
+ * waiters queued on the run queue.
  *
  * A completion's user_data is the address of its operation record, so
  * dispatch is a pointer cast: no map, no lock (one ring per thread).  Our own
@@ -797,18 +800,50 @@ int urt_set_op_timeout(uint64_t ns)
 	return prev > INT_MAX ? INT_MAX : (int)prev;
 }
 
+void urt__cq_take_quiet(struct urt *rt, struct urt__task *self)
+{
+	struct io_uring_cq *cq = &rt->ring.cq;
+	for (;;) {
+		unsigned head = *cq->khead;
+		if ((int)(rt->cq_end - head) <= 0)
+			return;
+		const struct io_uring_cqe *cqe = &cq->cqes[head & cq->ring_mask];
+		uint64_t ud = cqe->user_data;
+		int res = cqe->res;
+		struct urt__op *op = (struct urt__op *)(uintptr_t)ud;
+		if ((ud & URT__TAG_MASK) || res < 0 || (op->flags & URT__OP_SLOW_CQE) ||
+		    (op->waiter && op->waiter != self))
+			return;
+		io_uring_smp_store_release(cq->khead, head + 1);
+		rt->inflight--;
+		if (res > 0)
+			mark_filled(op, (size_t)res);
+		op->res = res;
+		op->state = URT__OP_DONE;
+		rt->stats.ops_completed++;
+	}
+}
+
 /* Opens a CQ pass over the completions ready now (internal.h:
  * urt__cq_take): the ones that arrive during it wait for the next pass, so
  * a pass ends even when every task it runs completes another operation at
- * once.  Task work the kernel holds back (COOP_TASKRUN's IORING_SQ_TASKRUN)
- * is run first when nothing is ready, as reap does. */
+ * once.  Like reap: completions the kernel parked on its overflow list (the
+ * CQ was full; the last pass has made room) are fetched first, and task
+ * work it holds back (COOP_TASKRUN's IORING_SQ_TASKRUN) is run when nothing
+ * is ready. */
 static void cq_pass_begin(struct urt *rt)
 {
 	struct io_uring_cq *cq = &rt->ring.cq;
-	if (io_uring_smp_load_acquire(cq->ktail) == *cq->khead &&
-	    URT__UNLIKELY(IO_URING_READ_ONCE(*rt->ring.sq.kflags) & IORING_SQ_TASKRUN)) {
-		rt->stats.enter_calls++;
-		io_uring_get_events(&rt->ring);
+	unsigned kflags = IO_URING_READ_ONCE(*rt->ring.sq.kflags);
+	if (URT__UNLIKELY(kflags & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN))) {
+		if (kflags & IORING_SQ_CQ_OVERFLOW) {
+			rt->stats.cq_overflow_flushes++;
+			rt->stats.enter_calls++;
+			io_uring_get_events(&rt->ring);
+		} else if (io_uring_smp_load_acquire(cq->ktail) == *cq->khead) {
+			rt->stats.enter_calls++;
+			io_uring_get_events(&rt->ring);
+		}
 	}
 	rt->cq_end = io_uring_smp_load_acquire(cq->ktail);
 }
@@ -886,15 +921,6 @@ int urt__reactor_poll(struct urt *rt, bool may_block)
 int urt__reactor_poll_cq(struct urt *rt, bool may_block)
 {
 	return reactor_poll(rt, may_block, true);
-}
-
-/* After a CQ pass: completions the kernel parked on its overflow list (the
- * CQ was full) are fetched and reaped the ordinary way, their tasks queued
- * for the next pass. */
-void urt__cq_pass_end(struct urt *rt)
-{
-	if (URT__UNLIKELY(IO_URING_READ_ONCE(*rt->ring.sq.kflags) & IORING_SQ_CQ_OVERFLOW))
-		reap(rt);
 }
 
 /* Moves the ring's fd to 3 or above.  A process started with stdin (or
