@@ -10,6 +10,7 @@
 #include "sanitizer.h"
 
 #include <liburing.h>
+#include <limits.h>
 #include <stdbool.h>
 
 #define URT__LIKELY(x) __builtin_expect(!!(x), 1)
@@ -252,6 +253,7 @@ struct urt {
 	unsigned nslabs, slab_cap;
 
 	/* reactor */
+	unsigned sq_stop;    /* the fast start queues only below this SQ tail (urt__sq_stop_refresh) */
 	unsigned cq_end;     /* the CQ pass takes CQEs up to here (internal.h: urt__cq_take) */
 	bool wake_catch;     /* urt__cq_take: the next urt__wake is caught, not queued */
 	struct urt__task *wake_caught;
@@ -365,7 +367,6 @@ URT__HIDDEN void urt__op_start(struct urt *rt, struct urt__op *op);
 /* A URT__OP_RETRY record, filled in again by its task: queued as it is
  * (it was counted when it started). */
 URT__HIDDEN void urt__op_restart(struct urt *rt, struct urt__op *op);
-URT__HIDDEN void urt__submit_batch(struct urt *rt);
 URT__HIDDEN int urt__op_cancel(struct urt *rt, struct urt__op *op);
 URT__HIDDEN int urt__reactor_poll(struct urt *rt, bool may_block);
 /* urt__reactor_poll, but instead of reaping it opens a CQ pass (below). */
@@ -537,7 +538,11 @@ static inline void urt__debug_slowdown(void)
  * dispatch on the opcode and no call.  Everything unusual goes to
  * urt__op_start (reactor.c), which handles every case: fault points armed,
  * op timeouts in use, registered files (the fd may have to become a fixed
- * index), a full SQ.  The SQE is cleared whole before it is filled: a slot
+ * index), a full SQ, the operation that completes a submit batch (the last
+ * four in one test: rt->sq_stop, see urt__sq_stop_refresh below).  Returns
+ * false when the operation is only queued, so it cannot be done yet; true
+ * after the slow path, which may have completed it.  The SQE is cleared
+ * whole before it is filled: a slot
  * holds what the last operation left in it, and liburing >= 2.6 no longer
  * clears flags, ioprio, rw_flags, buf_index, personality, file_index or
  * addr3 in io_uring_prep_rw (see sqe_fast in reactor.c).
@@ -554,8 +559,7 @@ static inline __attribute__((always_inline)) bool urt__op_start_rw(struct urt *r
 	unsigned tail = sq->sqe_tail;
 	/* The acquire pairs with an SQPOLL poller's release of the head (a
 	 * plain load on x86, and right without SQPOLL too). */
-	if (URT__ARMED() || URT__UNLIKELY(rt->slow_start) ||
-	    URT__UNLIKELY(tail - io_uring_smp_load_acquire(sq->khead) == sq->ring_entries)) {
+	if (URT__ARMED() || URT__UNLIKELY((int)(tail - rt->sq_stop) >= 0)) {
 		if (op->flags & URT__OP_LEAN) {
 			/* The slow paths read the arguments from the record. */
 			op->flags &= (uint16_t)~URT__OP_LEAN;
@@ -583,11 +587,37 @@ static inline __attribute__((always_inline)) bool urt__op_start_rw(struct urt *r
 	sqe->buf_index = buf_index;
 	sqe->user_data = (uint64_t)(uintptr_t)op;
 	rt->inflight++;
-	if (URT__UNLIKELY(++rt->sq_pending >= rt->submit_at)) {
-		urt__submit_batch(rt);
-		return true; /* a submit that fails transiently reaps */
+	rt->sq_pending++; /* below the batch's end: sq_stop says so */
+	return false;     /* queued, not submitted: it cannot be done yet */
+}
+
+/*
+ * One test for everything that keeps an operation off the fast start but
+ * the fault points: rt->sq_stop is the SQ tail at which it must take the
+ * slow one, because the SQ is full there (tail - khead == entries), or the
+ * operation queued there completes a submit batch (the slow path submits
+ * it), or every operation must (rt->slow_start: op timeouts, registered
+ * files; then sq_stop is the tail itself).  Recomputed wherever the tail,
+ * the kernel's head as we saw it, sq_pending or slow_start change: queued,
+ * urt__op_cancel, submit, abandon_unsubmitted, urt_set_op_timeout, file
+ * registration.  Under SQPOLL the poller moves the head on its own: a stale
+ * stop only sends an operation to the slow path, which looks again.
+ */
+static inline void urt__sq_stop_refresh(struct urt *rt)
+{
+	struct io_uring_sq *sq = &rt->ring.sq;
+	unsigned tail = sq->sqe_tail;
+	if (rt->slow_start) {
+		rt->sq_stop = tail;
+		return;
 	}
-	return false; /* queued, not submitted: it cannot be done yet */
+	unsigned room = sq->ring_entries - (tail - io_uring_smp_load_acquire(sq->khead));
+	if (rt->submit_at != UINT_MAX) {
+		unsigned left = rt->sq_pending + 1 >= rt->submit_at ? 0 : rt->submit_at - 1 - rt->sq_pending;
+		if (left < room)
+			room = left;
+	}
+	rt->sq_stop = tail + room;
 }
 
 /* A cheap PRNG, seeded from FIU_PRNG_SEED.  Fault lengths no longer use it

@@ -298,6 +298,7 @@ static void abandon_unsubmitted(struct urt *rt, int err)
 	sq->sqe_tail = keep;
 	io_uring_smp_store_release(sq->ktail, head);
 	rt->sq_pending = keep - head;
+	urt__sq_stop_refresh(rt);
 }
 
 static bool transient(int err)
@@ -362,10 +363,23 @@ static int sqpoll_submit(struct urt *rt, unsigned wait)
 	return ret < 0 ? ret : (int)shown;
 }
 
+static int submit_once(struct urt *rt, unsigned wait, bool window);
+
 /* Submits what is queued and, with wait > 0, blocks until that many
  * completions are ready; with window, for at most URT__WAIT_WINDOW_NS.
  * Returns 0, or the fatal error. */
 static int submit(struct urt *rt, unsigned wait, bool window)
+{
+	/* Nothing to do (submit_once's own first answer when no fault point
+	 * is armed): nothing moves, sq_stop stays right. */
+	if (!URT__ARMED() && rt->sq_pending == 0 && wait == 0)
+		return 0;
+	int ret = submit_once(rt, wait, window);
+	urt__sq_stop_refresh(rt); /* the heads and sq_pending moved */
+	return ret;
+}
+
+static int submit_once(struct urt *rt, unsigned wait, bool window)
 {
 	for (unsigned tries = 0;; tries++) {
 		int ret;
@@ -627,14 +641,11 @@ static void queued(struct urt *rt)
 {
 	rt->inflight++;
 	if (++rt->sq_pending >= rt->submit_at)
-		submit(rt, 0, false);
+		submit(rt, 0, false); /* refreshes sq_stop */
+	else
+		urt__sq_stop_refresh(rt);
 }
 
-/* urt__op_start_rw's full batch (internal.h). */
-void urt__submit_batch(struct urt *rt)
-{
-	submit(rt, 0, false);
-}
 
 /* The slow path of queue_op: cancelled before it was (re)queued, fault
  * points armed, a link timeout to add, or the SQ full. */
@@ -783,6 +794,7 @@ int urt__op_cancel(struct urt *rt, struct urt__op *op)
 	op->cancel_pending++;
 	rt->inflight++;
 	rt->sq_pending++;
+	urt__sq_stop_refresh(rt);
 	return 0;
 }
 
@@ -796,6 +808,7 @@ int urt_set_op_timeout(uint64_t ns)
 	if (ns) {
 		self->rt->op_timeouts_used = true; /* from now on every op start looks */
 		self->rt->slow_start |= URT__SLOW_OP_TIMEOUT;
+		urt__sq_stop_refresh(self->rt);
 	}
 	return prev > INT_MAX ? INT_MAX : (int)prev;
 }
@@ -980,6 +993,7 @@ int urt__reactor_init(struct urt *rt, unsigned entries, unsigned flags)
 		return -EOPNOTSUPP;
 	}
 	rt->ring_ready = true;
+	urt__sq_stop_refresh(rt);
 	return 0;
 }
 

@@ -312,7 +312,8 @@ int urt_register_files(struct urt *rt, const int *fds, unsigned n)
 		free(rt->fixed_index);
 		rt->fixed_index = NULL;
 		rt->fixed_len = 0;
-	rt->slow_start &= (uint8_t)~URT__SLOW_FIXED;
+		rt->slow_start &= (uint8_t)~URT__SLOW_FIXED;
+		urt__sq_stop_refresh(rt);
 	}
 	ret = io_uring_register_files(&rt->ring, fds, n);
 	if (ret < 0) {
@@ -323,6 +324,7 @@ int urt_register_files(struct urt *rt, const int *fds, unsigned n)
 	rt->fixed_index = index;
 	rt->fixed_len = (unsigned)max + 1;
 	rt->slow_start |= URT__SLOW_FIXED; /* the fd may have to become a fixed index */
+	urt__sq_stop_refresh(rt);
 	errno = saved;
 	return 0;
 }
@@ -349,6 +351,7 @@ int urt_unregister_files(struct urt *rt)
 	rt->fixed_index = NULL;
 	rt->fixed_len = 0;
 	rt->slow_start &= (uint8_t)~URT__SLOW_FIXED;
+	urt__sq_stop_refresh(rt);
 	errno = saved;
 	return ret < 0 ? ret : any ? 0 : -ENXIO;
 }

@@ -34,6 +34,7 @@ static void canceller(void *arg)
 	io_uring_sqe_set_data64(sqe, URT__TAG_CANCEL); /* a cancel for no record of ours */
 	rt->inflight++;
 	rt->sq_pending++;
+	urt__sq_stop_refresh(rt);
 	urt_yield(); /* submitted: the read completes with -ECANCELED */
 	urt_yield();
 	urt_yield();
