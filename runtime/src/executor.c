@@ -12,8 +12,11 @@
  * (internal.h: urt__cq_take).  Each pass is bounded by what was there when
  * it began, so neither a yield loop nor a task whose operations complete at
  * once can starve the other pass or the reactor.  errno is per thread, so
- * each task's errno is saved and restored around its switches: another
- * task's libc calls never show through.
+ * each task keeps its own: a switch away from a task stores errno in the
+ * task, and a switch to a task loads that task's errno before the jump, so
+ * nothing is left to do after the switch returns (the common switch, from
+ * urt__suspend_task, is a tail call) and another task's libc calls never
+ * show through.  A new task starts with errno 0.
  */
 #include "internal.h"
 #include "sanitizer.h"
@@ -36,15 +39,21 @@ static struct urt__task *runq_pop(struct urt *rt)
 	return t;
 }
 
+/* errno's address, cached by urt_run: tasks run only inside it, on its
+ * thread, and one TLS load is cheaper than a call to __errno_location on
+ * every switch. */
+static URT__TLS int *errno_p;
+
 /*
  * The context switches, each with the annotations AddressSanitizer needs to
- * follow a change of stack.  A task that blocks hands the CPU straight to
+ * follow a change of stack, and each moving errno (above).  A task that blocks hands the CPU straight to
  * the next task of the current pass (one switch per operation instead of
  * two); it returns to the scheduler only when both passes are over or when
  * it has finished (a finished task cannot free its own stack).
  */
 static void sched_to_task(struct urt *rt, struct urt__task *t)
 {
+	*errno_p = t->errno_saved;
 #ifdef URT__ASAN
 	__sanitizer_start_switch_fiber(&rt->sched_fake_stack, t->stack_lo, t->stack_size);
 #endif
@@ -57,6 +66,7 @@ static void sched_to_task(struct urt *rt, struct urt__task *t)
 static void task_to_sched(struct urt *rt, struct urt__task *t, bool finished)
 {
 	rt->last = t;
+	t->errno_saved = *errno_p;
 #ifdef URT__ASAN
 	/* A finished task will never resume: NULL lets ASan free its fake stack. */
 	__sanitizer_start_switch_fiber(finished ? NULL : &t->asan_fake_stack, rt->sched_stack_lo,
@@ -69,8 +79,11 @@ static void task_to_sched(struct urt *rt, struct urt__task *t, bool finished)
 	(void)finished;
 }
 
-static void task_to_task(struct urt__task *t, struct urt__task *next)
+static inline __attribute__((always_inline)) void task_to_task(struct urt__task *t, struct urt__task *next)
 {
+	int *ep = errno_p;
+	t->errno_saved = *ep;
+	*ep = next->errno_saved;
 #ifdef URT__ASAN
 	__sanitizer_start_switch_fiber(&t->asan_fake_stack, next->stack_lo, next->stack_size);
 #endif
@@ -144,6 +157,7 @@ static void task_start(struct urt *rt, struct urt__task *t, void (*fn)(void *), 
 	t->op_timeout_ns = 0;
 	t->id = ++rt->next_task_id;
 	t->op_seq = 0;
+	t->errno_saved = 0;
 	urt__ctx_make(&t->ctx, t->stack_lo, t->stack_size, task_main, t);
 	t->state = URT__TASK_RUNNABLE;
 	urt__runq_push(rt, t);
@@ -256,11 +270,6 @@ void urt__remote_free_all(struct urt *rt)
 	}
 }
 
-/* errno's address, cached by urt_run: tasks run only inside it, on its
- * thread, and one TLS load is cheaper than a call to __errno_location on
- * every switch. */
-static URT__TLS int *errno_p;
-
 /* switch_away for a blocked task, out of line: the run queue's pass, a
  * CQE the fast path leaves to the reactor, the way back to the scheduler. */
 static __attribute__((noinline)) void block_slow(struct urt *rt, struct urt__task *t)
@@ -270,14 +279,15 @@ static __attribute__((noinline)) void block_slow(struct urt *rt, struct urt__tas
 
 void urt__suspend_task(struct urt__task *t)
 {
-	int *ep = errno_p;
-	int saved = *ep;
 	t->state = URT__TASK_BLOCKED;
 	struct urt *rt = t->rt;
-	/* The common case inline, with nothing else live across the switch:
-	 * the pass is over and the next CQE wakes another task. */
+	/* The common case inline, with nothing live across the switch (a
+	 * tail call): the next CQE of the CQ pass wakes another task.  No
+	 * test of pass_left first: during the run queue's pass the CQ pass
+	 * is over (turn runs it to its end), so urt__cq_take_fast finds
+	 * nothing then and block_slow goes on with the run queue. */
 	struct urt__task *next;
-	if (URT__LIKELY(rt->pass_left == 0) && URT__LIKELY((next = urt__cq_take_fast(rt)) != NULL)) {
+	if (URT__LIKELY((next = urt__cq_take_fast(rt)) != NULL)) {
 		if (URT__LIKELY(next != t)) {
 			next->state = URT__TASK_RUNNING;
 			urt__self = next;
@@ -291,7 +301,6 @@ void urt__suspend_task(struct urt__task *t)
 	} else {
 		block_slow(rt, t);
 	}
-	*ep = saved;
 }
 
 void urt__suspend(void)
@@ -304,12 +313,9 @@ void urt_yield(void)
 	struct urt__task *t = urt__self;
 	if (!t)
 		return;
-	int *ep = errno_p;
-	int saved = *ep;
 	t->state = URT__TASK_RUNNABLE;
 	urt__runq_push(t->rt, t);
 	switch_away(t->rt, t, true);
-	*ep = saved;
 }
 
 void *urt_task_local(void)
@@ -390,6 +396,7 @@ static int turn(struct urt *rt, bool may_block)
 	if (URT__TIMERS_ACTIVE(rt))
 		urt__timers_tick(rt);
 	bool idle = rt->runq_len == 0;
+	urt__settle(rt); /* inflight and sq_pending, below */
 	/* Operations on the retry list (a failed submit handed them back) are
 	 * neither in flight nor pending, yet the next poll resubmits them.  A
 	 * sleeper always has a timeout in flight, or will have one armed at

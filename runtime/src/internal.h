@@ -175,6 +175,7 @@ struct urt__task {
 	void *stack_lo;     /* lowest usable stack address */
 	size_t stack_size;  /* usable bytes */
 	unsigned state;
+	int errno_saved;    /* its errno while it is not running (executor.c) */
 	unsigned valgrind_id;
 	void *asan_fake_stack;
 	uint64_t op_timeout_ns; /* urt_set_op_timeout: 0 = none */
@@ -257,8 +258,12 @@ struct urt {
 	unsigned cq_end;     /* the CQ pass takes CQEs up to here (internal.h: urt__cq_take) */
 	bool wake_catch;     /* urt__cq_take: the next urt__wake is caught, not queued */
 	struct urt__task *wake_caught;
+	/* The next three and stats.ops_started/ops_completed lag behind the
+	 * fast paths: urt__settle brings them up to date. */
 	unsigned sq_pending; /* SQEs queued since the last successful submit */
 	unsigned inflight;   /* CQEs still to come (ops and our cancels) */
+	unsigned sq_seen;    /* the SQ tail up to which starts are counted */
+	unsigned cq_seen;    /* the CQ head up to which completions are counted */
 	unsigned sq_head_seen; /* SQPOLL: the SQ head at the last count (stats.sqes_submitted) */
 	int fatal;           /* -EBADR and other unrecoverable ring errors */
 	bool drain_failed;   /* urt_destroy could not drain: the kernel still holds operations */
@@ -420,16 +425,15 @@ static inline __attribute__((always_inline)) struct urt__task *urt__cq_take_fast
 	struct urt__op *op = (struct urt__op *)(uintptr_t)ud;
 	if (URT__UNLIKELY((ud & URT__TAG_MASK) || res < 0 || (op->flags & URT__OP_SLOW_CQE)))
 		return NULL;
-	/* Read before the head moves: the kernel may reuse the slot then. */
+	/* Read before the head moves: the kernel may reuse the slot then.
+	 * inflight and ops_completed follow from the head (urt__settle). */
 	io_uring_smp_store_release(cq->khead, head + 1);
-	rt->inflight--;
 	/* No call here: a call would make the switch around it save every
 	 * register it keeps. */
 	if ((op->flags & URT__OP_FILLS) && res > 0)
 		URT__VALGRIND_DEFINED(op->addr, (size_t)res);
 	op->res = res;
 	op->state = URT__OP_DONE;
-	rt->stats.ops_completed++;
 	struct urt__task *t = op->waiter;
 	if (URT__LIKELY(t && t->state == URT__TASK_BLOCKED))
 		return t;
@@ -575,7 +579,6 @@ static inline __attribute__((always_inline)) bool urt__op_start_rw(struct urt *r
 		return true;
 	}
 	op->state = URT__OP_INFLIGHT;
-	rt->stats.ops_started++;
 	struct io_uring_sqe *sqe = &sq->sqes[tail & sq->ring_mask];
 	sq->sqe_tail = tail + 1;
 	__builtin_memset(sqe, 0, sizeof(*sqe));
@@ -586,9 +589,35 @@ static inline __attribute__((always_inline)) bool urt__op_start_rw(struct urt *r
 	sqe->len = len;
 	sqe->buf_index = buf_index;
 	sqe->user_data = (uint64_t)(uintptr_t)op;
-	rt->inflight++;
-	rt->sq_pending++; /* below the batch's end: sq_stop says so */
-	return false;     /* queued, not submitted: it cannot be done yet */
+	/* ops_started, inflight and sq_pending follow from the tail
+	 * (urt__settle); the batch's end is below sq_stop. */
+	return false; /* queued, not submitted: it cannot be done yet */
+}
+
+/*
+ * The fast paths count nothing: the fast start only moves the SQ tail, the
+ * CQ pass's fast take only moves the CQ head, and each position they moved
+ * over is one operation started (ops_started, inflight, sq_pending) or
+ * completed (inflight, ops_completed).  urt__settle counts them, up to
+ * rt->sq_seen and rt->cq_seen.  So: everything that reads or assigns those
+ * counters settles first, and everything else that moves the tail or the
+ * head settles before and counts its own work itself, marking the new
+ * position as seen (reactor.c: sqe_fast, reap, urt__cq_take,
+ * abandon_unsubmitted, the drain).  Plain increments and decrements may come
+ * before or after a settle: sums do not care.
+ */
+static inline void urt__settle(struct urt *rt)
+{
+	unsigned tail = rt->ring.sq.sqe_tail;
+	unsigned started = tail - rt->sq_seen;
+	rt->sq_seen = tail;
+	rt->stats.ops_started += started;
+	rt->sq_pending += started;
+	unsigned head = *rt->ring.cq.khead;
+	unsigned done = head - rt->cq_seen;
+	rt->cq_seen = head;
+	rt->stats.ops_completed += done;
+	rt->inflight += started - done;
 }
 
 /*
@@ -605,6 +634,7 @@ static inline __attribute__((always_inline)) bool urt__op_start_rw(struct urt *r
  */
 static inline void urt__sq_stop_refresh(struct urt *rt)
 {
+	urt__settle(rt); /* sq_pending, below */
 	struct io_uring_sq *sq = &rt->ring.sq;
 	unsigned tail = sq->sqe_tail;
 	if (rt->slow_start) {

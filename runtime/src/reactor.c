@@ -182,7 +182,11 @@ struct urt__task *urt__cq_take(struct urt *rt)
 		if (!((ud & URT__TAG_MASK) || res < 0 || (op->flags & URT__OP_SLOW_CQE)))
 			continue;
 		uint32_t cflags = cqe->flags;
+		/* Counted here, not by urt__settle: dispatch decides whether it
+		 * completes an operation. */
+		urt__settle(rt);
 		io_uring_smp_store_release(cq->khead, head + 1);
+		rt->cq_seen = head + 1;
 		rt->inflight--;
 		/* The first task this CQE wakes runs next, like the fast path's;
 		 * urt__wake queues any other. */
@@ -228,6 +232,7 @@ static void reap(struct urt *rt)
 {
 	struct io_uring_cq *cq = &rt->ring.cq;
 	bool taskrun_checked = false;
+	urt__settle(rt); /* what a CQ pass took before: counted as its fast path's */
 	for (;;) {
 		unsigned head = *cq->khead;
 		unsigned tail = io_uring_smp_load_acquire(cq->ktail);
@@ -238,6 +243,7 @@ static void reap(struct urt *rt)
 		}
 		if (n) {
 			io_uring_smp_store_release(cq->khead, tail);
+			rt->cq_seen = tail;
 			rt->inflight -= n;
 		}
 		unsigned kflags = IO_URING_READ_ONCE(*rt->ring.sq.kflags);
@@ -272,6 +278,7 @@ static void reap(struct urt *rt)
 static void abandon_unsubmitted(struct urt *rt, int err)
 {
 	struct io_uring_sq *sq = &rt->ring.sq;
+	urt__settle(rt); /* the tail moves back below */
 	unsigned head = IO_URING_READ_ONCE(*sq->khead);
 	unsigned keep = head;
 	for (unsigned i = head; i != sq->sqe_tail; i++) {
@@ -296,6 +303,7 @@ static void abandon_unsubmitted(struct urt *rt, int err)
 	}
 	sq->sqe_head = head;
 	sq->sqe_tail = keep;
+	rt->sq_seen = keep;
 	io_uring_smp_store_release(sq->ktail, head);
 	rt->sq_pending = keep - head;
 	urt__sq_stop_refresh(rt);
@@ -370,6 +378,7 @@ static int submit_once(struct urt *rt, unsigned wait, bool window);
  * Returns 0, or the fatal error. */
 static int submit(struct urt *rt, unsigned wait, bool window)
 {
+	urt__settle(rt); /* sq_pending, here and in submit_once */
 	/* Nothing to do (submit_once's own first answer when no fault point
 	 * is armed): nothing moves, sq_stop stays right. */
 	if (!URT__ARMED() && rt->sq_pending == 0 && wait == 0)
@@ -479,7 +488,10 @@ static inline struct io_uring_sqe *sqe_fast(struct urt *rt)
 	struct io_uring_sq *sq = &rt->ring.sq;
 	if (URT__UNLIKELY(sq_space(rt) == 0))
 		return NULL;
+	/* Its caller counts this SQE itself (internal.h: urt__settle). */
+	urt__settle(rt);
 	struct io_uring_sqe *sqe = &sq->sqes[sq->sqe_tail++ & sq->ring_mask];
+	rt->sq_seen = sq->sqe_tail;
 	memset(sqe, 0, sizeof(*sqe));
 	return sqe;
 }
@@ -827,13 +839,12 @@ void urt__cq_take_quiet(struct urt *rt, struct urt__task *self)
 		if ((ud & URT__TAG_MASK) || res < 0 || (op->flags & URT__OP_SLOW_CQE) ||
 		    (op->waiter && op->waiter != self))
 			return;
+		/* Counted like the fast take's: by urt__settle. */
 		io_uring_smp_store_release(cq->khead, head + 1);
-		rt->inflight--;
 		if (res > 0)
 			mark_filled(op, (size_t)res);
 		op->res = res;
 		op->state = URT__OP_DONE;
-		rt->stats.ops_completed++;
 	}
 }
 
@@ -884,6 +895,7 @@ static void resubmit_retries(struct urt *rt)
  */
 static int reactor_poll(struct urt *rt, bool may_block, bool cq_pass)
 {
+	urt__settle(rt); /* inflight, below */
 	if (URT__UNLIKELY(rt->fatal))
 		return go_fatal(rt, rt->fatal);
 	/* Operations a CQ pass handed back for a retry go out with this
@@ -1025,6 +1037,7 @@ void urt__reactor_drain_and_exit(struct urt *rt)
 	const uint64_t limit_ns = 10ull * 1000 * 1000 * 1000; /* urt.h: 10 s */
 	const uint64_t start = drain_now_ns();
 	bool want_cancel = true;
+	urt__settle(rt); /* inflight; the loop's reap settles after that */
 	while (rt->inflight > 0 && !rt->fatal) {
 		/* One cancel-any at the start, then another only after a wait
 		 * that saw no completion at all: the CQE of our own cancel
@@ -1034,6 +1047,7 @@ void urt__reactor_drain_and_exit(struct urt *rt)
 		 * on its way. */
 		if (want_cancel) {
 			struct io_uring_sqe *sqe = io_uring_get_sqe(&rt->ring);
+			rt->sq_seen = rt->ring.sq.sqe_tail; /* counted here */
 			if (sqe) {
 				io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
 				io_uring_sqe_set_data64(sqe, URT__TAG_CANCEL); /* cancel for no op */

@@ -252,6 +252,7 @@ out:
  * unregister (or a close) still reach the file they were started on. */
 static void flush_queued(struct urt *rt)
 {
+	urt__settle(rt);
 	if (rt->sq_pending)
 		urt__reactor_poll(rt, false);
 	/* With SQPOLL, submitted only means published: wait (bounded) until
@@ -413,6 +414,11 @@ _Static_assert(offsetof(struct urt_stats, faults) + sizeof(((struct urt_stats *)
 static void snapshot(const struct urt *rt, struct urt_stats *s)
 {
 	*s = rt->stats;
+	/* What the fast paths did since the last urt__settle (internal.h). */
+	if (rt->ring_ready) {
+		s->ops_started += rt->ring.sq.sqe_tail - rt->sq_seen;
+		s->ops_completed += *rt->ring.cq.khead - rt->cq_seen;
+	}
 	/* SQEs consumed since the reactor last looked (under SQPOLL the
 	 * poller moves the SQ head after it has posted their CQEs). */
 	if (rt->ring_ready && (rt->flags & URT_SQPOLL))
@@ -450,6 +456,9 @@ const char *urt_version(void)
 
 void urt_stats_reset(struct urt *rt)
 {
-	if (rt)
-		memset(&rt->stats, 0, sizeof(rt->stats));
+	if (!rt)
+		return;
+	if (rt->ring_ready)
+		urt__settle(rt); /* so that no start or completion before the reset is counted after it */
+	memset(&rt->stats, 0, sizeof(rt->stats));
 }
