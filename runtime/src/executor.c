@@ -39,11 +39,6 @@ static struct urt__task *runq_pop(struct urt *rt)
 	return t;
 }
 
-/* errno's address, cached by urt_run: tasks run only inside it, on its
- * thread, and one TLS load is cheaper than a call to __errno_location on
- * every switch. */
-static URT__TLS int *errno_p;
-
 /*
  * The context switches, each with the annotations AddressSanitizer needs to
  * follow a change of stack, and each moving errno (above).  A task that blocks hands the CPU straight to
@@ -53,7 +48,7 @@ static URT__TLS int *errno_p;
  */
 static void sched_to_task(struct urt *rt, struct urt__task *t)
 {
-	*errno_p = t->errno_saved;
+	*rt->errno_p = t->errno_saved;
 #ifdef URT__ASAN
 	__sanitizer_start_switch_fiber(&rt->sched_fake_stack, t->stack_lo, t->stack_size);
 #endif
@@ -66,7 +61,7 @@ static void sched_to_task(struct urt *rt, struct urt__task *t)
 static void task_to_sched(struct urt *rt, struct urt__task *t, bool finished)
 {
 	rt->last = t;
-	t->errno_saved = *errno_p;
+	t->errno_saved = *rt->errno_p;
 #ifdef URT__ASAN
 	/* A finished task will never resume: NULL lets ASan free its fake stack. */
 	__sanitizer_start_switch_fiber(finished ? NULL : &t->asan_fake_stack, rt->sched_stack_lo,
@@ -79,9 +74,10 @@ static void task_to_sched(struct urt *rt, struct urt__task *t, bool finished)
 	(void)finished;
 }
 
-static inline __attribute__((always_inline)) void task_to_task(struct urt__task *t, struct urt__task *next)
+static inline __attribute__((always_inline)) void task_to_task(struct urt *rt, struct urt__task *t,
+								     struct urt__task *next)
 {
-	int *ep = errno_p;
+	int *ep = rt->errno_p;
 	t->errno_saved = *ep;
 	*ep = next->errno_saved;
 #ifdef URT__ASAN
@@ -122,7 +118,7 @@ static inline __attribute__((always_inline)) void switch_away(struct urt *rt, st
 	next->state = URT__TASK_RUNNING;
 	urt__self = next;
 	rt->stats.context_switches++;
-	task_to_task(t, next);
+	task_to_task(rt, t, next);
 }
 
 static void task_main(void *arg)
@@ -292,7 +288,7 @@ void urt__suspend_task(struct urt__task *t)
 			next->state = URT__TASK_RUNNING;
 			urt__self = next;
 			rt->stats.context_switches++;
-			task_to_task(t, next);
+			task_to_task(rt, t, next);
 		} else {
 			t->state = URT__TASK_RUNNING; /* its own operation completed */
 		}
@@ -396,12 +392,12 @@ static int turn(struct urt *rt, bool may_block)
 	if (URT__TIMERS_ACTIVE(rt))
 		urt__timers_tick(rt);
 	bool idle = rt->runq_len == 0;
-	urt__settle(rt); /* inflight and sq_pending, below */
 	/* Operations on the retry list (a failed submit handed them back) are
 	 * neither in flight nor pending, yet the next poll resubmits them.  A
 	 * sleeper always has a timeout in flight, or will have one armed at
 	 * the next tick if queueing it just failed. */
-	if (may_block && idle && rt->inflight == 0 && rt->sq_pending == 0 && !rt->retry_head && !rt->sleep_len)
+	if (may_block && idle && urt__inflight(rt) == 0 && urt__sq_pending(rt) == 0 && !rt->retry_head &&
+	    !rt->sleep_len)
 		return -EDEADLK; /* every task waits and nothing can wake one */
 	/* Nothing runnable: urt_run is about to wait in the kernel, or
 	 * urt_run_once returns to a loop that will wait.  The moment to give
@@ -455,7 +451,7 @@ static int enter_loop(struct urt *rt)
 		}
 		rt->owner_tid = me;
 	}
-	errno_p = &errno;
+	rt->errno_p = &errno;
 	urt__rt = rt;
 	return 0;
 }

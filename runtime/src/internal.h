@@ -231,6 +231,9 @@ struct urt {
 	char *stack_slab_next;   /* stack.c: the current slab's first uncarved stack */
 	unsigned stack_slab_left; /* and how many stacks it still has room for */
 	struct urt__ctx sched_ctx;
+	/* errno's address, set by urt_run on its thread: one load from here
+	 * is cheaper than __errno_location on every switch (executor.c). */
+	int *errno_p;
 	void *sched_stack_lo; /* for the sanitizer's stack switching */
 	size_t sched_stack_size;
 	void *sched_fake_stack;
@@ -258,12 +261,13 @@ struct urt {
 	unsigned cq_end;     /* the CQ pass takes CQEs up to here (internal.h: urt__cq_take) */
 	bool wake_catch;     /* urt__cq_take: the next urt__wake is caught, not queued */
 	struct urt__task *wake_caught;
-	/* The next three and stats.ops_started/ops_completed lag behind the
-	 * fast paths: urt__settle brings them up to date. */
-	unsigned sq_pending; /* SQEs queued since the last successful submit */
-	unsigned inflight;   /* CQEs still to come (ops and our cancels) */
-	unsigned sq_seen;    /* the SQ tail up to which starts are counted */
-	unsigned cq_seen;    /* the CQ head up to which completions are counted */
+	/* Counted from the ring's own positions, so that the fast paths count
+	 * nothing (urt__sq_pending, urt__inflight, urt__settle below). */
+	unsigned sq_base;      /* the SQ tail after the last successful submit */
+	unsigned inflight_adj; /* CQEs to come beyond one per SQE not yet reaped (multishot) */
+	unsigned sq_seen;      /* stats.ops_started counts starts up to this SQ tail */
+	unsigned cq_seen;      /* stats.ops_completed counts completions up to this CQ head */
+	unsigned drain_left;   /* CQEs still to come when urt_destroy's drain gave up */
 	unsigned sq_head_seen; /* SQPOLL: the SQ head at the last count (stats.sqes_submitted) */
 	int fatal;           /* -EBADR and other unrecoverable ring errors */
 	bool drain_failed;   /* urt_destroy could not drain: the kernel still holds operations */
@@ -426,7 +430,8 @@ static inline __attribute__((always_inline)) struct urt__task *urt__cq_take_fast
 	if (URT__UNLIKELY((ud & URT__TAG_MASK) || res < 0 || (op->flags & URT__OP_SLOW_CQE)))
 		return NULL;
 	/* Read before the head moves: the kernel may reuse the slot then.
-	 * inflight and ops_completed follow from the head (urt__settle). */
+	 * inflight and ops_completed follow from the head (urt__inflight,
+	 * urt__settle). */
 	io_uring_smp_store_release(cq->khead, head + 1);
 	/* No call here: a call would make the switch around it save every
 	 * register it keeps. */
@@ -589,35 +594,45 @@ static inline __attribute__((always_inline)) bool urt__op_start_rw(struct urt *r
 	sqe->len = len;
 	sqe->buf_index = buf_index;
 	sqe->user_data = (uint64_t)(uintptr_t)op;
-	/* ops_started, inflight and sq_pending follow from the tail
-	 * (urt__settle); the batch's end is below sq_stop. */
+	/* Nothing counted: ops_started, sq_pending and inflight follow from
+	 * the tail (below); the batch's end is below sq_stop. */
 	return false; /* queued, not submitted: it cannot be done yet */
 }
 
 /*
- * The fast paths count nothing: the fast start only moves the SQ tail, the
- * CQ pass's fast take only moves the CQ head, and each position they moved
- * over is one operation started (ops_started, inflight, sq_pending) or
- * completed (inflight, ops_completed).  urt__settle counts them, up to
- * rt->sq_seen and rt->cq_seen.  So: everything that reads or assigns those
- * counters settles first, and everything else that moves the tail or the
- * head settles before and counts its own work itself, marking the new
- * position as seen (reactor.c: sqe_fast, reap, urt__cq_take,
- * abandon_unsubmitted, the drain).  Plain increments and decrements may come
- * before or after a settle: sums do not care.
+ * The fast paths count nothing: the fast start only moves the SQ tail and
+ * the CQ pass's fast take only moves the CQ head.  What they would count
+ * follows from those positions.  Both count from 0 at the ring's creation;
+ * every SQE we queue posts one CQE (a multishot or zero-copy operation's
+ * extra CQEs are counted in inflight_adj, net.c), an SQE taken back before
+ * the kernel saw it moves the tail back (abandon_unsubmitted), and nothing
+ * but our own code moves the CQ head.  So:
+ *   SQEs queued since the last successful submit = tail - sq_base;
+ *   CQEs still to come = tail - CQ head + inflight_adj.
+ * The statistics ops_started and ops_completed are counted in bulk by
+ * urt__settle: everything that moves the tail or the head other than the
+ * fast paths settles first, counts its own work itself and marks the new
+ * position seen (reactor.c: sqe_fast, reap, urt__cq_take,
+ * abandon_unsubmitted, the drain); urt_get_stats adds what is unsettled.
  */
+static inline unsigned urt__sq_pending(const struct urt *rt)
+{
+	return rt->ring.sq.sqe_tail - rt->sq_base;
+}
+
+static inline unsigned urt__inflight(const struct urt *rt)
+{
+	return rt->ring.sq.sqe_tail - *rt->ring.cq.khead + rt->inflight_adj;
+}
+
 static inline void urt__settle(struct urt *rt)
 {
 	unsigned tail = rt->ring.sq.sqe_tail;
-	unsigned started = tail - rt->sq_seen;
+	rt->stats.ops_started += tail - rt->sq_seen;
 	rt->sq_seen = tail;
-	rt->stats.ops_started += started;
-	rt->sq_pending += started;
 	unsigned head = *rt->ring.cq.khead;
-	unsigned done = head - rt->cq_seen;
+	rt->stats.ops_completed += head - rt->cq_seen;
 	rt->cq_seen = head;
-	rt->stats.ops_completed += done;
-	rt->inflight += started - done;
 }
 
 /*
@@ -634,7 +649,6 @@ static inline void urt__settle(struct urt *rt)
  */
 static inline void urt__sq_stop_refresh(struct urt *rt)
 {
-	urt__settle(rt); /* sq_pending, below */
 	struct io_uring_sq *sq = &rt->ring.sq;
 	unsigned tail = sq->sqe_tail;
 	if (rt->slow_start) {
@@ -643,7 +657,8 @@ static inline void urt__sq_stop_refresh(struct urt *rt)
 	}
 	unsigned room = sq->ring_entries - (tail - io_uring_smp_load_acquire(sq->khead));
 	if (rt->submit_at != UINT_MAX) {
-		unsigned left = rt->sq_pending + 1 >= rt->submit_at ? 0 : rt->submit_at - 1 - rt->sq_pending;
+		unsigned pending = tail - rt->sq_base;
+		unsigned left = pending + 1 >= rt->submit_at ? 0 : rt->submit_at - 1 - pending;
 		if (left < room)
 			room = left;
 	}

@@ -159,7 +159,6 @@ static __attribute__((noinline)) void dispatch_tagged(struct urt *rt, uint64_t u
 		urt__wake(rt, op->waiter);
 }
 
-/* The caller takes the CQE off inflight (reap once per batch). */
 static inline void dispatch(struct urt *rt, uint64_t user_data, int res, uint32_t cflags);
 
 /* The CQ pass (internal.h). */
@@ -182,12 +181,11 @@ struct urt__task *urt__cq_take(struct urt *rt)
 		if (!((ud & URT__TAG_MASK) || res < 0 || (op->flags & URT__OP_SLOW_CQE)))
 			continue;
 		uint32_t cflags = cqe->flags;
-		/* Counted here, not by urt__settle: dispatch decides whether it
-		 * completes an operation. */
+		/* ops_completed: counted by dispatch, not by urt__settle
+		 * (it may complete no operation). */
 		urt__settle(rt);
 		io_uring_smp_store_release(cq->khead, head + 1);
 		rt->cq_seen = head + 1;
-		rt->inflight--;
 		/* The first task this CQE wakes runs next, like the fast path's;
 		 * urt__wake queues any other. */
 		rt->wake_caught = NULL;
@@ -244,7 +242,6 @@ static void reap(struct urt *rt)
 		if (n) {
 			io_uring_smp_store_release(cq->khead, tail);
 			rt->cq_seen = tail;
-			rt->inflight -= n;
 		}
 		unsigned kflags = IO_URING_READ_ONCE(*rt->ring.sq.kflags);
 		/* The CQ overflowed: the kernel parked completions on its overflow
@@ -298,14 +295,13 @@ static void abandon_unsubmitted(struct urt *rt, int err)
 		}
 		/* A link timeout follows its operation: the operation's result is
 		 * held until this dispatch, which releases it with err. */
-		rt->inflight--;
 		dispatch(rt, ud, err, 0);
 	}
 	sq->sqe_head = head;
 	sq->sqe_tail = keep;
 	rt->sq_seen = keep;
 	io_uring_smp_store_release(sq->ktail, head);
-	rt->sq_pending = keep - head;
+	rt->sq_base = head; /* what was kept is pending */
 	urt__sq_stop_refresh(rt);
 }
 
@@ -373,19 +369,24 @@ static int sqpoll_submit(struct urt *rt, unsigned wait)
 
 static int submit_once(struct urt *rt, unsigned wait, bool window);
 
-/* Submits what is queued and, with wait > 0, blocks until that many
- * completions are ready; with window, for at most URT__WAIT_WINDOW_NS.
- * Returns 0, or the fatal error. */
-static int submit(struct urt *rt, unsigned wait, bool window)
+static __attribute__((noinline)) int submit_refresh(struct urt *rt, unsigned wait, bool window)
 {
-	urt__settle(rt); /* sq_pending, here and in submit_once */
-	/* Nothing to do (submit_once's own first answer when no fault point
-	 * is armed): nothing moves, sq_stop stays right. */
-	if (!URT__ARMED() && rt->sq_pending == 0 && wait == 0)
-		return 0;
 	int ret = submit_once(rt, wait, window);
 	urt__sq_stop_refresh(rt); /* the heads and sq_pending moved */
 	return ret;
+}
+
+/* Submits what is queued and, with wait > 0, blocks until that many
+ * completions are ready; with window, for at most URT__WAIT_WINDOW_NS.
+ * Returns 0, or the fatal error.  The test for nothing to do is inline: a
+ * turn of nothing but yields makes no call. */
+static inline int submit(struct urt *rt, unsigned wait, bool window)
+{
+	/* Nothing to do (submit_once's own first answer when no fault point
+	 * is armed): nothing moves, sq_stop stays right. */
+	if (!URT__ARMED() && urt__sq_pending(rt) == 0 && wait == 0)
+		return 0;
+	return submit_refresh(rt, wait, window);
 }
 
 static int submit_once(struct urt *rt, unsigned wait, bool window)
@@ -395,7 +396,7 @@ static int submit_once(struct urt *rt, unsigned wait, bool window)
 		int fault = URT__FAULT(rt, URT_FAULT_SUBMIT, EAGAIN);
 		if (fault) {
 			ret = -fault;
-		} else if (rt->sq_pending == 0 && wait == 0) {
+		} else if (urt__sq_pending(rt) == 0 && wait == 0) {
 			return 0;
 		} else if (window) {
 			rt->stats.enter_calls++;
@@ -418,7 +419,7 @@ static int submit_once(struct urt *rt, unsigned wait, bool window)
 				 * taken yet is its business, not to be submitted
 				 * (or counted) again. */
 				count_consumed(rt);
-				rt->sq_pending = 0;
+				rt->sq_base = rt->ring.sq.sqe_tail;
 				return 0;
 			}
 		} else {
@@ -428,8 +429,8 @@ static int submit_once(struct urt *rt, unsigned wait, bool window)
 		if (ret >= 0) {
 			/* Without SQPOLL the enter consumed exactly ret SQEs. */
 			rt->stats.sqes_submitted += (unsigned)ret;
-			rt->sq_pending = io_uring_sq_ready(&rt->ring);
-			if (rt->sq_pending == 0 || tries >= URT__MAX_RETRIES)
+			rt->sq_base = rt->ring.sq.sqe_tail - io_uring_sq_ready(&rt->ring);
+			if (urt__sq_pending(rt) == 0 || tries >= URT__MAX_RETRIES)
 				return 0;
 			/* The kernel stopped early (it does on a failing SQE after
 			 * posting its CQE): go round for the rest. */
@@ -447,7 +448,7 @@ static int submit_once(struct urt *rt, unsigned wait, bool window)
 			 * comes back to block if nothing became runnable. */
 			wait = 0;
 			window = false;
-			if (ret == -EINTR && rt->sq_pending == 0)
+			if (ret == -EINTR && urt__sq_pending(rt) == 0)
 				return 0; /* a signal cut the wait short: nothing lost */
 			continue;
 		}
@@ -488,7 +489,8 @@ static inline struct io_uring_sqe *sqe_fast(struct urt *rt)
 	struct io_uring_sq *sq = &rt->ring.sq;
 	if (URT__UNLIKELY(sq_space(rt) == 0))
 		return NULL;
-	/* Its caller counts this SQE itself (internal.h: urt__settle). */
+	/* ops_started: its caller counts it if it is a start (internal.h:
+	 * urt__settle). */
 	urt__settle(rt);
 	struct io_uring_sqe *sqe = &sq->sqes[sq->sqe_tail++ & sq->ring_mask];
 	rt->sq_seen = sq->sqe_tail;
@@ -651,8 +653,7 @@ static inline void prep(struct urt *rt, struct io_uring_sqe *sqe, struct urt__op
 
 static void queued(struct urt *rt)
 {
-	rt->inflight++;
-	if (++rt->sq_pending >= rt->submit_at)
+	if (urt__sq_pending(rt) >= rt->submit_at)
 		submit(rt, 0, false); /* refreshes sq_stop */
 	else
 		urt__sq_stop_refresh(rt);
@@ -702,8 +703,6 @@ static __attribute__((noinline)) void queue_op_slow(struct urt *rt, struct urt__
 		io_uring_sqe_set_data64(t, (uint64_t)(uintptr_t)op | URT__TAG_LTIMEOUT);
 		op->flags &= ~(URT__OP_TIMED_OUT | URT__OP_HELD);
 		op->ltimeout_pending = 1;
-		rt->inflight++;
-		rt->sq_pending++;
 	}
 	queued(rt);
 }
@@ -804,8 +803,6 @@ int urt__op_cancel(struct urt *rt, struct urt__op *op)
 	}
 	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)op | URT__TAG_CANCEL);
 	op->cancel_pending++;
-	rt->inflight++;
-	rt->sq_pending++;
 	urt__sq_stop_refresh(rt);
 	return 0;
 }
@@ -895,7 +892,6 @@ static void resubmit_retries(struct urt *rt)
  */
 static int reactor_poll(struct urt *rt, bool may_block, bool cq_pass)
 {
-	urt__settle(rt); /* inflight, below */
 	if (URT__UNLIKELY(rt->fatal))
 		return go_fatal(rt, rt->fatal);
 	/* Operations a CQ pass handed back for a retry go out with this
@@ -903,8 +899,10 @@ static int reactor_poll(struct urt *rt, bool may_block, bool cq_pass)
 	if (URT__UNLIKELY(rt->retry_head != NULL))
 		resubmit_retries(rt);
 	unsigned wait = 0;
-	if (may_block)
-		wait = rt->wait_nr < rt->inflight ? rt->wait_nr : rt->inflight;
+	if (may_block) {
+		unsigned inflight = urt__inflight(rt);
+		wait = rt->wait_nr < inflight ? rt->wait_nr : inflight;
+	}
 	/* Completions may already be waiting (NOPs and cached reads finish
 	 * inside the submit that a full batch triggered): then an enter that
 	 * blocks for them is a wasted system call. */
@@ -920,13 +918,13 @@ static int reactor_poll(struct urt *rt, bool may_block, bool cq_pass)
 			if (ret < 0)
 				return ret;
 		}
-		wait = (io_uring_cq_ready(&rt->ring) || rt->runq_len || rt->retry_head || !rt->inflight) ? 0 : 1;
+		wait = (io_uring_cq_ready(&rt->ring) || rt->runq_len || rt->retry_head || !urt__inflight(rt)) ? 0 : 1;
 	}
 	ret = submit(rt, wait, false);
 	if (ret < 0)
 		return ret;
 	/* DEFER_TASKRUN posts completions only inside an enter(GETEVENTS). */
-	if (!wait && (rt->flags & URT_DEFER_TASKRUN) && rt->inflight) {
+	if (!wait && (rt->flags & URT_DEFER_TASKRUN) && urt__inflight(rt)) {
 		rt->stats.enter_calls++;
 		io_uring_get_events(&rt->ring);
 	}
@@ -1037,8 +1035,7 @@ void urt__reactor_drain_and_exit(struct urt *rt)
 	const uint64_t limit_ns = 10ull * 1000 * 1000 * 1000; /* urt.h: 10 s */
 	const uint64_t start = drain_now_ns();
 	bool want_cancel = true;
-	urt__settle(rt); /* inflight; the loop's reap settles after that */
-	while (rt->inflight > 0 && !rt->fatal) {
+	while (urt__inflight(rt) > 0 && !rt->fatal) {
 		/* One cancel-any at the start, then another only after a wait
 		 * that saw no completion at all: the CQE of our own cancel
 		 * would otherwise end every wait at once, and the loop would
@@ -1046,12 +1043,12 @@ void urt__reactor_drain_and_exit(struct urt *rt)
 		 * cancel at once (a zero-copy send's notification) is still
 		 * on its way. */
 		if (want_cancel) {
+			urt__settle(rt);
 			struct io_uring_sqe *sqe = io_uring_get_sqe(&rt->ring);
-			rt->sq_seen = rt->ring.sq.sqe_tail; /* counted here */
+			rt->sq_seen = rt->ring.sq.sqe_tail; /* not an operation's start */
 			if (sqe) {
 				io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
 				io_uring_sqe_set_data64(sqe, URT__TAG_CANCEL); /* cancel for no op */
-				rt->inflight++;
 				want_cancel = false;
 			}
 		}
@@ -1071,7 +1068,7 @@ void urt__reactor_drain_and_exit(struct urt *rt)
 			 * ring entered from another thread than its creator's) or
 			 * is dead: nothing more can be reaped.  Take back what was
 			 * never submitted; what the kernel holds stays counted in
-			 * inflight, and urt_destroy leaks its memory. */
+			 * urt__inflight (drain_left), and urt_destroy leaks its memory. */
 			if (!(rt->flags & URT_SQPOLL))
 				abandon_unsubmitted(rt, ret);
 			rt->fatal = ret;
@@ -1080,7 +1077,7 @@ void urt__reactor_drain_and_exit(struct urt *rt)
 		}
 		if (ret == -ETIME)
 			want_cancel = true; /* quiet for 100 ms: ask again */
-		rt->sq_pending = io_uring_sq_ready(&rt->ring);
+		rt->sq_base = rt->ring.sq.sqe_tail - io_uring_sq_ready(&rt->ring);
 		reap(rt);
 		while (rt->retry_head) {
 			struct urt__op *op = rt->retry_head;
@@ -1088,6 +1085,8 @@ void urt__reactor_drain_and_exit(struct urt *rt)
 			complete(rt, op, -ECANCELED);
 		}
 	}
+	rt->drain_left = urt__inflight(rt); /* the ring's positions go with it */
+	urt__settle(rt);
 	io_uring_queue_exit(&rt->ring);
 	rt->ring_ready = false;
 }

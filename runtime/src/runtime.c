@@ -201,15 +201,15 @@ void urt_destroy(struct urt *rt)
 		goto out;
 	}
 	urt__reactor_drain_and_exit(rt);
-	if (rt->fatal == -ETIMEDOUT || (rt->drain_failed && rt->inflight > 0)) {
+	if (rt->fatal == -ETIMEDOUT || (rt->drain_failed && rt->drain_left > 0)) {
 		/* The kernel still holds operations: freeing their buffers and
 		 * stacks could let it write into reused memory.  Leak instead. */
 		if (rt->drain_failed)
 			fprintf(stderr, "urt: urt_destroy could not drain the ring (%s); %u operations still in the kernel; leaking their memory\n",
-				strerror(-rt->fatal), rt->inflight);
+				strerror(-rt->fatal), rt->drain_left);
 		else
 			fprintf(stderr, "urt: %u operations never completed after cancel; leaking their memory\n",
-				rt->inflight);
+				rt->drain_left);
 		goto out;
 	}
 	urt__embed_free(rt);
@@ -252,8 +252,7 @@ out:
  * unregister (or a close) still reach the file they were started on. */
 static void flush_queued(struct urt *rt)
 {
-	urt__settle(rt);
-	if (rt->sq_pending)
+	if (urt__sq_pending(rt))
 		urt__reactor_poll(rt, false);
 	/* With SQPOLL, submitted only means published: wait (bounded) until
 	 * the poller has taken them, waking it if it sleeps. */
