@@ -273,17 +273,14 @@ static __attribute__((noinline)) void block_slow(struct urt *rt, struct urt__tas
 	switch_away(rt, t, false);
 }
 
-void urt__suspend_task(struct urt__task *t)
+/* The rest of urt__suspend_task once a CQE of the CQ pass has been taken
+ * for op: deliver it and run its waiter (it may be t itself); with nobody
+ * to wake, go on as a blocked task does. */
+static inline __attribute__((always_inline)) void resume_taken(struct urt *rt, struct urt__task *t,
+								 struct urt__op *op, int res)
 {
-	t->state = URT__TASK_BLOCKED;
-	struct urt *rt = t->rt;
-	/* The common case inline, with nothing live across the switch (a
-	 * tail call): the next CQE of the CQ pass wakes another task.  No
-	 * test of pass_left first: during the run queue's pass the CQ pass
-	 * is over (turn runs it to its end), so urt__cq_take_fast finds
-	 * nothing then and block_slow goes on with the run queue. */
-	struct urt__task *next;
-	if (URT__LIKELY((next = urt__cq_take_fast(rt)) != NULL)) {
+	struct urt__task *next = urt__cq_deliver(op, res);
+	if (URT__LIKELY(next != NULL)) {
 		if (URT__LIKELY(next != t)) {
 			next->state = URT__TASK_RUNNING;
 			urt__self = next;
@@ -292,6 +289,41 @@ void urt__suspend_task(struct urt__task *t)
 		} else {
 			t->state = URT__TASK_RUNNING; /* its own operation completed */
 		}
+	} else if (rt->pass_left == 0 && !urt__cq_pending(rt)) {
+		task_to_sched(rt, t, false); /* both passes are over */
+	} else {
+		block_slow(rt, t);
+	}
+}
+
+/* resume_taken for an operation that filled memory (a read): memcheck's
+ * client request needs a frame, kept out of urt__suspend_task so that its
+ * switch stays a tail call. */
+static __attribute__((noinline)) void resume_filled(struct urt *rt, struct urt__op *op, int res,
+						    struct urt__task *t)
+{
+	resume_taken(rt, t, op, res);
+}
+
+void urt__suspend_task(struct urt__task *t)
+{
+	t->state = URT__TASK_BLOCKED;
+	struct urt *rt = t->rt;
+	/* The common case inline, with nothing live across the switch (a
+	 * tail call): the next CQE of the CQ pass wakes another task.  No
+	 * test of pass_left first: during the run queue's pass the CQ pass
+	 * is over (turn runs it to its end), so urt__cq_take_op finds
+	 * nothing then and block_slow goes on with the run queue. */
+	int res;
+	struct urt__op *op = urt__cq_take_op(rt, &res);
+	if (URT__LIKELY(op != NULL)) {
+#ifdef URT_HAVE_VALGRIND
+		if (op->flags & URT__OP_FILLS) {
+			resume_filled(rt, op, res, t); /* this order saves moves before the jump */
+			return;
+		}
+#endif
+		resume_taken(rt, t, op, res);
 	} else if (rt->pass_left == 0 && !urt__cq_pending(rt)) {
 		task_to_sched(rt, t, false); /* both passes are over */
 	} else {

@@ -413,11 +413,11 @@ static inline bool urt__cq_pending(const struct urt *rt)
 	return (int)(rt->cq_end - *rt->ring.cq.khead) > 0;
 }
 
-/* urt__cq_take's common case, inlined into the switch: the next CQE of the
- * pass is an ordinary operation's result.  Takes it and returns its waiter
- * if that is blocked; NULL when there is no such CQE or nobody to wake
- * (urt__cq_take then goes on from wherever this stopped). */
-static inline __attribute__((always_inline)) struct urt__task *urt__cq_take_fast(struct urt *rt)
+/* The first half of the CQ pass's fast take: when the next CQE of the
+ * pass is an ordinary operation's result, takes it (the head moves) and
+ * returns its operation, with the result in *res; NULL, taking nothing,
+ * when there is no such CQE. */
+static inline __attribute__((always_inline)) struct urt__op *urt__cq_take_op(struct urt *rt, int *res)
 {
 	struct io_uring_cq *cq = &rt->ring.cq;
 	unsigned head = *cq->khead;
@@ -425,16 +425,21 @@ static inline __attribute__((always_inline)) struct urt__task *urt__cq_take_fast
 		return NULL;
 	const struct io_uring_cqe *cqe = &cq->cqes[head & cq->ring_mask];
 	uint64_t ud = cqe->user_data;
-	int res = cqe->res;
+	*res = cqe->res;
 	struct urt__op *op = (struct urt__op *)(uintptr_t)ud;
-	if (URT__UNLIKELY((ud & URT__TAG_MASK) || res < 0 || (op->flags & URT__OP_SLOW_CQE)))
+	if (URT__UNLIKELY((ud & URT__TAG_MASK) || *res < 0 || (op->flags & URT__OP_SLOW_CQE)))
 		return NULL;
 	/* Read before the head moves: the kernel may reuse the slot then.
 	 * inflight and ops_completed follow from the head (urt__inflight,
 	 * urt__settle). */
 	io_uring_smp_store_release(cq->khead, head + 1);
-	/* No call here: a call would make the switch around it save every
-	 * register it keeps. */
+	return op;
+}
+
+/* The second half: delivers res to op and returns its waiter if that is
+ * blocked, else NULL.  memcheck is told what the kernel wrote first. */
+static inline __attribute__((always_inline)) struct urt__task *urt__cq_deliver(struct urt__op *op, int res)
+{
 	if ((op->flags & URT__OP_FILLS) && res > 0)
 		URT__VALGRIND_DEFINED(op->addr, (size_t)res);
 	op->res = res;
@@ -443,6 +448,16 @@ static inline __attribute__((always_inline)) struct urt__task *urt__cq_take_fast
 	if (URT__LIKELY(t && t->state == URT__TASK_BLOCKED))
 		return t;
 	return NULL;
+}
+
+/* urt__cq_take's common case: both halves.  NULL when there is no such CQE
+ * or nobody to wake (urt__cq_take then goes on from wherever this
+ * stopped). */
+static inline __attribute__((always_inline)) struct urt__task *urt__cq_take_fast(struct urt *rt)
+{
+	int res;
+	struct urt__op *op = urt__cq_take_op(rt, &res);
+	return op ? urt__cq_deliver(op, res) : NULL;
 }
 
 /* pool.c */
