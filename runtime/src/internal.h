@@ -598,7 +598,7 @@ static inline __attribute__((always_inline)) bool urt__op_start_rw(struct urt *r
 		urt__op_start(rt, op);
 		return true;
 	}
-	op->state = URT__OP_INFLIGHT;
+	op->state = URT__OP_INFLIGHT; /* io.c's lean records set it already: merged */
 	struct io_uring_sqe *sqe = &sq->sqes[tail & sq->ring_mask];
 	sq->sqe_tail = tail + 1;
 	__builtin_memset(sqe, 0, sizeof(*sqe));

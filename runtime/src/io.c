@@ -91,10 +91,15 @@ static inline __attribute__((always_inline)) ssize_t run_rw(struct urt__task *se
 		init_rw(&op, opcode, fd, addr, len, off, self);
 		op.buf_index = buf_index;
 	} else {
+		/* The first eight bytes in one go (one store): state too,
+		 * which the fast start would set anyway. */
 		op.opcode = opcode;
+		op.state = URT__OP_INFLIGHT;
 		op.flags = (uint16_t)((off == -1 ? URT__OP_STREAM : 0) | urt__fill_flags(opcode) | URT__OP_LEAN);
 		op.retries = 0;
 		op.cancel_pending = 0;
+		op.ltimeout_pending = 0;
+		op.mark = 0;
 		op.waiter = self;
 		if (op.flags & URT__OP_FILLS)
 			op.addr = addr;
