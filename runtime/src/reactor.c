@@ -242,6 +242,7 @@ static void reap(struct urt *rt)
 		if (n) {
 			io_uring_smp_store_release(cq->khead, tail);
 			rt->cq_seen = tail;
+			rt->stats.cq_batches++;
 		}
 		unsigned kflags = IO_URING_READ_ONCE(*rt->ring.sq.kflags);
 		/* The CQ overflowed: the kernel parked completions on its overflow
@@ -867,6 +868,8 @@ static void cq_pass_begin(struct urt *rt)
 		}
 	}
 	rt->cq_end = io_uring_smp_load_acquire(cq->ktail);
+	if (rt->cq_end != *cq->khead)
+		rt->stats.cq_batches++;
 }
 
 static void resubmit_retries(struct urt *rt)
