@@ -41,10 +41,11 @@ static struct urt__task *runq_pop(struct urt *rt)
 
 /*
  * The context switches, each with the annotations AddressSanitizer needs to
- * follow a change of stack, and each moving errno (above).  A task that blocks hands the CPU straight to
- * the next task of the current pass (one switch per operation instead of
- * two); it returns to the scheduler only when both passes are over or when
- * it has finished (a finished task cannot free its own stack).
+ * follow a change of stack, and each moving errno (above).  A task that
+ * blocks hands the CPU straight to the next task of the current pass (one
+ * switch per operation instead of two); it returns to the scheduler only
+ * when both passes are over or when it has finished (a finished task cannot
+ * free its own stack).
  */
 static void sched_to_task(struct urt *rt, struct urt__task *t)
 {
