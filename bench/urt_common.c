@@ -134,9 +134,9 @@ void urt_side_complete(struct urt_side *s, unsigned i, struct op_clock *c, ssize
 	if (split && w->sampled_inflight) {
 		struct urt_stats st;
 		urt_get_stats(s->rt, &st);
-		if (st.ops_completed != s->seen_completed) {
+		if (st.cq_batches != s->seen_batches) {
 			/* The first resume after a reap: one clock read per reap. */
-			s->seen_completed = st.ops_completed;
+			s->seen_batches = st.cq_batches;
 			s->pass_start = c->sampled ? t_resume : bench_now_ns();
 		}
 	}

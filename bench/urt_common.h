@@ -19,10 +19,14 @@ struct urt_side {
 	bool fixedbufs;
 	uint64_t seq_cursor;
 	uint64_t stream_pos;      /* pipe: bytes read so far (verifiable at qd 1) */
-	/* Latency split: ops_completed changes only when the reactor reaps, so
-	 * the first resume that sees a new value is the first one after a reap
-	 * (looked at only while a sampled operation is in flight). */
-	uint64_t seen_completed;
+	/* Latency split: the runtime's cq_batches counter changes once per
+	 * batch of completions it takes from the CQ (a CQ pass or a reap), so
+	 * the first resume that sees a new value is the first one after that
+	 * batch was taken (looked at only while a sampled operation is in
+	 * flight).  Not ops_completed: a CQ pass delivers completions one at a
+	 * time, and every resume would look like the first (and read the
+	 * clock). */
+	uint64_t seen_batches;
 	uint64_t pass_start;
 };
 

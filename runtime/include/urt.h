@@ -587,6 +587,7 @@ struct urt_stats {
 	 * shorter struct and gets exactly the fields it knows. */
 	uint64_t stacks_mapped;      /* task stacks mapped (a finished task's stack is reused) */
 	uint64_t stacks_unmapped;    /* cached stacks given back to the OS (unused for a second or more) */
+	uint64_t cq_batches;         /* batches of completions taken from the CQ (a CQ pass or reap that found any) */
 };
 
 /* Copies the counters into out, of size bytes (sizeof(struct urt_stats) as

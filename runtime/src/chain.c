@@ -78,7 +78,8 @@ static void fill(struct urt__op *op, const struct urt_chain_op *o, struct urt__t
 		op->off = (uint64_t)o->off;
 		break;
 	}
-	op->flags = URT__OP_CHAIN;
+	/* URT__OP_FILLS: the CQ pass tells memcheck what a read filled. */
+	op->flags = (uint16_t)(URT__OP_CHAIN | urt__fill_flags(op->opcode));
 	op->task_id = self->id;
 	op->seq = self->op_seq++;
 	if (self->op_timeout_ns) {

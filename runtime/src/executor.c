@@ -1,11 +1,22 @@
 /*
- * executor.c - tasks as stackful fibers, a FIFO run queue, and the loop that
- * alternates between running tasks and polling the reactor.
+ * executor.c - tasks as stackful fibers, a FIFO run queue, the CQ as a
+ * second run queue, and the loop that alternates between them and polling
+ * the reactor.
  *
- * A task that blocks hands the CPU straight to the next runnable task of the
- * current pass; the scheduler decides when a pass ends and when the reactor
- * is polled.  errno is per thread, so each task's errno is saved and restored
- * around its switches: another task's libc calls never show through.
+ * A turn is two passes.  The run queue's pass runs the tasks runnable when
+ * it began (new, yielding, woken by a timer or by the reactor's ordinary
+ * dispatch); a task that blocks hands the CPU straight to the next one.
+ * Then the reactor submits and waits, and the CQ pass runs the tasks that
+ * the completions ready then wake, in completion order: a task that blocks
+ * takes the next completion itself and switches straight to its waiter
+ * (internal.h: urt__cq_take).  Each pass is bounded by what was there when
+ * it began, so neither a yield loop nor a task whose operations complete at
+ * once can starve the other pass or the reactor.  errno is per thread, so
+ * each task keeps its own: a switch away from a task stores errno in the
+ * task, and a switch to a task loads that task's errno before the jump, so
+ * nothing is left to do after the switch returns (the common switch, from
+ * urt__suspend_task, is a tail call) and another task's libc calls never
+ * show through.  A new task starts with errno 0.
  */
 #include "internal.h"
 #include "sanitizer.h"
@@ -30,13 +41,15 @@ static struct urt__task *runq_pop(struct urt *rt)
 
 /*
  * The context switches, each with the annotations AddressSanitizer needs to
- * follow a change of stack.  A task that blocks hands the CPU straight to
- * the next runnable task of the current pass (one switch per operation
- * instead of two); it returns to the scheduler only when the pass is over
- * or when it has finished (a finished task cannot free its own stack).
+ * follow a change of stack, and each moving errno (above).  A task that
+ * blocks hands the CPU straight to the next task of the current pass (one
+ * switch per operation instead of two); it returns to the scheduler only
+ * when both passes are over or when it has finished (a finished task cannot
+ * free its own stack).
  */
 static void sched_to_task(struct urt *rt, struct urt__task *t)
 {
+	*rt->errno_p = t->errno_saved;
 #ifdef URT__ASAN
 	__sanitizer_start_switch_fiber(&rt->sched_fake_stack, t->stack_lo, t->stack_size);
 #endif
@@ -49,6 +62,7 @@ static void sched_to_task(struct urt *rt, struct urt__task *t)
 static void task_to_sched(struct urt *rt, struct urt__task *t, bool finished)
 {
 	rt->last = t;
+	t->errno_saved = *rt->errno_p;
 #ifdef URT__ASAN
 	/* A finished task will never resume: NULL lets ASan free its fake stack. */
 	__sanitizer_start_switch_fiber(finished ? NULL : &t->asan_fake_stack, rt->sched_stack_lo,
@@ -61,8 +75,12 @@ static void task_to_sched(struct urt *rt, struct urt__task *t, bool finished)
 	(void)finished;
 }
 
-static void task_to_task(struct urt__task *t, struct urt__task *next)
+static inline __attribute__((always_inline)) void task_to_task(struct urt *rt, struct urt__task *t,
+								     struct urt__task *next)
 {
+	int *ep = rt->errno_p;
+	t->errno_saved = *ep;
+	*ep = next->errno_saved;
 #ifdef URT__ASAN
 	__sanitizer_start_switch_fiber(&t->asan_fake_stack, next->stack_lo, next->stack_size);
 #endif
@@ -77,20 +95,31 @@ static void task_to_task(struct urt__task *t, struct urt__task *next)
  * (urt__wake queues only blocked tasks), so its switch skips the test. */
 static inline __attribute__((always_inline)) void switch_away(struct urt *rt, struct urt__task *t, bool queued)
 {
+	struct urt__task *next;
 	if (rt->pass_left > 0) {
-		struct urt__task *next = runq_pop(rt);
+		next = runq_pop(rt);
 		rt->pass_left--;
 		if (queued && next == t) { /* nothing else to run: carry on */
 			t->state = URT__TASK_RUNNING;
 			return;
 		}
-		next->state = URT__TASK_RUNNING;
-		urt__self = next;
-		rt->stats.context_switches++;
-		task_to_task(t, next);
 	} else {
-		task_to_sched(rt, t, false);
+		/* The run queue's pass is over: the CQ pass's next completion
+		 * names the task to run (internal.h: urt__cq_take). */
+		next = urt__cq_pending(rt) ? urt__cq_take(rt) : NULL;
+		if (!next) {
+			task_to_sched(rt, t, false);
+			return;
+		}
+		if (next == t) { /* its own operation completed: carry on */
+			t->state = URT__TASK_RUNNING;
+			return;
+		}
 	}
+	next->state = URT__TASK_RUNNING;
+	urt__self = next;
+	rt->stats.context_switches++;
+	task_to_task(rt, t, next);
 }
 
 static void task_main(void *arg)
@@ -125,6 +154,7 @@ static void task_start(struct urt *rt, struct urt__task *t, void (*fn)(void *), 
 	t->op_timeout_ns = 0;
 	t->id = ++rt->next_task_id;
 	t->op_seq = 0;
+	t->errno_saved = 0;
 	urt__ctx_make(&t->ctx, t->stack_lo, t->stack_size, task_main, t);
 	t->state = URT__TASK_RUNNABLE;
 	urt__runq_push(rt, t);
@@ -222,7 +252,7 @@ static void wake_arm(struct urt *rt)
 	op->addr = &rt->wake_buf;
 	op->len = sizeof(rt->wake_buf);
 	op->off = (uint64_t)-1;
-	op->flags = URT__OP_STREAM;
+	op->flags = URT__OP_STREAM | URT__OP_FILLS;
 	urt__op_start(rt, op);
 }
 
@@ -237,18 +267,69 @@ void urt__remote_free_all(struct urt *rt)
 	}
 }
 
-/* errno's address, cached by urt_run: tasks run only inside it, on its
- * thread, and one TLS load is cheaper than a call to __errno_location on
- * every switch. */
-static URT__TLS int *errno_p;
+/* switch_away for a blocked task, out of line: the run queue's pass, a
+ * CQE the fast path leaves to the reactor, the way back to the scheduler. */
+static __attribute__((noinline)) void block_slow(struct urt *rt, struct urt__task *t)
+{
+	switch_away(rt, t, false);
+}
+
+/* The rest of urt__suspend_task once a CQE of the CQ pass has been taken
+ * for op: deliver it and run its waiter (it may be t itself); with nobody
+ * to wake, go on as a blocked task does. */
+static inline __attribute__((always_inline)) void resume_taken(struct urt *rt, struct urt__task *t,
+								 struct urt__op *op, int res)
+{
+	struct urt__task *next = urt__cq_deliver(op, res);
+	if (URT__LIKELY(next != NULL)) {
+		if (URT__LIKELY(next != t)) {
+			next->state = URT__TASK_RUNNING;
+			urt__self = next;
+			rt->stats.context_switches++;
+			task_to_task(rt, t, next);
+		} else {
+			t->state = URT__TASK_RUNNING; /* its own operation completed */
+		}
+	} else if (rt->pass_left == 0 && !urt__cq_pending(rt)) {
+		task_to_sched(rt, t, false); /* both passes are over */
+	} else {
+		block_slow(rt, t);
+	}
+}
+
+/* resume_taken for an operation that filled memory (a read): memcheck's
+ * client request needs a frame, kept out of urt__suspend_task so that its
+ * switch stays a tail call. */
+static __attribute__((noinline)) void resume_filled(struct urt *rt, struct urt__op *op, int res,
+						    struct urt__task *t)
+{
+	resume_taken(rt, t, op, res);
+}
 
 void urt__suspend_task(struct urt__task *t)
 {
-	int *ep = errno_p;
-	int saved = *ep;
 	t->state = URT__TASK_BLOCKED;
-	switch_away(t->rt, t, false);
-	*ep = saved;
+	struct urt *rt = t->rt;
+	/* The common case inline, with nothing live across the switch (a
+	 * tail call): the next CQE of the CQ pass wakes another task.  No
+	 * test of pass_left first: during the run queue's pass the CQ pass
+	 * is over (turn runs it to its end), so urt__cq_take_op finds
+	 * nothing then and block_slow goes on with the run queue. */
+	int res;
+	struct urt__op *op = urt__cq_take_op(rt, &res);
+	if (URT__LIKELY(op != NULL)) {
+#ifdef URT_HAVE_VALGRIND
+		if (op->flags & URT__OP_FILLS) {
+			resume_filled(rt, op, res, t); /* this order saves moves before the jump */
+			return;
+		}
+#endif
+		resume_taken(rt, t, op, res);
+	} else if (rt->pass_left == 0 && !urt__cq_pending(rt)) {
+		task_to_sched(rt, t, false); /* both passes are over */
+	} else {
+		block_slow(rt, t);
+	}
 }
 
 void urt__suspend(void)
@@ -261,12 +342,9 @@ void urt_yield(void)
 	struct urt__task *t = urt__self;
 	if (!t)
 		return;
-	int *ep = errno_p;
-	int saved = *ep;
 	t->state = URT__TASK_RUNNABLE;
 	urt__runq_push(t->rt, t);
 	switch_away(t->rt, t, true);
-	*ep = saved;
 }
 
 void *urt_task_local(void)
@@ -311,8 +389,9 @@ static void run_task(struct urt *rt, struct urt__task *t)
  * One turn of the loop: run every task that is runnable at the start of the
  * pass (tasks woken or yielding during the pass wait for the next one, so a
  * yield loop cannot starve the reactor), then poll the reactor: submit what
- * is queued and reap what has completed.  The poll blocks in the kernel only
- * when may_block and no task is runnable, and never with SQEs unsubmitted.
+ * is queued, wait if nothing is runnable, and run the CQ pass over what has
+ * completed.  The poll blocks in the kernel only when may_block and no task
+ * is runnable, and never with SQEs unsubmitted.
  */
 static int turn(struct urt *rt, bool may_block)
 {
@@ -350,15 +429,30 @@ static int turn(struct urt *rt, bool may_block)
 	 * neither in flight nor pending, yet the next poll resubmits them.  A
 	 * sleeper always has a timeout in flight, or will have one armed at
 	 * the next tick if queueing it just failed. */
-	if (may_block && idle && rt->inflight == 0 && rt->sq_pending == 0 && !rt->retry_head && !rt->sleep_len)
+	if (may_block && idle && urt__inflight(rt) == 0 && urt__sq_pending(rt) == 0 && !rt->retry_head &&
+	    !rt->sleep_len)
 		return -EDEADLK; /* every task waits and nothing can wake one */
 	/* Nothing runnable: urt_run is about to wait in the kernel, or
 	 * urt_run_once returns to a loop that will wait.  The moment to give
 	 * unused stacks back. */
 	if (idle && URT__UNLIKELY(rt->task_cache_len > URT__TASK_CACHE_KEEP))
 		urt__task_cache_trim(rt);
-	int ret = urt__reactor_poll(rt, may_block && idle);
-	/* The poll may have reaped a timeout: wake its sleepers now, so that
+	int ret = urt__reactor_poll_cq(rt, may_block && idle);
+	/* The CQ pass: each completion ready now wakes its task, which runs at
+	 * once; a task that blocks takes the next completion itself and
+	 * switches straight to the task it wakes (switch_away), and the last
+	 * one comes back here.  Completions that arrive meanwhile wait for the
+	 * next turn, after the run queue's pass: a task woken again and again
+	 * by instant completions cannot starve yielders, timers or the
+	 * reactor's own work. */
+	if (ret >= 0 && urt__cq_pending(rt)) {
+		struct urt__task *t;
+		while (!URT__FORKED(rt) && (t = urt__cq_take(rt)))
+			run_task(rt, t);
+		if (URT__FORKED(rt))
+			return -ECHILD;
+	}
+	/* The CQ pass may have completed a timeout: wake its sleepers now, so that
 	 * urt_run_once returns with them runnable (urt_backend_timeout 0). */
 	if (URT__TIMERS_ACTIVE(rt))
 		urt__timers_tick(rt);
@@ -390,7 +484,7 @@ static int enter_loop(struct urt *rt)
 		}
 		rt->owner_tid = me;
 	}
-	errno_p = &errno;
+	rt->errno_p = &errno;
 	urt__rt = rt;
 	return 0;
 }

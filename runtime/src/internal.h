@@ -7,8 +7,10 @@
 
 #include "urt.h"
 #include "context.h"
+#include "sanitizer.h"
 
 #include <liburing.h>
+#include <limits.h>
 #include <stdbool.h>
 
 #define URT__LIKELY(x) __builtin_expect(!!(x), 1)
@@ -26,7 +28,11 @@
  *
  * Where it lives.  A blocking call (urt_read, ...) keeps its record on the
  * calling task's stack (io.c: run_op): the task cannot return from the call
- * before the record is released.  A future's record comes from the pool
+ * before the record is released.  Started on the fast path, that record is
+ * lean (URT__OP_LEAN): only what its completion needs is filled in, and the
+ * arguments stay with the task, which starts the operation again itself on
+ * a transient result (URT__OP_RETRY, step 2); the slow paths fill in the
+ * rest first.  A future's record comes from the pool
  * (pool.c: urt__op_alloc), because it outlives the call that started it; a
  * struct urt_future is its pool index plus its generation (gen).
  *
@@ -38,17 +44,20 @@
  * 2. In flight.  The kernel owns the buffer and the record until every CQE
  *    naming it has been reaped.  A transient result (-EAGAIN, -EINTR, an
  *    -ECANCELED nobody asked for) puts the same record on rt->retry_head and
- *    it is submitted again (still INFLIGHT, retries++); a cancelled or
- *    timed-out one is never resubmitted.  urt_cancel adds a cancel SQE
+ *    it is submitted again (still INFLIGHT, retries++), or, for a lean
+ *    record, wakes its task (URT__OP_RETRY), which refills and requeues it
+ *    (urt__op_restart); a cancelled or timed-out one is never resubmitted.  urt_cancel adds a cancel SQE
  *    tagged URT__TAG_CANCEL and counts it in cancel_pending.
- * 3. Done (URT__OP_INFLIGHT -> URT__OP_DONE).  complete() stores res.  With
+ * 3. Done (URT__OP_INFLIGHT -> URT__OP_DONE).  complete() stores res (or,
+ *    for an ordinary result taken by a CQ pass, urt__cq_take_fast).  With
  *    a link timeout whose CQE has not come yet, the result is first held
  *    (URT__OP_HELD): only the timeout's CQE says whether -ECANCELED meant
  *    -ETIMEDOUT, so the record becomes DONE after both CQEs.
  * 4. Released (-> URT__OP_FREE), only when DONE and cancel_pending == 0
  *    (io.c: op_ready): a cancel's CQE still carries the record's address,
  *    and reaping it after the record was reused would decrement another
- *    operation's count.  The waiter is woken only then.  A blocking call
+ *    operation's count.  The waiter is woken only then: in a CQ pass it
+ *    runs at once (urt__cq_take), otherwise it is queued (urt__wake).  A blocking call
  *    then just returns (its stack record dies with the frame); urt_await
  *    (urt_await_all goes through it; urt_await_any only reports which one
  *    is ready) calls urt__op_free, which bumps gen so any handle still held
@@ -57,7 +66,12 @@
  *    still in flight (so no CQE can arrive for freed memory) and then frees
  *    the slabs (urt__ops_free_all).
  */
-enum urt__op_state { URT__OP_FREE, URT__OP_INFLIGHT, URT__OP_DONE };
+enum urt__op_state {
+	URT__OP_FREE,
+	URT__OP_INFLIGHT,
+	URT__OP_DONE,
+	URT__OP_RETRY, /* a URT__OP_LEAN record's transient result: its task starts it again */
+};
 enum urt__op_flag {
 	URT__OP_CANCELLED = 1 << 0, /* cancel requested: do not resubmit */
 	URT__OP_STREAM = 1 << 1,    /* off == -1 (informational; the reactor asks the fd, see URT__OP_CUT) */
@@ -66,8 +80,45 @@ enum urt__op_flag {
 	URT__OP_TIMED_OUT = 1 << 4, /* its link timeout fired (CQE -ETIME) */
 	URT__OP_HELD = 1 << 5,      /* its CQE came first: res waits for the link timeout's CQE */
 	URT__OP_NET = 1 << 6,       /* net.c preps it and sees its CQEs first (flags, multishot) */
-	URT__OP_CHAIN = 1 << 7,     /* one link of a chain (chain.c): never resubmitted alone */
+	/* What memcheck must be told the kernel wrote (reactor.c: mark_filled):
+	 * one buffer at addr, done inline by the CQ pass (READ, READ_FIXED,
+	 * RECV), or something the reactor's dispatch works out (READV's iovec,
+	 * ACCEPT's address): that CQE leaves the CQ pass's fast path. */
+	URT__OP_FILLS = 1 << 7,
+	URT__OP_FILLS_SLOW = 1 << 8,
+	/* A blocking call's record started on the fast path: only what its
+	 * completion needs is filled in (opcode, state, flags, retries,
+	 * cancel_pending, waiter, and addr with URT__OP_FILLS), not the
+	 * arguments.  A transient result is handed back to the task
+	 * (URT__OP_RETRY), which has them and starts the operation again. */
+	URT__OP_LEAN = 1 << 9,
+	URT__OP_CHAIN = 1 << 10,    /* one link of a chain (chain.c): never resubmitted alone */
 };
+/* The flags that take a completion off the CQ pass's fast path.  A
+ * cancelled operation's waiter may have to wait for the cancel's CQE too
+ * (cancel_pending, which is never > 0 without URT__OP_CANCELLED): the
+ * ordinary dispatch looks. */
+#ifdef URT_HAVE_VALGRIND
+#define URT__OP_SLOW_CQE (URT__OP_CANCELLED | URT__OP_CUT | URT__OP_LINKED | URT__OP_NET | URT__OP_FILLS_SLOW)
+#else
+#define URT__OP_SLOW_CQE (URT__OP_CANCELLED | URT__OP_CUT | URT__OP_LINKED | URT__OP_NET)
+#endif
+
+/* The URT__OP_FILLS* flag of an opcode (a constant where it is inlined). */
+static inline uint16_t urt__fill_flags(uint8_t opcode)
+{
+	switch (opcode) {
+	case IORING_OP_READ:
+	case IORING_OP_READ_FIXED:
+	case IORING_OP_RECV:
+		return URT__OP_FILLS;
+	case IORING_OP_READV:
+	case IORING_OP_ACCEPT:
+		return URT__OP_FILLS_SLOW;
+	default:
+		return 0;
+	}
+}
 
 /* One operation: its arguments (kept so a transient failure can resubmit
  * it), its result and the task waiting for it.  Its address is the SQE's
@@ -76,7 +127,7 @@ enum urt__op_flag {
 struct urt__op {
 	uint8_t opcode;
 	uint8_t state;
-	uint8_t flags;
+	uint16_t flags;
 	uint8_t retries;
 	uint8_t cancel_pending; /* our cancel requests whose CQE is still to come */
 	uint8_t ltimeout_pending; /* its link timeout's CQE is still to come */
@@ -125,6 +176,7 @@ struct urt__task {
 	void *stack_lo;     /* lowest usable stack address */
 	size_t stack_size;  /* usable bytes */
 	unsigned state;
+	int errno_saved;    /* its errno while it is not running (executor.c) */
 	unsigned valgrind_id;
 	void *asan_fake_stack;
 	uint64_t op_timeout_ns; /* urt_set_op_timeout: 0 = none */
@@ -180,6 +232,9 @@ struct urt {
 	char *stack_slab_next;   /* stack.c: the current slab's first uncarved stack */
 	unsigned stack_slab_left; /* and how many stacks it still has room for */
 	struct urt__ctx sched_ctx;
+	/* errno's address, set by urt_run on its thread: one load from here
+	 * is cheaper than __errno_location on every switch (executor.c). */
+	int *errno_p;
 	void *sched_stack_lo; /* for the sanitizer's stack switching */
 	size_t sched_stack_size;
 	void *sched_fake_stack;
@@ -203,8 +258,17 @@ struct urt {
 	unsigned nslabs, slab_cap;
 
 	/* reactor */
-	unsigned sq_pending; /* SQEs queued since the last successful submit */
-	unsigned inflight;   /* CQEs still to come (ops and our cancels) */
+	unsigned sq_stop;    /* the fast start queues only below this SQ tail (urt__sq_stop_refresh) */
+	unsigned cq_end;     /* the CQ pass takes CQEs up to here (internal.h: urt__cq_take) */
+	bool wake_catch;     /* urt__cq_take: the next urt__wake is caught, not queued */
+	struct urt__task *wake_caught;
+	/* Counted from the ring's own positions, so that the fast paths count
+	 * nothing (urt__sq_pending, urt__inflight, urt__settle below). */
+	unsigned sq_base;      /* the SQ tail after the last successful submit */
+	unsigned inflight_adj; /* CQEs to come beyond one per SQE not yet reaped (multishot) */
+	unsigned sq_seen;      /* stats.ops_started counts starts up to this SQ tail */
+	unsigned cq_seen;      /* stats.ops_completed counts completions up to this CQ head */
+	unsigned drain_left;   /* CQEs still to come when urt_destroy's drain gave up */
 	unsigned sq_head_seen; /* SQPOLL: the SQ head at the last count (stats.sqes_submitted) */
 	int fatal;           /* -EBADR and other unrecoverable ring errors */
 	bool drain_failed;   /* urt_destroy could not drain: the kernel still holds operations */
@@ -245,7 +309,7 @@ extern URT__TLS struct urt__task *urt__self;
 extern URT__TLS struct urt *urt__rt;
 
 /* runtime.c: fork and thread identity */
-extern unsigned urt__fork_gen; /* bumped in every forked child */
+extern unsigned urt__fork_gen URT__HIDDEN; /* bumped in every forked child */
 /* Set in a child forked from inside a task (whose urt__self the child
  * handler cleared): a task's calls there answer -ECHILD, not -EPERM. */
 extern URT__TLS bool urt__forked_in_task;
@@ -258,7 +322,7 @@ URT__HIDDEN void urt__suspend(void);
 URT__HIDDEN void urt__suspend_task(struct urt__task *self);
 URT__HIDDEN void urt__remote_free_all(struct urt *rt);
 
-/* Inline: the reactor wakes a task on every completion. */
+/* Inline: timers, the reactor's ordinary dispatch and every yield queue a task. */
 static inline void urt__runq_push(struct urt *rt, struct urt__task *t)
 {
 	t->next = NULL;
@@ -276,6 +340,11 @@ static inline void urt__wake(struct urt *rt, struct urt__task *t)
 	 * first one queues it. */
 	if (t && t->state == URT__TASK_BLOCKED) {
 		t->state = URT__TASK_RUNNABLE;
+		/* The CQ pass runs the task its completion wakes at once. */
+		if (URT__UNLIKELY(rt->wake_catch) && !rt->wake_caught) {
+			rt->wake_caught = t;
+			return;
+		}
 		urt__runq_push(rt, t);
 	}
 }
@@ -305,9 +374,92 @@ URT__HIDDEN void urt__timers_free_all(struct urt *rt);
 URT__HIDDEN int urt__reactor_init(struct urt *rt, unsigned entries, unsigned flags);
 URT__HIDDEN void urt__reactor_drain_and_exit(struct urt *rt);
 URT__HIDDEN void urt__op_start(struct urt *rt, struct urt__op *op);
-URT__HIDDEN void urt__submit_batch(struct urt *rt);
+/* A URT__OP_RETRY record, filled in again by its task: queued as it is
+ * (it was counted when it started). */
+URT__HIDDEN void urt__op_restart(struct urt *rt, struct urt__op *op);
 URT__HIDDEN int urt__op_cancel(struct urt *rt, struct urt__op *op);
 URT__HIDDEN int urt__reactor_poll(struct urt *rt, bool may_block);
+/* urt__reactor_poll, but instead of reaping it opens a CQ pass (below). */
+URT__HIDDEN int urt__reactor_poll_cq(struct urt *rt, bool may_block);
+
+/* user_data of our own CQEs that refer to an operation: its cancel's (bit
+ * 0) and its link timeout's (bit 1).  Records are 8-byte aligned. */
+#define URT__TAG_CANCEL ((uint64_t)1)
+#define URT__TAG_LTIMEOUT ((uint64_t)2)
+#define URT__TAG_MASK ((uint64_t)3)
+
+/*
+ * The CQ as the run queue.  After the reactor has submitted and waited, the
+ * completions ready then form a CQ pass (rt->cq_end): a task that blocks
+ * when the run queue's pass is over takes the next CQE itself, completes
+ * its operation and switches straight to the task it wakes, so a completion
+ * costs one context switch and no run-queue round trip.  urt__cq_take
+ * (reactor.c) returns that task (state BLOCKED; it may be the caller), or
+ * NULL when the pass's CQEs are all taken.  CQEs that need more than
+ * delivering a result (tagged ones, errors, link timeouts, cut reads,
+ * socket operations) go through the reactor's ordinary dispatch, which
+ * queues what they wake on the run queue.  The kernel's CQ head is moved
+ * per CQE, so a reap in between (a submit that fails transiently reaps)
+ * never sees a CQE twice.
+ */
+URT__HIDDEN struct urt__task *urt__cq_take(struct urt *rt);
+/* urt_await's wait (io.c): takes the pass's CQEs that wake nobody but
+ * self, so that the futures behind the one awaited are found done; stops
+ * before a CQE that needs more (urt__cq_take, in the switch, takes it). */
+URT__HIDDEN void urt__cq_take_quiet(struct urt *rt, struct urt__task *self);
+
+/* Whether the CQ pass has CQEs left: a test inline, before any call. */
+static inline bool urt__cq_pending(const struct urt *rt)
+{
+	return (int)(rt->cq_end - *rt->ring.cq.khead) > 0;
+}
+
+/* The first half of the CQ pass's fast take: when the next CQE of the
+ * pass is an ordinary operation's result, takes it (the head moves) and
+ * returns its operation, with the result in *res; NULL, taking nothing,
+ * when there is no such CQE. */
+static inline __attribute__((always_inline)) struct urt__op *urt__cq_take_op(struct urt *rt, int *res)
+{
+	struct io_uring_cq *cq = &rt->ring.cq;
+	unsigned head = *cq->khead;
+	if ((int)(rt->cq_end - head) <= 0)
+		return NULL;
+	const struct io_uring_cqe *cqe = &cq->cqes[head & cq->ring_mask];
+	uint64_t ud = cqe->user_data;
+	*res = cqe->res;
+	struct urt__op *op = (struct urt__op *)(uintptr_t)ud;
+	if (URT__UNLIKELY((ud & URT__TAG_MASK) || *res < 0 || (op->flags & URT__OP_SLOW_CQE)))
+		return NULL;
+	/* Read before the head moves: the kernel may reuse the slot then.
+	 * inflight and ops_completed follow from the head (urt__inflight,
+	 * urt__settle). */
+	io_uring_smp_store_release(cq->khead, head + 1);
+	return op;
+}
+
+/* The second half: delivers res to op and returns its waiter if that is
+ * blocked, else NULL.  memcheck is told what the kernel wrote first. */
+static inline __attribute__((always_inline)) struct urt__task *urt__cq_deliver(struct urt__op *op, int res)
+{
+	if ((op->flags & URT__OP_FILLS) && res > 0)
+		URT__VALGRIND_DEFINED(op->addr, (size_t)res);
+	op->res = res;
+	op->state = URT__OP_DONE;
+	struct urt__task *t = op->waiter;
+	if (URT__LIKELY(t && t->state == URT__TASK_BLOCKED))
+		return t;
+	return NULL;
+}
+
+/* urt__cq_take's common case: both halves.  NULL when there is no such CQE
+ * or nobody to wake (urt__cq_take then goes on from wherever this
+ * stopped). */
+static inline __attribute__((always_inline)) struct urt__task *urt__cq_take_fast(struct urt *rt)
+{
+	int res;
+	struct urt__op *op = urt__cq_take_op(rt, &res);
+	return op ? urt__cq_deliver(op, res) : NULL;
+}
 
 /* pool.c */
 #define URT__SLAB_OPS 256
@@ -394,7 +546,7 @@ URT__HIDDEN void urt__embed_drain(struct urt *rt);
 URT__HIDDEN void urt__embed_free(struct urt *rt);
 
 /* faults.c: a point costs one predictable branch while disarmed. */
-extern int urt__faults_armed;
+extern int urt__faults_armed URT__HIDDEN;
 URT__HIDDEN int urt__fault_fire(struct urt *rt, enum urt_fault_point p, int default_errno);
 URT__HIDDEN int urt__fault_fire_op(struct urt *rt, const struct urt__op *op, enum urt_fault_point p,
 				   int default_errno);
@@ -432,12 +584,16 @@ static inline void urt__debug_slowdown(void)
  * dispatch on the opcode and no call.  Everything unusual goes to
  * urt__op_start (reactor.c), which handles every case: fault points armed,
  * op timeouts in use, registered files (the fd may have to become a fixed
- * index), a full SQ.  The SQE is cleared whole before it is filled: a slot
+ * index), a full SQ, the operation that completes a submit batch (the last
+ * four in one test: rt->sq_stop, see urt__sq_stop_refresh below).  Returns
+ * false when the operation is only queued, so it cannot be done yet; true
+ * after the slow path, which may have completed it.  The SQE is cleared
+ * whole before it is filled: a slot
  * holds what the last operation left in it, and liburing >= 2.6 no longer
  * clears flags, ioprio, rw_flags, buf_index, personality, file_index or
  * addr3 in io_uring_prep_rw (see sqe_fast in reactor.c).
  */
-static inline __attribute__((always_inline)) void urt__op_start_rw(struct urt *rt, struct urt__op *op, uint8_t opcode,
+static inline __attribute__((always_inline)) bool urt__op_start_rw(struct urt *rt, struct urt__op *op, uint8_t opcode,
 								     int fd, void *addr, uint32_t len, uint64_t off,
 								     uint16_t buf_index)
 {
@@ -449,13 +605,22 @@ static inline __attribute__((always_inline)) void urt__op_start_rw(struct urt *r
 	unsigned tail = sq->sqe_tail;
 	/* The acquire pairs with an SQPOLL poller's release of the head (a
 	 * plain load on x86, and right without SQPOLL too). */
-	if (URT__ARMED() || URT__UNLIKELY(rt->slow_start) ||
-	    URT__UNLIKELY(tail - io_uring_smp_load_acquire(sq->khead) == sq->ring_entries)) {
+	if (URT__ARMED() || URT__UNLIKELY((int)(tail - rt->sq_stop) >= 0)) {
+		if (op->flags & URT__OP_LEAN) {
+			/* The slow paths read the arguments from the record. */
+			op->flags &= (uint16_t)~URT__OP_LEAN;
+			op->fd = fd;
+			op->addr = addr;
+			op->len = len;
+			op->off = off;
+			op->buf_index = buf_index;
+			op->op_flags = 0;
+			op->addr2 = 0;
+		}
 		urt__op_start(rt, op);
-		return;
+		return true;
 	}
-	op->state = URT__OP_INFLIGHT;
-	rt->stats.ops_started++;
+	op->state = URT__OP_INFLIGHT; /* io.c's lean records set it already: merged */
 	struct io_uring_sqe *sqe = &sq->sqes[tail & sq->ring_mask];
 	sq->sqe_tail = tail + 1;
 	__builtin_memset(sqe, 0, sizeof(*sqe));
@@ -466,9 +631,75 @@ static inline __attribute__((always_inline)) void urt__op_start_rw(struct urt *r
 	sqe->len = len;
 	sqe->buf_index = buf_index;
 	sqe->user_data = (uint64_t)(uintptr_t)op;
-	rt->inflight++;
-	if (URT__UNLIKELY(++rt->sq_pending >= rt->submit_at))
-		urt__submit_batch(rt);
+	/* Nothing counted: ops_started, sq_pending and inflight follow from
+	 * the tail (below); the batch's end is below sq_stop. */
+	return false; /* queued, not submitted: it cannot be done yet */
+}
+
+/*
+ * The fast paths count nothing: the fast start only moves the SQ tail and
+ * the CQ pass's fast take only moves the CQ head.  What they would count
+ * follows from those positions.  Both count from 0 at the ring's creation;
+ * every SQE we queue posts one CQE (a multishot or zero-copy operation's
+ * extra CQEs are counted in inflight_adj, net.c), an SQE taken back before
+ * the kernel saw it moves the tail back (abandon_unsubmitted), and nothing
+ * but our own code moves the CQ head.  So:
+ *   SQEs queued since the last successful submit = tail - sq_base;
+ *   CQEs still to come = tail - CQ head + inflight_adj.
+ * The statistics ops_started and ops_completed are counted in bulk by
+ * urt__settle: everything that moves the tail or the head other than the
+ * fast paths settles first, counts its own work itself and marks the new
+ * position seen (reactor.c: sqe_fast, reap, urt__cq_take,
+ * abandon_unsubmitted, the drain); urt_get_stats adds what is unsettled.
+ */
+static inline unsigned urt__sq_pending(const struct urt *rt)
+{
+	return rt->ring.sq.sqe_tail - rt->sq_base;
+}
+
+static inline unsigned urt__inflight(const struct urt *rt)
+{
+	return rt->ring.sq.sqe_tail - *rt->ring.cq.khead + rt->inflight_adj;
+}
+
+static inline void urt__settle(struct urt *rt)
+{
+	unsigned tail = rt->ring.sq.sqe_tail;
+	rt->stats.ops_started += tail - rt->sq_seen;
+	rt->sq_seen = tail;
+	unsigned head = *rt->ring.cq.khead;
+	rt->stats.ops_completed += head - rt->cq_seen;
+	rt->cq_seen = head;
+}
+
+/*
+ * One test for everything that keeps an operation off the fast start but
+ * the fault points: rt->sq_stop is the SQ tail at which it must take the
+ * slow one, because the SQ is full there (tail - khead == entries), or the
+ * operation queued there completes a submit batch (the slow path submits
+ * it), or every operation must (rt->slow_start: op timeouts, registered
+ * files; then sq_stop is the tail itself).  Recomputed wherever the tail,
+ * the kernel's head as we saw it, sq_pending or slow_start change: queued,
+ * urt__op_cancel, submit, abandon_unsubmitted, urt_set_op_timeout, file
+ * registration.  Under SQPOLL the poller moves the head on its own: a stale
+ * stop only sends an operation to the slow path, which looks again.
+ */
+static inline void urt__sq_stop_refresh(struct urt *rt)
+{
+	struct io_uring_sq *sq = &rt->ring.sq;
+	unsigned tail = sq->sqe_tail;
+	if (rt->slow_start) {
+		rt->sq_stop = tail;
+		return;
+	}
+	unsigned room = sq->ring_entries - (tail - io_uring_smp_load_acquire(sq->khead));
+	if (rt->submit_at != UINT_MAX) {
+		unsigned pending = tail - rt->sq_base;
+		unsigned left = pending + 1 >= rt->submit_at ? 0 : rt->submit_at - 1 - pending;
+		if (left < room)
+			room = left;
+	}
+	rt->sq_stop = tail + room;
 }
 
 /* A cheap PRNG, seeded from FIU_PRNG_SEED.  Fault lengths no longer use it

@@ -21,7 +21,7 @@ static inline __attribute__((always_inline)) void init_rw(struct urt__op *op, ui
 							     size_t len, off_t off, struct urt__task *waiter)
 {
 	op->opcode = opcode;
-	op->flags = off == -1 ? URT__OP_STREAM : 0;
+	op->flags = (uint16_t)((off == -1 ? URT__OP_STREAM : 0) | urt__fill_flags(opcode));
 	op->retries = 0;
 	op->cancel_pending = 0;
 	op->waiter = waiter;
@@ -62,17 +62,61 @@ static ssize_t run_op(struct urt *rt, struct urt__op *op)
 	return op->res;
 }
 
+/* A URT__OP_LEAN record's transient result: fill in the arguments (the
+ * record is an ordinary one from now on) and queue it again. */
+static __attribute__((noinline)) void rw_restart(struct urt *rt, struct urt__op *op, int fd, void *addr, uint32_t len,
+						 off_t off, uint16_t buf_index)
+{
+	op->flags &= (uint16_t)~URT__OP_LEAN;
+	op->fd = fd;
+	op->addr = addr;
+	op->len = len;
+	op->off = (uint64_t)off;
+	op->buf_index = buf_index;
+	op->op_flags = 0;
+	op->addr2 = 0;
+	urt__op_restart(rt, op);
+}
+
 /* run_op for a prep_rw-shaped operation: the fast start inlined with the
- * call's own opcode and arguments. */
+ * call's own opcode and arguments.  The record is lean (URT__OP_LEAN): the
+ * arguments stay here, where a retry finds them, except for READV, whose
+ * iovec the reactor reads to tell memcheck what was filled. */
 static inline __attribute__((always_inline)) ssize_t run_rw(struct urt__task *self, uint8_t opcode, int fd,
 							    void *addr, size_t len, off_t off, uint16_t buf_index)
 {
 	struct urt__op op;
-	init_rw(&op, opcode, fd, addr, len, off, self);
-	op.buf_index = buf_index;
-	urt__op_start_rw(self->rt, &op, opcode, fd, addr, op.len, (uint64_t)off, buf_index);
-	while (URT__UNLIKELY(!op_ready(&op)))
+	uint32_t n = len > URT__MAX_RW ? URT__MAX_RW : (uint32_t)len;
+	if (opcode == IORING_OP_READV) {
+		init_rw(&op, opcode, fd, addr, len, off, self);
+		op.buf_index = buf_index;
+	} else {
+		/* The first eight bytes in one go (one store): state too,
+		 * which the fast start would set anyway. */
+		op.opcode = opcode;
+		op.state = URT__OP_INFLIGHT;
+		op.flags = (uint16_t)((off == -1 ? URT__OP_STREAM : 0) | urt__fill_flags(opcode) | URT__OP_LEAN);
+		op.retries = 0;
+		op.cancel_pending = 0;
+		op.ltimeout_pending = 0;
+		op.mark = 0;
+		op.waiter = self;
+		if (op.flags & URT__OP_FILLS)
+			op.addr = addr;
+	}
+	struct urt *rt = self->rt;
+	bool maybe_done = urt__op_start_rw(rt, &op, opcode, fd, addr, n, (uint64_t)off, buf_index);
+	/* Queued and not yet submitted: no need to look before blocking. */
+	if (URT__LIKELY(!maybe_done))
 		urt__suspend_task(self);
+	/* A lean record is never cancelled (no handle names it), so its
+	 * state alone says whether it is ready. */
+	while (URT__UNLIKELY(opcode == IORING_OP_READV ? !op_ready(&op) : op.state != URT__OP_DONE)) {
+		if (op.state == URT__OP_RETRY)
+			rw_restart(rt, &op, fd, addr, n, off, buf_index);
+		else
+			urt__suspend_task(self);
+	}
 	return op.res;
 }
 
@@ -415,8 +459,17 @@ int urt_read_fixed_async(struct urt_future **f, int fd, void *buf, size_t len, o
  * urt_await no registers saved for the suspend. */
 static __attribute__((noinline)) void await_block(struct urt__op *op, struct urt__task *self)
 {
+	struct urt *rt = self->rt;
 	while (!op_ready(op)) {
 		op->waiter = self;
+		/* The CQ pass may hold its completion, and those of the futures
+		 * started after it: take them here, without a switch, as long
+		 * as they wake nobody else. */
+		if (urt__cq_pending(rt)) {
+			urt__cq_take_quiet(rt, self);
+			if (op_ready(op))
+				break;
+		}
 		urt__suspend_task(self);
 	}
 }

@@ -235,7 +235,7 @@ bool urt__net_cqe(struct urt *rt, struct urt__op *op, int *res, uint32_t cflags)
 		}
 		if (more) {
 			op->off = (uint64_t)(int64_t)*res;
-			rt->inflight++;
+			rt->inflight_adj++; /* the operation is still in flight */
 			return true;
 		}
 		return false;
@@ -293,7 +293,7 @@ bool urt__net_cqe(struct urt *rt, struct urt__op *op, int *res, uint32_t cflags)
 	}
 next:
 	if (more) {
-		rt->inflight++; /* reap counts every CQE off inflight; the operation is still in flight */
+		rt->inflight_adj++; /* this CQE was one more than its SQE's one; the operation is still in flight */
 		urt__wake(rt, op->waiter);
 		return true;
 	}

@@ -1,6 +1,9 @@
 /*
  * reactor.c - owns the io_uring: queues operations as SQEs, submits them in
- * batches, reaps completions in batches and hands each one to its waiter.
+ * batches, and hands each completion to its waiter: during the executor's
+ * CQ pass one at a time, the task that takes it switching straight to the
+ * waiter (internal.h: urt__cq_take), elsewhere in batches (reap), the
+ * waiters queued on the run queue.
  *
  * A completion's user_data is the address of its operation record, so
  * dispatch is a pointer cast: no map, no lock (one ring per thread).  Our own
@@ -34,9 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define URT__TAG_CANCEL ((uint64_t)1)
-#define URT__TAG_LTIMEOUT ((uint64_t)2)
-#define URT__TAG_MASK ((uint64_t)3)
+/* URT__TAG_CANCEL, URT__TAG_LTIMEOUT, URT__TAG_MASK: internal.h (the CQ
+ * pass there tells tagged CQEs apart too). */
 /* wait_nr > 1 is a batching hint: wait this long for that many completions,
  * then for one.  Short, because a completion that needs a task to run first
  * can only arrive after the wait ends. */
@@ -118,6 +120,12 @@ static __attribute__((noinline)) void finish_slow(struct urt *rt, struct urt__op
 	    op->retries < URT__MAX_RETRIES) {
 		op->retries++;
 		rt->stats.op_retries++;
+		if (op->flags & URT__OP_LEAN) {
+			/* Its arguments are with its task (io.c: run_rw). */
+			op->state = URT__OP_RETRY;
+			urt__wake(rt, op->waiter);
+			return;
+		}
 		op->next = rt->retry_head;
 		rt->retry_head = op;
 		return;
@@ -153,7 +161,45 @@ static __attribute__((noinline)) void dispatch_tagged(struct urt *rt, uint64_t u
 		urt__wake(rt, op->waiter);
 }
 
-/* The caller takes the CQE off inflight (reap once per batch). */
+static inline void dispatch(struct urt *rt, uint64_t user_data, int res, uint32_t cflags);
+
+/* The CQ pass (internal.h). */
+struct urt__task *urt__cq_take(struct urt *rt)
+{
+	struct io_uring_cq *cq = &rt->ring.cq;
+	for (;;) {
+		struct urt__task *t = urt__cq_take_fast(rt);
+		if (t)
+			return t;
+		unsigned head = *cq->khead;
+		if ((int)(rt->cq_end - head) <= 0)
+			return NULL;
+		/* Either the fast path took a CQE that woke nobody (go on), or
+		 * the CQE at head needs the ordinary dispatch. */
+		const struct io_uring_cqe *cqe = &cq->cqes[head & cq->ring_mask];
+		uint64_t ud = cqe->user_data;
+		int res = cqe->res;
+		const struct urt__op *op = (const struct urt__op *)(uintptr_t)ud;
+		if (!((ud & URT__TAG_MASK) || res < 0 || (op->flags & URT__OP_SLOW_CQE)))
+			continue;
+		uint32_t cflags = cqe->flags;
+		/* ops_completed: counted by dispatch, not by urt__settle
+		 * (it may complete no operation). */
+		urt__settle(rt);
+		io_uring_smp_store_release(cq->khead, head + 1);
+		rt->cq_seen = head + 1;
+		/* The first task this CQE wakes runs next, like the fast path's;
+		 * urt__wake queues any other. */
+		rt->wake_caught = NULL;
+		rt->wake_catch = true;
+		dispatch(rt, ud, res, cflags);
+		rt->wake_catch = false;
+		if (rt->wake_caught)
+			return rt->wake_caught;
+	}
+}
+
+
 static inline void dispatch(struct urt *rt, uint64_t user_data, int res, uint32_t cflags)
 {
 	if (URT__UNLIKELY(user_data & URT__TAG_MASK)) {
@@ -186,6 +232,7 @@ static void reap(struct urt *rt)
 {
 	struct io_uring_cq *cq = &rt->ring.cq;
 	bool taskrun_checked = false;
+	urt__settle(rt); /* what a CQ pass took before: counted as its fast path's */
 	for (;;) {
 		unsigned head = *cq->khead;
 		unsigned tail = io_uring_smp_load_acquire(cq->ktail);
@@ -196,7 +243,8 @@ static void reap(struct urt *rt)
 		}
 		if (n) {
 			io_uring_smp_store_release(cq->khead, tail);
-			rt->inflight -= n;
+			rt->cq_seen = tail;
+			rt->stats.cq_batches++;
 		}
 		unsigned kflags = IO_URING_READ_ONCE(*rt->ring.sq.kflags);
 		/* The CQ overflowed: the kernel parked completions on its overflow
@@ -230,6 +278,7 @@ static void reap(struct urt *rt)
 static void abandon_unsubmitted(struct urt *rt, int err)
 {
 	struct io_uring_sq *sq = &rt->ring.sq;
+	urt__settle(rt); /* the tail moves back below */
 	unsigned head = IO_URING_READ_ONCE(*sq->khead);
 	unsigned keep = head;
 	for (unsigned i = head; i != sq->sqe_tail; i++) {
@@ -249,13 +298,14 @@ static void abandon_unsubmitted(struct urt *rt, int err)
 		}
 		/* A link timeout follows its operation: the operation's result is
 		 * held until this dispatch, which releases it with err. */
-		rt->inflight--;
 		dispatch(rt, ud, err, 0);
 	}
 	sq->sqe_head = head;
 	sq->sqe_tail = keep;
+	rt->sq_seen = keep;
 	io_uring_smp_store_release(sq->ktail, head);
-	rt->sq_pending = keep - head;
+	rt->sq_base = head; /* what was kept is pending */
+	urt__sq_stop_refresh(rt);
 }
 
 static bool transient(int err)
@@ -320,17 +370,36 @@ static int sqpoll_submit(struct urt *rt, unsigned wait)
 	return ret < 0 ? ret : (int)shown;
 }
 
+static int submit_once(struct urt *rt, unsigned wait, bool window);
+
+static __attribute__((noinline)) int submit_refresh(struct urt *rt, unsigned wait, bool window)
+{
+	int ret = submit_once(rt, wait, window);
+	urt__sq_stop_refresh(rt); /* the heads and sq_pending moved */
+	return ret;
+}
+
 /* Submits what is queued and, with wait > 0, blocks until that many
  * completions are ready; with window, for at most URT__WAIT_WINDOW_NS.
- * Returns 0, or the fatal error. */
-static int submit(struct urt *rt, unsigned wait, bool window)
+ * Returns 0, or the fatal error.  The test for nothing to do is inline: a
+ * turn of nothing but yields makes no call. */
+static inline int submit(struct urt *rt, unsigned wait, bool window)
+{
+	/* Nothing to do (submit_once's own first answer when no fault point
+	 * is armed): nothing moves, sq_stop stays right. */
+	if (!URT__ARMED() && urt__sq_pending(rt) == 0 && wait == 0)
+		return 0;
+	return submit_refresh(rt, wait, window);
+}
+
+static int submit_once(struct urt *rt, unsigned wait, bool window)
 {
 	for (unsigned tries = 0;; tries++) {
 		int ret;
 		int fault = URT__FAULT(rt, URT_FAULT_SUBMIT, EAGAIN);
 		if (fault) {
 			ret = -fault;
-		} else if (rt->sq_pending == 0 && wait == 0) {
+		} else if (urt__sq_pending(rt) == 0 && wait == 0) {
 			return 0;
 		} else if (window) {
 			rt->stats.enter_calls++;
@@ -353,7 +422,7 @@ static int submit(struct urt *rt, unsigned wait, bool window)
 				 * taken yet is its business, not to be submitted
 				 * (or counted) again. */
 				count_consumed(rt);
-				rt->sq_pending = 0;
+				rt->sq_base = rt->ring.sq.sqe_tail;
 				return 0;
 			}
 		} else {
@@ -363,8 +432,8 @@ static int submit(struct urt *rt, unsigned wait, bool window)
 		if (ret >= 0) {
 			/* Without SQPOLL the enter consumed exactly ret SQEs. */
 			rt->stats.sqes_submitted += (unsigned)ret;
-			rt->sq_pending = io_uring_sq_ready(&rt->ring);
-			if (rt->sq_pending == 0 || tries >= URT__MAX_RETRIES)
+			rt->sq_base = rt->ring.sq.sqe_tail - io_uring_sq_ready(&rt->ring);
+			if (urt__sq_pending(rt) == 0 || tries >= URT__MAX_RETRIES)
 				return 0;
 			/* The kernel stopped early (it does on a failing SQE after
 			 * posting its CQE): go round for the rest. */
@@ -382,7 +451,7 @@ static int submit(struct urt *rt, unsigned wait, bool window)
 			 * comes back to block if nothing became runnable. */
 			wait = 0;
 			window = false;
-			if (ret == -EINTR && rt->sq_pending == 0)
+			if (ret == -EINTR && urt__sq_pending(rt) == 0)
 				return 0; /* a signal cut the wait short: nothing lost */
 			continue;
 		}
@@ -423,7 +492,11 @@ static inline struct io_uring_sqe *sqe_fast(struct urt *rt)
 	struct io_uring_sq *sq = &rt->ring.sq;
 	if (URT__UNLIKELY(sq_space(rt) == 0))
 		return NULL;
+	/* ops_started: its caller counts it if it is a start (internal.h:
+	 * urt__settle). */
+	urt__settle(rt);
 	struct io_uring_sqe *sqe = &sq->sqes[sq->sqe_tail++ & sq->ring_mask];
+	rt->sq_seen = sq->sqe_tail;
 	memset(sqe, 0, sizeof(*sqe));
 	return sqe;
 }
@@ -589,16 +662,12 @@ static inline void prep(struct urt *rt, struct io_uring_sqe *sqe, struct urt__op
 
 static void queued(struct urt *rt)
 {
-	rt->inflight++;
-	if (++rt->sq_pending >= rt->submit_at)
-		submit(rt, 0, false);
+	if (urt__sq_pending(rt) >= rt->submit_at)
+		submit(rt, 0, false); /* refreshes sq_stop */
+	else
+		urt__sq_stop_refresh(rt);
 }
 
-/* urt__op_start_rw's full batch (internal.h). */
-void urt__submit_batch(struct urt *rt)
-{
-	submit(rt, 0, false);
-}
 
 /* The slow path of queue_op: cancelled before it was (re)queued, fault
  * points armed, a link timeout to add, or the SQ full. */
@@ -643,8 +712,6 @@ static __attribute__((noinline)) void queue_op_slow(struct urt *rt, struct urt__
 		io_uring_sqe_set_data64(t, (uint64_t)(uintptr_t)op | URT__TAG_LTIMEOUT);
 		op->flags &= ~(URT__OP_TIMED_OUT | URT__OP_HELD);
 		op->ltimeout_pending = 1;
-		rt->inflight++;
-		rt->sq_pending++;
 	}
 	queued(rt);
 }
@@ -691,10 +758,7 @@ int urt__chain_queue(struct urt *rt, struct urt__op *const *ops, unsigned n)
 			op->ltimeout_pending = 1;
 		}
 	}
-	rt->inflight += need;
-	rt->sq_pending += need;
-	if (rt->sq_pending >= rt->submit_at)
-		submit(rt, 0, false);
+	queued(rt); /* submits a full batch, and moves sq_stop past the chain */
 	return 0;
 }
 
@@ -766,6 +830,12 @@ void urt__op_start(struct urt *rt, struct urt__op *op)
 	queued(rt);
 }
 
+void urt__op_restart(struct urt *rt, struct urt__op *op)
+{
+	op->state = URT__OP_INFLIGHT;
+	queue_op(rt, op);
+}
+
 int urt__op_cancel(struct urt *rt, struct urt__op *op)
 {
 	if (op->state != URT__OP_INFLIGHT)
@@ -788,8 +858,7 @@ int urt__op_cancel(struct urt *rt, struct urt__op *op)
 	}
 	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)op | URT__TAG_CANCEL);
 	op->cancel_pending++;
-	rt->inflight++;
-	rt->sq_pending++;
+	urt__sq_stop_refresh(rt);
 	return 0;
 }
 
@@ -803,8 +872,58 @@ int urt_set_op_timeout(uint64_t ns)
 	if (ns) {
 		self->rt->op_timeouts_used = true; /* from now on every op start looks */
 		self->rt->slow_start |= URT__SLOW_OP_TIMEOUT;
+		urt__sq_stop_refresh(self->rt);
 	}
 	return prev > INT_MAX ? INT_MAX : (int)prev;
+}
+
+void urt__cq_take_quiet(struct urt *rt, struct urt__task *self)
+{
+	struct io_uring_cq *cq = &rt->ring.cq;
+	for (;;) {
+		unsigned head = *cq->khead;
+		if ((int)(rt->cq_end - head) <= 0)
+			return;
+		const struct io_uring_cqe *cqe = &cq->cqes[head & cq->ring_mask];
+		uint64_t ud = cqe->user_data;
+		int res = cqe->res;
+		struct urt__op *op = (struct urt__op *)(uintptr_t)ud;
+		if ((ud & URT__TAG_MASK) || res < 0 || (op->flags & URT__OP_SLOW_CQE) ||
+		    (op->waiter && op->waiter != self))
+			return;
+		/* Counted like the fast take's: by urt__settle. */
+		io_uring_smp_store_release(cq->khead, head + 1);
+		if (res > 0)
+			mark_filled(op, (size_t)res);
+		op->res = res;
+		op->state = URT__OP_DONE;
+	}
+}
+
+/* Opens a CQ pass over the completions ready now (internal.h:
+ * urt__cq_take): the ones that arrive during it wait for the next pass, so
+ * a pass ends even when every task it runs completes another operation at
+ * once.  Like reap: completions the kernel parked on its overflow list (the
+ * CQ was full; the last pass has made room) are fetched first, and task
+ * work it holds back (COOP_TASKRUN's IORING_SQ_TASKRUN) is run when nothing
+ * is ready. */
+static void cq_pass_begin(struct urt *rt)
+{
+	struct io_uring_cq *cq = &rt->ring.cq;
+	unsigned kflags = IO_URING_READ_ONCE(*rt->ring.sq.kflags);
+	if (URT__UNLIKELY(kflags & (IORING_SQ_CQ_OVERFLOW | IORING_SQ_TASKRUN))) {
+		if (kflags & IORING_SQ_CQ_OVERFLOW) {
+			rt->stats.cq_overflow_flushes++;
+			rt->stats.enter_calls++;
+			io_uring_get_events(&rt->ring);
+		} else if (io_uring_smp_load_acquire(cq->ktail) == *cq->khead) {
+			rt->stats.enter_calls++;
+			io_uring_get_events(&rt->ring);
+		}
+	}
+	rt->cq_end = io_uring_smp_load_acquire(cq->ktail);
+	if (rt->cq_end != *cq->khead)
+		rt->stats.cq_batches++;
 }
 
 static void resubmit_retries(struct urt *rt)
@@ -828,13 +947,19 @@ static void resubmit_retries(struct urt *rt)
  * more than are in flight), and if none came, sleep until one does: an idle
  * runtime still sleeps in the kernel.
  */
-int urt__reactor_poll(struct urt *rt, bool may_block)
+static int reactor_poll(struct urt *rt, bool may_block, bool cq_pass)
 {
 	if (URT__UNLIKELY(rt->fatal))
 		return go_fatal(rt, rt->fatal);
+	/* Operations a CQ pass handed back for a retry go out with this
+	 * submit: waiting with one of them unsubmitted could wait for ever. */
+	if (URT__UNLIKELY(rt->retry_head != NULL))
+		resubmit_retries(rt);
 	unsigned wait = 0;
-	if (may_block)
-		wait = rt->wait_nr < rt->inflight ? rt->wait_nr : rt->inflight;
+	if (may_block) {
+		unsigned inflight = urt__inflight(rt);
+		wait = rt->wait_nr < inflight ? rt->wait_nr : inflight;
+	}
 	/* Completions may already be waiting (NOPs and cached reads finish
 	 * inside the submit that a full batch triggered): then an enter that
 	 * blocks for them is a wasted system call. */
@@ -850,19 +975,32 @@ int urt__reactor_poll(struct urt *rt, bool may_block)
 			if (ret < 0)
 				return ret;
 		}
-		wait = (io_uring_cq_ready(&rt->ring) || rt->runq_len || rt->retry_head || !rt->inflight) ? 0 : 1;
+		wait = (io_uring_cq_ready(&rt->ring) || rt->runq_len || rt->retry_head || !urt__inflight(rt)) ? 0 : 1;
 	}
 	ret = submit(rt, wait, false);
 	if (ret < 0)
 		return ret;
 	/* DEFER_TASKRUN posts completions only inside an enter(GETEVENTS). */
-	if (!wait && (rt->flags & URT_DEFER_TASKRUN) && rt->inflight) {
+	if (!wait && (rt->flags & URT_DEFER_TASKRUN) && urt__inflight(rt)) {
 		rt->stats.enter_calls++;
 		io_uring_get_events(&rt->ring);
 	}
-	reap(rt);
+	if (cq_pass)
+		cq_pass_begin(rt);
+	else
+		reap(rt);
 	resubmit_retries(rt);
 	return rt->fatal;
+}
+
+int urt__reactor_poll(struct urt *rt, bool may_block)
+{
+	return reactor_poll(rt, may_block, false);
+}
+
+int urt__reactor_poll_cq(struct urt *rt, bool may_block)
+{
+	return reactor_poll(rt, may_block, true);
 }
 
 /* Moves the ring's fd to 3 or above.  A process started with stdin (or
@@ -922,6 +1060,7 @@ int urt__reactor_init(struct urt *rt, unsigned entries, unsigned flags)
 		return -EOPNOTSUPP;
 	}
 	rt->ring_ready = true;
+	urt__sq_stop_refresh(rt);
 	return 0;
 }
 
@@ -953,7 +1092,7 @@ void urt__reactor_drain_and_exit(struct urt *rt)
 	const uint64_t limit_ns = 10ull * 1000 * 1000 * 1000; /* urt.h: 10 s */
 	const uint64_t start = drain_now_ns();
 	bool want_cancel = true;
-	while (rt->inflight > 0 && !rt->fatal) {
+	while (urt__inflight(rt) > 0 && !rt->fatal) {
 		/* One cancel-any at the start, then another only after a wait
 		 * that saw no completion at all: the CQE of our own cancel
 		 * would otherwise end every wait at once, and the loop would
@@ -961,11 +1100,12 @@ void urt__reactor_drain_and_exit(struct urt *rt)
 		 * cancel at once (a zero-copy send's notification) is still
 		 * on its way. */
 		if (want_cancel) {
+			urt__settle(rt);
 			struct io_uring_sqe *sqe = io_uring_get_sqe(&rt->ring);
+			rt->sq_seen = rt->ring.sq.sqe_tail; /* not an operation's start */
 			if (sqe) {
 				io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
 				io_uring_sqe_set_data64(sqe, URT__TAG_CANCEL); /* cancel for no op */
-				rt->inflight++;
 				want_cancel = false;
 			}
 		}
@@ -985,7 +1125,7 @@ void urt__reactor_drain_and_exit(struct urt *rt)
 			 * ring entered from another thread than its creator's) or
 			 * is dead: nothing more can be reaped.  Take back what was
 			 * never submitted; what the kernel holds stays counted in
-			 * inflight, and urt_destroy leaks its memory. */
+			 * urt__inflight (drain_left), and urt_destroy leaks its memory. */
 			if (!(rt->flags & URT_SQPOLL))
 				abandon_unsubmitted(rt, ret);
 			rt->fatal = ret;
@@ -994,7 +1134,7 @@ void urt__reactor_drain_and_exit(struct urt *rt)
 		}
 		if (ret == -ETIME)
 			want_cancel = true; /* quiet for 100 ms: ask again */
-		rt->sq_pending = io_uring_sq_ready(&rt->ring);
+		rt->sq_base = rt->ring.sq.sqe_tail - io_uring_sq_ready(&rt->ring);
 		reap(rt);
 		while (rt->retry_head) {
 			struct urt__op *op = rt->retry_head;
@@ -1002,6 +1142,8 @@ void urt__reactor_drain_and_exit(struct urt *rt)
 			complete(rt, op, -ECANCELED);
 		}
 	}
+	rt->drain_left = urt__inflight(rt); /* the ring's positions go with it */
+	urt__settle(rt);
 	io_uring_queue_exit(&rt->ring);
 	rt->ring_ready = false;
 }

@@ -201,15 +201,15 @@ void urt_destroy(struct urt *rt)
 		goto out;
 	}
 	urt__reactor_drain_and_exit(rt);
-	if (rt->fatal == -ETIMEDOUT || (rt->drain_failed && rt->inflight > 0)) {
+	if (rt->fatal == -ETIMEDOUT || (rt->drain_failed && rt->drain_left > 0)) {
 		/* The kernel still holds operations: freeing their buffers and
 		 * stacks could let it write into reused memory.  Leak instead. */
 		if (rt->drain_failed)
 			fprintf(stderr, "urt: urt_destroy could not drain the ring (%s); %u operations still in the kernel; leaking their memory\n",
-				strerror(-rt->fatal), rt->inflight);
+				strerror(-rt->fatal), rt->drain_left);
 		else
 			fprintf(stderr, "urt: %u operations never completed after cancel; leaking their memory\n",
-				rt->inflight);
+				rt->drain_left);
 		goto out;
 	}
 	urt__embed_free(rt);
@@ -252,7 +252,7 @@ out:
  * unregister (or a close) still reach the file they were started on. */
 static void flush_queued(struct urt *rt)
 {
-	if (rt->sq_pending)
+	if (urt__sq_pending(rt))
 		urt__reactor_poll(rt, false);
 	/* With SQPOLL, submitted only means published: wait (bounded) until
 	 * the poller has taken them, waking it if it sleeps. */
@@ -312,7 +312,8 @@ int urt_register_files(struct urt *rt, const int *fds, unsigned n)
 		free(rt->fixed_index);
 		rt->fixed_index = NULL;
 		rt->fixed_len = 0;
-	rt->slow_start &= (uint8_t)~URT__SLOW_FIXED;
+		rt->slow_start &= (uint8_t)~URT__SLOW_FIXED;
+		urt__sq_stop_refresh(rt);
 	}
 	ret = io_uring_register_files(&rt->ring, fds, n);
 	if (ret < 0) {
@@ -323,6 +324,7 @@ int urt_register_files(struct urt *rt, const int *fds, unsigned n)
 	rt->fixed_index = index;
 	rt->fixed_len = (unsigned)max + 1;
 	rt->slow_start |= URT__SLOW_FIXED; /* the fd may have to become a fixed index */
+	urt__sq_stop_refresh(rt);
 	errno = saved;
 	return 0;
 }
@@ -349,6 +351,7 @@ int urt_unregister_files(struct urt *rt)
 	rt->fixed_index = NULL;
 	rt->fixed_len = 0;
 	rt->slow_start &= (uint8_t)~URT__SLOW_FIXED;
+	urt__sq_stop_refresh(rt);
 	errno = saved;
 	return ret < 0 ? ret : any ? 0 : -ENXIO;
 }
@@ -410,6 +413,11 @@ _Static_assert(offsetof(struct urt_stats, faults) + sizeof(((struct urt_stats *)
 static void snapshot(const struct urt *rt, struct urt_stats *s)
 {
 	*s = rt->stats;
+	/* What the fast paths did since the last urt__settle (internal.h). */
+	if (rt->ring_ready) {
+		s->ops_started += rt->ring.sq.sqe_tail - rt->sq_seen;
+		s->ops_completed += *rt->ring.cq.khead - rt->cq_seen;
+	}
 	/* SQEs consumed since the reactor last looked (under SQPOLL the
 	 * poller moves the SQ head after it has posted their CQEs). */
 	if (rt->ring_ready && (rt->flags & URT_SQPOLL))
@@ -447,6 +455,9 @@ const char *urt_version(void)
 
 void urt_stats_reset(struct urt *rt)
 {
-	if (rt)
-		memset(&rt->stats, 0, sizeof(rt->stats));
+	if (!rt)
+		return;
+	if (rt->ring_ready)
+		urt__settle(rt); /* so that no start or completion before the reset is counted after it */
+	memset(&rt->stats, 0, sizeof(rt->stats));
 }

@@ -33,7 +33,7 @@ static void task(void *arg)
 	if (r == -EINVAL || r == -EOPNOTSUPP)
 		SKIP("IORING_OP_SEND_ZC not supported here");
 	CHECK_EQ(r, 1);
-	CHECK_EQ(rt->inflight, 0); /* the notification is in */
+	CHECK_EQ(urt__inflight(rt), 0); /* the notification is in */
 	CHECK_EQ(urt_spawn(rt, reader, NULL), 0);
 	size_t done = 1;
 	while (done < N) {
@@ -41,7 +41,7 @@ static void task(void *arg)
 		CHECK(r > 0);
 		/* Both CQEs (result and notification) are in: no CQE of it is
 		 * still to come, so scribbling on what was sent is safe. */
-		CHECK(rt->inflight <= 1); /* the reader's recv, nothing of ours */
+		CHECK(urt__inflight(rt) <= 1); /* the reader's recv, nothing of ours */
 		done += (size_t)r;
 	}
 }

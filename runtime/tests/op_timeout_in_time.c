@@ -1,7 +1,7 @@
 /* An operation that completes before its timeout returns its own result, and the timeout's completion is consumed before the call returns (nothing left in flight). */
 #include "check.h"
 #include "watchdog.h"
-#include "internal.h" /* rt->inflight: completions still to come */
+#include "internal.h" /* urt__inflight: completions still to come */
 #include <unistd.h>
 
 static int p[2];
@@ -16,13 +16,13 @@ static void task(void *arg)
 		memset(buf, 0, sizeof buf);
 		CHECK_EQ(urt_read(p[0], buf, sizeof buf, -1), 5);
 		CHECK(memcmp(buf, "hello", 5) == 0);
-		CHECK_EQ(rt->inflight, 0); /* the link timeout's CQE came in too */
+		CHECK_EQ(urt__inflight(rt), 0); /* the link timeout's CQE came in too */
 		CHECK_EQ(urt_nop(), 0);
-		CHECK_EQ(rt->inflight, 0);
+		CHECK_EQ(urt__inflight(rt), 0);
 		struct urt_future *f;
 		CHECK_EQ(urt_nop_async(&f), 0);
 		CHECK_EQ(urt_await(f), 0);
-		CHECK_EQ(rt->inflight, 0);
+		CHECK_EQ(urt__inflight(rt), 0);
 	}
 	/* Outlive the timeouts: a late timeout CQE would land on a dead record. */
 	CHECK_EQ(urt_set_op_timeout(0), 20 * 1000 * 1000);

@@ -14,7 +14,7 @@ static struct urt *rt;
  * lives on this task's stack). */
 static void check_both_in(void)
 {
-	CHECK_EQ(rt->inflight, 0);
+	CHECK_EQ(urt__inflight(rt), 0);
 }
 
 static void task(void *arg)
