@@ -341,6 +341,38 @@ for attempt in 1 2 3; do
 done
 [ "$caught" -eq 1 ] || fail "SIGINT: the copy always finished before the signal; nothing was checked"
 
+# At depth 1 urt-cp holds itself (and so the io-wq workers it creates) to
+# one CPU, when it may use more; --no-pin and --qd 2 leave its CPUs alone.
+# Read from /proc while a slow copy runs.
+cpus_of() { sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$1/status"; }
+mine=$(cpus_of $$)
+case "$mine" in
+*[-,]*)
+	for opts in "--qd 1" "--qd 1 --no-pin" "--qd 2"; do
+		rm -f "$dir/pinned"
+		# shellcheck disable=SC2086 # $opts is several options
+		"$cp_bin" $opts --bs 1k "$dir/big" "$dir/pinned" 2>"$dir/err" &
+		pid=$!
+		i=0
+		while [ "$(leftovers)" -eq 0 ] && kill -0 "$pid" 2>/dev/null && [ "$i" -lt 500 ]; do
+			sleep 0.01
+			i=$((i + 1))
+		done
+		theirs=$(cpus_of "$pid" 2>/dev/null)
+		kill -INT "$pid" 2>/dev/null
+		wait "$pid"
+		rm -f "$dir/pinned"
+		[ -n "$theirs" ] || { fail "pinning, $opts: the copy ended before it could be looked at"; continue; }
+		case "$opts:$theirs" in
+		"--qd 1:"*[-,]*) fail "--qd 1: still allowed CPUs $theirs (want one)" ;;
+		"--qd 1:"*) ;;
+		*) [ "$theirs" = "$mine" ] || fail "$opts: CPUs $theirs, want those it was given ($mine)" ;;
+		esac
+	done
+	;;
+*) echo "note: this shell may use one CPU only ($mine): pinning not checked" ;;
+esac
+
 # A destination that appears while the copy runs is not replaced without
 # --force: exit 1, one line saying so, the newcomer intact, no temporary file.
 caught=0
