@@ -255,6 +255,14 @@ done
 rm -f "$dir/holey"
 
 leftovers() { ls -A "$dir" | grep -c '\.tmp\.'; }
+# Until copy PID has its temporary file (it is writing), has ended, or 5 s.
+wait_for_tmp() {
+	i=0
+	while [ "$(leftovers)" -eq 0 ] && kill -0 "$1" 2>/dev/null && [ "$i" -lt 500 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+}
 [ "$(leftovers)" -eq 0 ] || fail "temporary files left behind: $(ls -A "$dir" | grep '\.tmp\.')"
 
 # An I/O error mid-copy (the runtime's urt/op/error fault point, armed by
@@ -320,11 +328,7 @@ caught=0
 for attempt in 1 2 3; do
 	"$cp_bin" --qd 1 --bs 1k "$dir/big" "$dir/big.copy" 2>"$dir/err" &
 	pid=$!
-	i=0
-	while [ "$(leftovers)" -eq 0 ] && kill -0 "$pid" 2>/dev/null && [ "$i" -lt 500 ]; do
-		sleep 0.01
-		i=$((i + 1))
-	done
+	wait_for_tmp "$pid"
 	kill -INT "$pid" 2>/dev/null
 	wait "$pid"
 	status=$?
@@ -353,11 +357,7 @@ case "$mine" in
 		# shellcheck disable=SC2086 # $opts is several options
 		"$cp_bin" $opts --bs 1k "$dir/big" "$dir/pinned" 2>"$dir/err" &
 		pid=$!
-		i=0
-		while [ "$(leftovers)" -eq 0 ] && kill -0 "$pid" 2>/dev/null && [ "$i" -lt 500 ]; do
-			sleep 0.01
-			i=$((i + 1))
-		done
+		wait_for_tmp "$pid"
 		theirs=$(cpus_of "$pid" 2>/dev/null)
 		kill -INT "$pid" 2>/dev/null
 		wait "$pid"
@@ -380,11 +380,7 @@ for attempt in 1 2 3; do
 	rm -f "$dir/late"
 	"$cp_bin" --qd 1 --bs 1k "$dir/big" "$dir/late" 2>"$dir/err" &
 	pid=$!
-	i=0
-	while [ "$(leftovers)" -eq 0 ] && kill -0 "$pid" 2>/dev/null && [ "$i" -lt 500 ]; do
-		sleep 0.01
-		i=$((i + 1))
-	done
+	wait_for_tmp "$pid"
 	printf 'came first\n' >"$dir/late"
 	wait "$pid"
 	status=$?
