@@ -10,9 +10,8 @@
 #include <fcntl.h>
 #include <limits.h>
 
-/* Linux never moves more than this in one read or write (io.c has the same
- * bound): a longer link could never complete in full, so it is refused. */
-#define MAX_RW 0x7ffff000u
+/* A link longer than URT__MAX_RW (internal.h) could never complete in
+ * full: it is refused. */
 
 /* Records per piece: the task holds their pointers on its stack. */
 #define PIECE_MAX 64
@@ -25,11 +24,11 @@ static int check_op(const struct urt_chain_op *o)
 		return o->flags ? -EINVAL : 0;
 	case URT_CHAIN_READ:
 	case URT_CHAIN_WRITE:
-		return o->flags || o->off < -1 || o->len > MAX_RW ? -EINVAL : 0;
+		return o->flags || o->off < -1 || o->len > URT__MAX_RW ? -EINVAL : 0;
 	case URT_CHAIN_SPLICE:
 		if (o->flags & ~(unsigned)(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE))
 			return -EINVAL;
-		return o->off < -1 || o->off_out < -1 || o->len > MAX_RW ? -EINVAL : 0;
+		return o->off < -1 || o->off_out < -1 || o->len > URT__MAX_RW ? -EINVAL : 0;
 	}
 	return -EINVAL;
 }
@@ -48,7 +47,7 @@ static void fill(struct urt__op *op, const struct urt_chain_op *o, struct urt__t
 	op->cancel_pending = 0;
 	op->ltimeout_pending = 0;
 	op->waiter = self;
-	op->len = (uint32_t)o->len; /* at most MAX_RW: check_op */
+	op->len = (uint32_t)o->len; /* at most URT__MAX_RW: check_op */
 	op->op_flags = 0;
 	op->buf_index = 0;
 	op->addr2 = 0;

@@ -66,6 +66,10 @@
  *    still in flight (so no CQE can arrive for freed memory) and then frees
  *    the slabs (urt__ops_free_all).
  */
+/* Linux never moves more than this in one read or write (MAX_RW_COUNT);
+ * larger requests are legitimately short. */
+#define URT__MAX_RW 0x7ffff000u
+
 enum urt__op_state {
 	URT__OP_FREE,
 	URT__OP_INFLIGHT,

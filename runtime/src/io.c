@@ -10,10 +10,6 @@
 #include <limits.h>
 #include <unistd.h>
 
-/* Linux never moves more than this in one read or write (MAX_RW_COUNT);
- * larger requests are legitimately short. */
-#define URT__MAX_RW 0x7ffff000u
-
 /* The fields every operation needs, for the prep_rw-shaped calls (see
  * urt__op_start_rw); op_flags and addr2 are read only by the opcodes that
  * set them (init_op below clears them for the others). */
