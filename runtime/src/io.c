@@ -74,6 +74,25 @@ static __attribute__((noinline)) void rw_restart(struct urt *rt, struct urt__op 
 	urt__op_restart(rt, op);
 }
 
+/* The rest of run_rw when the operation is not done after the first
+ * suspension: restart it after a transient result, or wait on.  Out of
+ * line, and finding the task again through urt__self, so that nothing of
+ * run_rw's fast path but the arguments a restart needs stays live across
+ * the suspension (no callee-saved register to save and restore). */
+static __attribute__((noinline)) ssize_t rw_wait(struct urt__op *op, int fd, void *addr, uint32_t n, off_t off,
+						 uint16_t buf_index)
+{
+	struct urt__task *self = urt__self;
+	bool vectored = op->opcode == IORING_OP_READV;
+	while (vectored ? !op_ready(op) : op->state != URT__OP_DONE) {
+		if (op->state == URT__OP_RETRY)
+			rw_restart(self->rt, op, fd, addr, n, off, buf_index);
+		else
+			urt__suspend_task(self);
+	}
+	return op->res;
+}
+
 /* run_op for a prep_rw-shaped operation: the fast start inlined with the
  * call's own opcode and arguments.  The record is lean (URT__OP_LEAN): the
  * arguments stay here, where a retry finds them, except for READV, whose
@@ -100,20 +119,15 @@ static inline __attribute__((always_inline)) ssize_t run_rw(struct urt__task *se
 		if (op.flags & URT__OP_FILLS)
 			op.addr = addr;
 	}
-	struct urt *rt = self->rt;
-	bool maybe_done = urt__op_start_rw(rt, &op, opcode, fd, addr, n, (uint64_t)off, buf_index);
+	bool maybe_done = urt__op_start_rw(self->rt, &op, opcode, fd, addr, n, (uint64_t)off, buf_index);
 	/* Queued and not yet submitted: no need to look before blocking. */
 	if (URT__LIKELY(!maybe_done))
 		urt__suspend_task(self);
 	/* A lean record is never cancelled (no handle names it), so its
 	 * state alone says whether it is ready. */
-	while (URT__UNLIKELY(opcode == IORING_OP_READV ? !op_ready(&op) : op.state != URT__OP_DONE)) {
-		if (op.state == URT__OP_RETRY)
-			rw_restart(rt, &op, fd, addr, n, off, buf_index);
-		else
-			urt__suspend_task(self);
-	}
-	return op.res;
+	if (URT__LIKELY(opcode == IORING_OP_READV ? op_ready(&op) : op.state == URT__OP_DONE))
+		return op.res;
+	return rw_wait(&op, fd, addr, n, off, buf_index);
 }
 
 /* The I/O calls work only inside a task (urt__self set), and never in a
