@@ -611,7 +611,10 @@ URT_API const char *urt_fault_name(enum urt_fault_point p);
  * Fault injection (libfiu).  Fault points cost one predictable branch while
  * disarmed.  They arm themselves at urt_create when the process runs under
  * fiu-run (FIU_ENABLE or FIU_CTRL_FIFO in the environment); programs that call
- * fiu_enable() themselves call urt_faults_arm(1).  Returns the previous state;
+ * fiu_enable() themselves call urt_faults_arm(1).  A runtime sees the change
+ * from its next operation when the call comes from its own thread (a task,
+ * or between runs), and from its next submission when it comes from another
+ * thread while the runtime runs.  Returns the previous state;
  * -ENOTSUP when the library was built with URT_FAULT_POINTS=OFF.
  */
 URT_API int urt_faults_arm(int on);

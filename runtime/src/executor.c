@@ -486,6 +486,8 @@ static int enter_loop(struct urt *rt)
 	}
 	rt->errno_p = &errno;
 	urt__rt = rt;
+	/* The fault points may have been armed since the last run. */
+	urt__sq_stop_refresh(rt);
 	return 0;
 }
 

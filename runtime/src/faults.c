@@ -272,7 +272,13 @@ void urt__faults_arm_from_env(void)
 
 int urt_faults_arm(int on)
 {
-	return __atomic_exchange_n(&urt__faults_armed, on ? 1 : 0, __ATOMIC_RELAXED);
+	int was = __atomic_exchange_n(&urt__faults_armed, on ? 1 : 0, __ATOMIC_RELAXED);
+	/* The fast start tests only rt->sq_stop (internal.h:
+	 * urt__sq_stop_refresh): the runtime this thread is running sees the
+	 * change from its next operation on. */
+	if (urt__rt)
+		urt__sq_stop_refresh(urt__rt);
+	return was;
 }
 #else
 int urt__fault_fire(struct urt *rt, enum urt_fault_point p, int default_errno)

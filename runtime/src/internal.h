@@ -588,8 +588,8 @@ static inline void urt__debug_slowdown(void)
  * dispatch on the opcode and no call.  Everything unusual goes to
  * urt__op_start (reactor.c), which handles every case: fault points armed,
  * op timeouts in use, registered files (the fd may have to become a fixed
- * index), a full SQ, the operation that completes a submit batch (the last
- * four in one test: rt->sq_stop, see urt__sq_stop_refresh below).  Returns
+ * index), a full SQ, the operation that completes a submit batch (all in
+ * one test: rt->sq_stop, see urt__sq_stop_refresh below).  Returns
  * false when the operation is only queued, so it cannot be done yet; true
  * after the slow path, which may have completed it.  The SQE is cleared
  * whole before it is filled: a slot
@@ -609,7 +609,7 @@ static inline __attribute__((always_inline)) bool urt__op_start_rw(struct urt *r
 	unsigned tail = sq->sqe_tail;
 	/* The acquire pairs with an SQPOLL poller's release of the head (a
 	 * plain load on x86, and right without SQPOLL too). */
-	if (URT__ARMED() || URT__UNLIKELY((int)(tail - rt->sq_stop) >= 0)) {
+	if (URT__UNLIKELY((int)(tail - rt->sq_stop) >= 0)) {
 		if (op->flags & URT__OP_LEAN) {
 			/* The slow paths read the arguments from the record. */
 			op->flags &= (uint16_t)~URT__OP_LEAN;
@@ -677,22 +677,26 @@ static inline void urt__settle(struct urt *rt)
 }
 
 /*
- * One test for everything that keeps an operation off the fast start but
- * the fault points: rt->sq_stop is the SQ tail at which it must take the
- * slow one, because the SQ is full there (tail - khead == entries), or the
- * operation queued there completes a submit batch (the slow path submits
- * it), or every operation must (rt->slow_start: op timeouts, registered
- * files; then sq_stop is the tail itself).  Recomputed wherever the tail,
- * the kernel's head as we saw it, sq_pending or slow_start change: queued,
- * urt__op_cancel, submit, abandon_unsubmitted, urt_set_op_timeout, file
- * registration.  Under SQPOLL the poller moves the head on its own: a stale
- * stop only sends an operation to the slow path, which looks again.
+ * One test for everything that keeps an operation off the fast start:
+ * rt->sq_stop is the SQ tail at which it must take the slow one, because
+ * the SQ is full there (tail - khead == entries), or the operation queued
+ * there completes a submit batch (the slow path submits it), or every
+ * operation must (rt->slow_start: op timeouts, registered files; or fault
+ * points armed: then sq_stop is the tail itself).  Recomputed wherever the
+ * tail, the kernel's head as we saw it, sq_pending or slow_start change:
+ * queued, urt__op_cancel, submit, abandon_unsubmitted, urt_set_op_timeout,
+ * file registration; and where the fault points may have been armed: each
+ * entry to the loop (enter_loop), and urt_faults_arm for the runtime its
+ * thread is running.  An arm from another thread reaches a runtime that is
+ * running at its next submit.  Under SQPOLL the poller moves the head on
+ * its own: a stale stop only sends an operation to the slow path, which
+ * looks again.
  */
 static inline void urt__sq_stop_refresh(struct urt *rt)
 {
 	struct io_uring_sq *sq = &rt->ring.sq;
 	unsigned tail = sq->sqe_tail;
-	if (rt->slow_start) {
+	if (rt->slow_start || URT__ARMED()) {
 		rt->sq_stop = tail;
 		return;
 	}
