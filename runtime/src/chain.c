@@ -77,7 +77,8 @@ static void fill(struct urt__op *op, const struct urt_chain_op *o, struct urt__t
 		op->off = (uint64_t)o->off;
 		break;
 	}
-	/* URT__OP_FILLS: the CQ pass tells memcheck what a read filled. */
+	/* URT__OP_FILLS: what a read filled is told to memcheck (below,
+	 * urt__op_filled) before the results are handed over. */
 	op->flags = (uint16_t)(URT__OP_CHAIN | urt__fill_flags(op->opcode));
 	op->task_id = self->id;
 	op->seq = self->op_seq++;
@@ -190,6 +191,7 @@ static unsigned run_piece(struct urt__task *self, struct urt_chain_op *ops, unsi
 	unsigned first = to;
 	for (unsigned j = 0; j < n; j++) {
 		unsigned i = from + j;
+		urt__op_filled(rec[j]);
 		ops[i].res = rec[j]->res;
 		if (first == to && !in_full(&ops[i], ops[i].res)) {
 			first = i;

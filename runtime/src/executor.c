@@ -297,15 +297,6 @@ static inline __attribute__((always_inline)) void resume_taken(struct urt *rt, s
 	}
 }
 
-/* resume_taken for an operation that filled memory (a read): memcheck's
- * client request needs a frame, kept out of urt__suspend_task so that its
- * switch stays a tail call. */
-static __attribute__((noinline)) void resume_filled(struct urt *rt, struct urt__op *op, int res,
-						    struct urt__task *t)
-{
-	resume_taken(rt, t, op, res);
-}
-
 void urt__suspend_task(struct urt__task *t)
 {
 	t->state = URT__TASK_BLOCKED;
@@ -317,15 +308,9 @@ void urt__suspend_task(struct urt__task *t)
 	 * nothing then and block_slow goes on with the run queue. */
 	int res;
 	struct urt__op *op = urt__cq_take_op(rt, &res);
-	if (URT__LIKELY(op != NULL)) {
-#ifdef URT_HAVE_VALGRIND
-		if (op->flags & URT__OP_FILLS) {
-			resume_filled(rt, op, res, t); /* this order saves moves before the jump */
-			return;
-		}
-#endif
+	if (URT__LIKELY(op != NULL))
 		resume_taken(rt, t, op, res);
-	} else if (rt->pass_left == 0 && !urt__cq_pending(rt)) {
+	else if (rt->pass_left == 0 && !urt__cq_pending(rt)) {
 		task_to_sched(rt, t, false); /* both passes are over */
 	} else {
 		block_slow(rt, t);

@@ -442,17 +442,28 @@ static inline __attribute__((always_inline)) struct urt__op *urt__cq_take_op(str
 }
 
 /* The second half: delivers res to op and returns its waiter if that is
- * blocked, else NULL.  memcheck is told what the kernel wrote first. */
+ * blocked, else NULL.  What a read filled is not told to memcheck here
+ * (its client request needs a stack frame, and urt__suspend_task's switch
+ * is a tail call) but by whoever takes the result: urt__op_filled. */
 static inline __attribute__((always_inline)) struct urt__task *urt__cq_deliver(struct urt__op *op, int res)
 {
-	if ((op->flags & URT__OP_FILLS) && res > 0)
-		URT__VALGRIND_DEFINED(op->addr, (size_t)res);
 	op->res = res;
 	op->state = URT__OP_DONE;
 	struct urt__task *t = op->waiter;
 	if (URT__LIKELY(t && t->state == URT__TASK_BLOCKED))
 		return t;
 	return NULL;
+}
+
+/* Tells memcheck what the kernel wrote into a URT__OP_FILLS operation's
+ * buffer (one buffer at addr), for a result the CQ pass delivered: the
+ * blocking call, urt_await and urt_chain call it before they hand the
+ * result over (the ordinary dispatch, reactor.c: mark_filled, has done it
+ * already for the results it took; telling twice is harmless). */
+static inline void urt__op_filled(const struct urt__op *op)
+{
+	if ((op->flags & URT__OP_FILLS) && op->res > 0)
+		URT__VALGRIND_DEFINED(op->addr, (size_t)op->res);
 }
 
 /* urt__cq_take's common case: both halves.  NULL when there is no such CQE

@@ -55,6 +55,7 @@ static ssize_t run_op(struct urt *rt, struct urt__op *op)
 	urt__op_start(rt, op);
 	while (!op_ready(op))
 		urt__suspend();
+	urt__op_filled(op);
 	return op->res;
 }
 
@@ -125,9 +126,15 @@ static inline __attribute__((always_inline)) ssize_t run_rw(struct urt__task *se
 		urt__suspend_task(self);
 	/* A lean record is never cancelled (no handle names it), so its
 	 * state alone says whether it is ready. */
+	ssize_t res;
 	if (URT__LIKELY(opcode == IORING_OP_READV ? op_ready(&op) : op.state == URT__OP_DONE))
-		return op.res;
-	return rw_wait(&op, fd, addr, n, off, buf_index);
+		res = op.res;
+	else
+		res = rw_wait(&op, fd, addr, n, off, buf_index);
+	/* urt__op_filled, with what is known here: nothing for a NOP. */
+	if ((urt__fill_flags(opcode) & URT__OP_FILLS) && res > 0)
+		URT__VALGRIND_DEFINED(addr, (size_t)res);
+	return res;
 }
 
 /* The I/O calls work only inside a task (urt__self set), and never in a
@@ -498,6 +505,7 @@ ssize_t urt_await(struct urt_future *f)
 		return -EBUSY; /* another task is awaiting it */
 	if (!op_ready(op))
 		await_block(op, self);
+	urt__op_filled(op);
 	ssize_t res = op->res;
 	urt__op_free(rt, op);
 	return res;
