@@ -430,9 +430,11 @@ static int turn(struct urt *rt, bool may_block)
 	 * next turn, after the run queue's pass: a task woken again and again
 	 * by instant completions cannot starve yielders, timers or the
 	 * reactor's own work. */
-	if (ret >= 0 && urt__cq_pending(rt)) {
+	if (ret >= 0) {
+		/* The inline test first: the pass usually ends in a task that
+		 * found no CQE left, and then there is nothing to call for. */
 		struct urt__task *t;
-		while (!URT__FORKED(rt) && (t = urt__cq_take(rt)))
+		while (urt__cq_pending(rt) && !URT__FORKED(rt) && (t = urt__cq_take(rt)))
 			run_task(rt, t);
 		if (URT__FORKED(rt))
 			return -ECHILD;
