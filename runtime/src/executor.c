@@ -26,6 +26,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#ifndef URT_CONTEXT_UCONTEXT
+_Static_assert(offsetof(struct urt__task, lean) == 64, "the switch's fields fill the task's first cache line");
+#endif
+
 URT__TLS struct urt__task *urt__self;
 URT__TLS struct urt *urt__rt;
 
@@ -155,6 +159,7 @@ static void task_start(struct urt *rt, struct urt__task *t, void (*fn)(void *), 
 	t->id = ++rt->next_task_id;
 	t->op_seq = 0;
 	t->errno_saved = 0;
+	t->lean.waiter = t;
 	urt__ctx_make(&t->ctx, t->stack_lo, t->stack_size, task_main, t);
 	t->state = URT__TASK_RUNNABLE;
 	urt__runq_push(rt, t);

@@ -168,24 +168,32 @@ enum urt__task_state { URT__TASK_RUNNABLE, URT__TASK_RUNNING, URT__TASK_BLOCKED,
  * page (stack.c: stacks are carved from larger mappings): nothing else to
  * allocate. */
 struct urt__task {
+	/* With the assembly switch, the first 64 bytes are what every switch
+	 * and every blocking call touch: one cache line, then the blocking
+	 * call's record (checked in executor.c). */
 	struct urt__ctx ctx;
-	struct urt__task *next; /* run queue or free cache */
-	struct urt__task *live_prev, *live_next; /* every unfinished task, for urt_destroy */
 	struct urt *rt;
+	unsigned state;
+	int errno_saved;    /* its errno while it is not running (executor.c) */
+	struct urt__task *next; /* run queue or free cache */
+	uint64_t op_timeout_ns; /* urt_set_op_timeout: 0 = none */
+	uint32_t id;            /* 1, 2, ... in spawn order (fault identity) */
+	uint32_t op_seq;        /* operations this task started while faults were armed */
 	void (*fn)(void *);
 	void *arg;
+	/* The record of the prep_rw-shaped blocking call the task is in (io.c:
+	 * run_rw).  A task is in one blocking call at a time, and cannot leave
+	 * it before the record is released; its waiter is always the task
+	 * (set at task_start). */
+	struct urt__op lean;
+	struct urt__task *live_prev, *live_next; /* every unfinished task, for urt_destroy */
 	void *local;
 	void *map;          /* the stack's whole range, guard page included */
 	size_t map_size;
 	void *stack_lo;     /* lowest usable stack address */
 	size_t stack_size;  /* usable bytes */
-	unsigned state;
-	int errno_saved;    /* its errno while it is not running (executor.c) */
 	unsigned valgrind_id;
 	void *asan_fake_stack;
-	uint64_t op_timeout_ns; /* urt_set_op_timeout: 0 = none */
-	uint32_t id;            /* 1, 2, ... in spawn order (fault identity) */
-	uint32_t op_seq;        /* operations this task started while faults were armed */
 };
 
 /* timer.c: a sleeping task, on its stack, and its entry in the heap. */

@@ -80,10 +80,10 @@ static __attribute__((noinline)) void rw_restart(struct urt *rt, struct urt__op 
  * line, and finding the task again through urt__self, so that nothing of
  * run_rw's fast path but the arguments a restart needs stays live across
  * the suspension (no callee-saved register to save and restore). */
-static __attribute__((noinline)) ssize_t rw_wait(struct urt__op *op, int fd, void *addr, uint32_t n, off_t off,
-						 uint16_t buf_index)
+static __attribute__((noinline)) ssize_t rw_wait(int fd, void *addr, uint32_t n, off_t off, uint16_t buf_index)
 {
 	struct urt__task *self = urt__self;
+	struct urt__op *op = &self->lean;
 	bool vectored = op->opcode == IORING_OP_READV;
 	while (vectored ? !op_ready(op) : op->state != URT__OP_DONE) {
 		if (op->state == URT__OP_RETRY)
@@ -95,42 +95,47 @@ static __attribute__((noinline)) ssize_t rw_wait(struct urt__op *op, int fd, voi
 }
 
 /* run_op for a prep_rw-shaped operation: the fast start inlined with the
- * call's own opcode and arguments.  The record is lean (URT__OP_LEAN): the
+ * call's own opcode and arguments.  The record is the task's own (struct
+ * urt__task: lean), whose waiter is always the task: the task cannot leave
+ * the call before the completion has been reaped, and urt_destroy drains
+ * the ring before it unmaps a task.  The record is lean (URT__OP_LEAN): the
  * arguments stay here, where a retry finds them, except for READV, whose
- * iovec the reactor reads to tell memcheck what was filled. */
+ * iovec the reactor reads to tell memcheck what was filled.  After the
+ * switch the task is found again through urt__self rather than kept in a
+ * callee-saved register: that costs the fast path no frame. */
 static inline __attribute__((always_inline)) ssize_t run_rw(struct urt__task *self, uint8_t opcode, int fd,
 							    void *addr, size_t len, off_t off, uint16_t buf_index)
 {
-	struct urt__op op;
+	struct urt__op *op = &self->lean;
 	uint32_t n = len > URT__MAX_RW ? URT__MAX_RW : (uint32_t)len;
 	if (opcode == IORING_OP_READV) {
-		init_rw(&op, opcode, fd, addr, len, off, self);
-		op.buf_index = buf_index;
+		init_rw(op, opcode, fd, addr, len, off, self);
+		op->buf_index = buf_index;
 	} else {
 		/* The first eight bytes in one go (one store): state too,
 		 * which the fast start would set anyway. */
-		op.opcode = opcode;
-		op.state = URT__OP_INFLIGHT;
-		op.flags = (uint16_t)((off == -1 ? URT__OP_STREAM : 0) | urt__fill_flags(opcode) | URT__OP_LEAN);
-		op.retries = 0;
-		op.cancel_pending = 0;
-		op.ltimeout_pending = 0;
-		op.mark = 0;
-		op.waiter = self;
-		if (op.flags & URT__OP_FILLS)
-			op.addr = addr;
+		op->opcode = opcode;
+		op->state = URT__OP_INFLIGHT;
+		op->flags = (uint16_t)((off == -1 ? URT__OP_STREAM : 0) | urt__fill_flags(opcode) | URT__OP_LEAN);
+		op->retries = 0;
+		op->cancel_pending = 0;
+		op->ltimeout_pending = 0;
+		op->mark = 0;
+		if (op->flags & URT__OP_FILLS)
+			op->addr = addr;
 	}
-	bool maybe_done = urt__op_start_rw(self->rt, &op, opcode, fd, addr, n, (uint64_t)off, buf_index);
+	bool maybe_done = urt__op_start_rw(self->rt, op, opcode, fd, addr, n, (uint64_t)off, buf_index);
 	/* Queued and not yet submitted: no need to look before blocking. */
 	if (URT__LIKELY(!maybe_done))
 		urt__suspend_task(self);
+	op = &urt__self->lean; /* the same task: read again, not kept (above) */
 	/* A lean record is never cancelled (no handle names it), so its
 	 * state alone says whether it is ready. */
 	ssize_t res;
-	if (URT__LIKELY(opcode == IORING_OP_READV ? op_ready(&op) : op.state == URT__OP_DONE))
-		res = op.res;
+	if (URT__LIKELY(opcode == IORING_OP_READV ? op_ready(op) : op->state == URT__OP_DONE))
+		res = op->res;
 	else
-		res = rw_wait(&op, fd, addr, n, off, buf_index);
+		res = rw_wait(fd, addr, n, off, buf_index);
 	/* urt__op_filled, with what is known here: nothing for a NOP. */
 	if ((urt__fill_flags(opcode) & URT__OP_FILLS) && res > 0)
 		URT__VALGRIND_DEFINED(addr, (size_t)res);
