@@ -26,9 +26,12 @@
 /*
  * The life of an operation record (struct urt__op), in one place.
  *
- * Where it lives.  A blocking call (urt_read, ...) keeps its record on the
- * calling task's stack (io.c: run_op): the task cannot return from the call
- * before the record is released.  Started on the fast path, that record is
+ * Where it lives.  A blocking call keeps its record with the calling task:
+ * the prep_rw-shaped ones (urt_read, urt_write, urt_nop, ...) in the task
+ * itself (struct urt__task: lean; io.c: run_rw), the others on the task's
+ * stack (io.c: run_op).  Either way the task cannot return from the call
+ * before the record is released, and is in one call at a time.  Started on
+ * the fast path, a run_rw record is
  * lean (URT__OP_LEAN): only what its completion needs is filled in, and the
  * arguments stay with the task, which starts the operation again itself on
  * a transient result (URT__OP_RETRY, step 2); the slow paths fill in the

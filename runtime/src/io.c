@@ -41,7 +41,8 @@ static bool op_ready(const struct urt__op *op)
 }
 
 /* Starts op, suspends until it is done and returns its result.  The
- * blocking calls keep their record on the task's own stack: the task cannot
+ * blocking calls that are not prep_rw-shaped keep their record on the
+ * task's own stack (run_rw's is in the task itself): the task cannot
  * leave the call before the completion (and any cancel's) has been reaped,
  * and urt_destroy drains the ring before it unmaps a stack, so the record
  * outlives every reference the kernel holds.  No allocation, no -ENOMEM.
