@@ -267,6 +267,10 @@ void urt__faults_arm_from_env(void)
 	if (getenv("FIU_ENABLE") || getenv("FIU_CTRL_FIFO")) {
 		replayable_from_env();
 		__atomic_store_n(&urt__faults_armed, 1, __ATOMIC_RELAXED);
+		/* urt_create from a task re-arms: its own runtime sees it at once
+		 * (urt_faults_arm below). */
+		if (urt__rt)
+			urt__sq_stop_refresh(urt__rt);
 	}
 }
 

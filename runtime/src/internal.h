@@ -61,7 +61,7 @@
  *    and reaping it after the record was reused would decrement another
  *    operation's count.  The waiter is woken only then: in a CQ pass it
  *    runs at once (urt__cq_take), otherwise it is queued (urt__wake).  A blocking call
- *    then just returns (its stack record dies with the frame); urt_await
+ *    then just returns (its record is left for its next call); urt_await
  *    (urt_await_all goes through it; urt_await_any only reports which one
  *    is ready) calls urt__op_free, which bumps gen so any handle still held
  *    is stale (-EINVAL).  A future never awaited stays DONE in
@@ -88,15 +88,16 @@ enum urt__op_flag {
 	URT__OP_HELD = 1 << 5,      /* its CQE came first: res waits for the link timeout's CQE */
 	URT__OP_NET = 1 << 6,       /* net.c preps it and sees its CQEs first (flags, multishot) */
 	/* What memcheck must be told the kernel wrote (reactor.c: mark_filled):
-	 * one buffer at addr, done inline by the CQ pass (READ, READ_FIXED,
-	 * RECV), or something the reactor's dispatch works out (READV's iovec,
-	 * ACCEPT's address): that CQE leaves the CQ pass's fast path. */
+	 * one buffer at addr, told by whoever takes a result the CQ pass
+	 * delivered (urt__op_filled: READ, READ_FIXED, RECV), or something the
+	 * reactor's dispatch works out (READV's iovec, ACCEPT's address): that
+	 * CQE leaves the CQ pass's fast path. */
 	URT__OP_FILLS = 1 << 7,
 	URT__OP_FILLS_SLOW = 1 << 8,
 	/* A blocking call's record started on the fast path: only what its
 	 * completion needs is filled in (opcode, state, flags, retries,
-	 * cancel_pending, waiter, and addr with URT__OP_FILLS), not the
-	 * arguments.  A transient result is handed back to the task
+	 * cancel_pending, and addr with URT__OP_FILLS; its waiter, the task,
+	 * was set when the task started), not the arguments.  A transient result is handed back to the task
 	 * (URT__OP_RETRY), which has them and starts the operation again. */
 	URT__OP_LEAN = 1 << 9,
 	URT__OP_CHAIN = 1 << 10,    /* one link of a chain (chain.c): never resubmitted alone */
@@ -469,8 +470,10 @@ static inline __attribute__((always_inline)) struct urt__task *urt__cq_deliver(s
 /* Tells memcheck what the kernel wrote into a URT__OP_FILLS operation's
  * buffer (one buffer at addr), for a result the CQ pass delivered: the
  * blocking call, urt_await and urt_chain call it before they hand the
- * result over (the ordinary dispatch, reactor.c: mark_filled, has done it
- * already for the results it took; telling twice is harmless). */
+ * result over, and urt_destroy for the futures nobody awaited
+ * (urt__ops_mark_filled); the ordinary dispatch (reactor.c: mark_filled)
+ * has done it already for the results it took, and telling twice is
+ * harmless. */
 static inline void urt__op_filled(const struct urt__op *op)
 {
 	if ((op->flags & URT__OP_FILLS) && op->res > 0)
@@ -508,6 +511,10 @@ static inline void urt__op_free(struct urt *rt, struct urt__op *op)
 	rt->free_ops = op;
 }
 URT__HIDDEN void urt__ops_free_all(struct urt *rt);
+/* urt_destroy, after the drain: a read future nobody awaited was never
+ * told to memcheck (urt__op_filled is called by urt_await), yet its buffer
+ * is the program's again now.  Only under Valgrind. */
+URT__HIDDEN void urt__ops_mark_filled(struct urt *rt);
 /* A future's handle = generation << SHIFT | (id + 1), never NULL (see
  * pool.c).  Inline: every await looks its future up. */
 #define URT__HANDLE_SHIFT (sizeof(uintptr_t) * 4)
@@ -571,7 +578,8 @@ URT__HIDDEN void urt__net_destroy(struct urt *rt, bool forked);
 URT__HIDDEN void urt__embed_drain(struct urt *rt);
 URT__HIDDEN void urt__embed_free(struct urt *rt);
 
-/* faults.c: a point costs one predictable branch while disarmed. */
+/* faults.c: disarmed, a point costs one predictable branch on the slow
+ * paths and nothing on the fast start (urt__sq_stop_refresh). */
 extern int urt__faults_armed URT__HIDDEN;
 URT__HIDDEN int urt__fault_fire(struct urt *rt, enum urt_fault_point p, int default_errno);
 URT__HIDDEN int urt__fault_fire_op(struct urt *rt, const struct urt__op *op, enum urt_fault_point p,
@@ -580,8 +588,9 @@ URT__HIDDEN int urt__fault_fire_op(struct urt *rt, const struct urt__op *op, enu
 URT__HIDDEN uint64_t urt__fault_rand(const struct urt__op *op, enum urt_fault_point p);
 URT__HIDDEN void urt__faults_arm_from_env(void);
 #ifdef URT_FAULT_POINTS
-/* Whether any fault point may fire: the hot path tests this once per
- * operation and takes the slow path, where the points live, when set. */
+/* Whether any fault point may fire.  The fast start does not test it:
+ * while it is set, rt->sq_stop sends every operation to the slow path,
+ * where the points live (urt__sq_stop_refresh). */
 #define URT__ARMED() URT__UNLIKELY(urt__faults_armed)
 /* 0 when the point does not fire; else the errno to inject (positive). */
 #define URT__FAULT(rt, p, err) (URT__ARMED() ? urt__fault_fire(rt, p, err) : 0)
@@ -629,8 +638,6 @@ static inline __attribute__((always_inline)) bool urt__op_start_rw(struct urt *r
 	urt__debug_slowdown();
 	struct io_uring_sq *sq = &rt->ring.sq;
 	unsigned tail = sq->sqe_tail;
-	/* The acquire pairs with an SQPOLL poller's release of the head (a
-	 * plain load on x86, and right without SQPOLL too). */
 	if (URT__UNLIKELY((int)(tail - rt->sq_stop) >= 0)) {
 		if (op->flags & URT__OP_LEAN) {
 			/* The slow paths read the arguments from the record. */

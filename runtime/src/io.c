@@ -46,8 +46,7 @@ static bool op_ready(const struct urt__op *op)
  * leave the call before the completion (and any cancel's) has been reaped,
  * and urt_destroy drains the ring before it unmaps a stack, so the record
  * outlives every reference the kernel holds.  No allocation, no -ENOMEM.
- * rw: op is prep_rw-shaped and may take the inlined fast start.  The
- * waiter is set before the start (a completion delivered at once by the
+ * The waiter is set before the start (a completion delivered at once by the
  * slow path finds the task running, and urt__wake leaves it alone). */
 static ssize_t run_op(struct urt *rt, struct urt__op *op)
 {
@@ -76,11 +75,28 @@ static __attribute__((noinline)) void rw_restart(struct urt *rt, struct urt__op 
 	urt__op_restart(rt, op);
 }
 
+/* self, after a switch: the same task, but the thread running it may be
+ * another (a runtime may be run by one thread, then another).  On x86-64
+ * every access to urt__self goes through %fs, which is the running
+ * thread's, so reading it again is right and frees the register that would
+ * keep self across the switch.  Elsewhere the compiler may keep the thread
+ * pointer it read on entry (aarch64: tpidr_el0 in a callee-saved register)
+ * and would read the first thread's urt__self: keep self there. */
+static inline struct urt__task *urt__self_again(struct urt__task *self)
+{
+#if defined(__x86_64__)
+	(void)self;
+	return urt__self;
+#else
+	return self;
+#endif
+}
+
 /* The rest of run_rw when the operation is not done after the first
  * suspension: restart it after a transient result, or wait on.  Out of
- * line, and finding the task again through urt__self, so that nothing of
- * run_rw's fast path but the arguments a restart needs stays live across
- * the suspension (no callee-saved register to save and restore). */
+ * line, and finding the task again through urt__self, so that run_rw's
+ * fast path keeps across the switch only the arguments a restart needs
+ * (urt_nop: none). */
 static __attribute__((noinline)) ssize_t rw_wait(int fd, void *addr, uint32_t n, off_t off, uint16_t buf_index)
 {
 	struct urt__task *self = urt__self;
@@ -102,8 +118,8 @@ static __attribute__((noinline)) ssize_t rw_wait(int fd, void *addr, uint32_t n,
  * the ring before it unmaps a task.  The record is lean (URT__OP_LEAN): the
  * arguments stay here, where a retry finds them, except for READV, whose
  * iovec the reactor reads to tell memcheck what was filled.  After the
- * switch the task is found again through urt__self rather than kept in a
- * callee-saved register: that costs the fast path no frame. */
+ * switch the task is found again (urt__self_again) rather than kept in a
+ * callee-saved register: urt_nop needs no frame for it. */
 static inline __attribute__((always_inline)) ssize_t run_rw(struct urt__task *self, uint8_t opcode, int fd,
 							    void *addr, size_t len, off_t off, uint16_t buf_index)
 {
@@ -129,7 +145,7 @@ static inline __attribute__((always_inline)) ssize_t run_rw(struct urt__task *se
 	/* Queued and not yet submitted: no need to look before blocking. */
 	if (URT__LIKELY(!maybe_done))
 		urt__suspend_task(self);
-	op = &urt__self->lean; /* the same task: read again, not kept (above) */
+	op = &urt__self_again(self)->lean;
 	/* A lean record is never cancelled (no handle names it), so its
 	 * state alone says whether it is ready. */
 	ssize_t res;
@@ -152,8 +168,8 @@ static inline int outside_task(void)
 	return urt__forked_in_task ? -ECHILD : -EPERM;
 }
 
-/* A prep_rw-shaped call: the fast start, inlined with its opcode.  Always
- * inlined, like run_rw: the record stays in the calling function's frame. */
+/* A prep_rw-shaped call: the fast start, inlined with its opcode (always
+ * inlined, like run_rw). */
 static inline __attribute__((always_inline)) ssize_t simple_op(uint8_t opcode, int fd, void *addr, size_t len,
 								 off_t off)
 {

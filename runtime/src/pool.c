@@ -74,6 +74,16 @@ struct urt__op *urt__op_alloc_grow(struct urt *rt)
 	return op;
 }
 
+void urt__ops_mark_filled(struct urt *rt)
+{
+	if (!URT__ON_VALGRIND())
+		return;
+	for (unsigned i = 0; i < rt->nslabs; i++)
+		for (unsigned j = 0; j < URT__SLAB_OPS; j++)
+			if (rt->slab_table[i]->ops[j].state == URT__OP_DONE)
+				urt__op_filled(&rt->slab_table[i]->ops[j]);
+}
+
 void urt__ops_free_all(struct urt *rt)
 {
 	while (rt->slabs) {

@@ -213,6 +213,7 @@ void urt_destroy(struct urt *rt)
 		goto out;
 	}
 	urt__embed_free(rt);
+	urt__ops_mark_filled(rt);
 	free_memory(rt, false);
 out:
 	errno = saved;

@@ -31,7 +31,9 @@
 /* The kernel fills read buffers behind Valgrind's back (no system call of
  * the process touches them), so memcheck must be told they are defined. */
 #define URT__VALGRIND_DEFINED(p, n) VALGRIND_MAKE_MEM_DEFINED(p, n)
+#define URT__ON_VALGRIND() RUNNING_ON_VALGRIND
 #else
+#define URT__ON_VALGRIND() 0
 #define URT__VALGRIND_DEFINED(p, n) ((void)(p), (void)(n))
 #define URT__VALGRIND_STACK_REGISTER(lo, hi) ((void)(lo), (void)(hi), 0u)
 #define URT__VALGRIND_STACK_DEREGISTER(id) ((void)(id))

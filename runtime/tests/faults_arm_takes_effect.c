@@ -3,6 +3,8 @@
  * arm from inside a task fails the very next operation, an arm between two
  * runs fails the first operation of the second, and an arm from another
  * thread while the runtime runs fails an operation within one submission.
+ * urt_create, which arms them under fiu-run (FIU_ENABLE), called from a
+ * task fails that task's next operation.
  * Disarming gives the fast start back just as promptly.
  */
 #include "check.h"
@@ -11,6 +13,7 @@
 #include <fiu.h>
 #include <fiu-control.h>
 #include <pthread.h>
+#include <stdlib.h>
 
 #define WARM 100 /* operations before the arm: sq_stop is long computed */
 #define ENTRIES 8
@@ -43,6 +46,23 @@ static void first_op(void *arg)
 {
 	(void)arg;
 	between_first = urt_nop();
+}
+
+/* urt_create re-arms the points when FIU_ENABLE is set (fiu-run): from a
+ * task, its own runtime sees that at once too. */
+static int after_create;
+
+static void rearm_by_create(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < WARM; i++)
+		CHECK_EQ(urt_nop(), 0);
+	CHECK_EQ(setenv("FIU_ENABLE", "enable name=none/such", 1), 0);
+	struct urt *other;
+	CHECK_EQ(urt_create(&other, NULL), 0);
+	after_create = urt_nop();
+	urt_destroy(other);
+	CHECK_EQ(unsetenv("FIU_ENABLE"), 0);
 }
 
 static int other_armed;          /* set by the other thread after its urt_faults_arm(1) */
@@ -104,6 +124,12 @@ int main(void)
 	CHECK_EQ(urt_run(rt), 0);
 	fprintf(stderr, "between runs: first operation %d\n", between_first);
 	CHECK_EQ(between_first, -EIO);
+	CHECK_EQ(urt_faults_arm(0), 1);
+
+	CHECK_EQ(urt_spawn(rt, rearm_by_create, NULL), 0);
+	CHECK_EQ(urt_run(rt), 0);
+	fprintf(stderr, "re-armed by urt_create in a task: next operation %d\n", after_create);
+	CHECK_EQ(after_create, -EIO);
 	CHECK_EQ(urt_faults_arm(0), 1);
 
 	pthread_t th;
