@@ -131,10 +131,14 @@ static bool op_idle(const struct urt__op *op)
  * the record may live on the task's stack for the same reasons). */
 static ssize_t run_op(struct urt *rt, struct urt__op *op)
 {
+	/* Read once, before any switch: after one, another thread may run
+	 * this task, and some compilers (aarch64) keep the thread pointer
+	 * read on entry (io.c: urt__self_again). */
+	struct urt__task *self = urt__self;
 	urt__op_start(rt, op);
 	while (!op_idle(op)) {
-		op->waiter = urt__self;
-		urt__suspend();
+		op->waiter = self;
+		urt__suspend_task(self);
 	}
 	return op->res;
 }
