@@ -11,8 +11,10 @@
 #      under 10 %); urt and urt-futures are shown against raw-bare too
 #   T5 urt p50 <= 1.1x raw p50, cached 4 KiB randread at qd 1 (batch 1);
 #      psync (pread) is shown against raw too: where the ring loses at qd 1
-# Also T1 and T4 with --lat-sample 16 --no-split: the harness's own cost
-# (clock reads, the runtime's stats read for the split) nearly removed.
+# Also T1, T4 and T1b with --lat-sample 16 --no-split (the measurement
+# issue 13 states its NOP figures in): the harness's own cost (clock
+# reads, and the latency split's stats read that only the urt backends
+# make) nearly removed.
 #   T6 urt-cp < dd with the same block size and <= 1.2x cp on a warm
 #      256 MiB file (bench/cp-targets.sh: hyperfine; needs hyperfine)
 # The NOP rows are also given in ops per CPU-second of the bench thread
@@ -41,7 +43,7 @@ set -x
 # shellcheck disable=SC2086
 "$bench" --workload nop --backend raw,raw-bare,urt,urt-futures --qd 32 --batch 32 $rounds --json "$out/nop.json"
 # shellcheck disable=SC2086
-"$bench" --workload nop --backend raw,urt,urt-futures --qd 32 --batch 32 --lat-sample 16 --no-split $rounds \
+"$bench" --workload nop --backend raw,raw-bare,urt,urt-futures --qd 32 --batch 32 --lat-sample 16 --no-split $rounds \
 	--json "$out/nop-sampled.json"
 # shellcheck disable=SC2086
 "$bench" --workload randread --bs 4k --backend raw,urt,urt-futures,fio --qd 32 --batch 32,1 $rounds \
@@ -76,6 +78,7 @@ rows = [
     ("T4 urt-futures / raw, nop qd32 batch32", "nop.json", "nop", "urt-futures", "raw", 32, 0.95),
     ("T1' urt / raw, nop, sampled, no split", "nop-sampled.json", "nop", "urt", "raw", 32, 0.85),
     ("T4' urt-futures / raw, nop, sampled, no split", "nop-sampled.json", "nop", "urt-futures", "raw", 32, 0.95),
+    ("T1b' urt / raw-bare, nop, sampled, no split", "nop-sampled.json", "nop", "urt", "raw-bare", 32, 0.75),
     ("T2 urt / raw, randread 4k qd32 batch32", "randread.json", "randread", "urt", "raw", 32, 0.95),
     ("T2 urt / raw, randread 4k qd32 batch1", "randread.json", "randread", "urt", "raw", 1, 0.95),
     ("T3 urt / fio, randread 4k qd32 batch32", "randread.json", "randread", "urt", "fio", 32, 1.3),

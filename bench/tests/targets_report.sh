@@ -32,7 +32,10 @@ nop = [res(b, k, "nop", i, c) for k in (0, 1)
                        ("urt-futures", 900.0, 1.0))]
 qd1 = [res(b, k, "randread", 100.0, 1.0, p, batch=1) for k in (0, 1)
        for b, p in (("raw", 2000.0), ("urt", 2100.0), ("psync", 1600.0))]
-for name, rs in (("nop.json", nop), ("qd1.json", qd1)):
+# Sampled, no split: urt 0.8x raw-bare (met), urt-futures 0.7x raw.
+sampled = [res(b, k, "nop", i, 1.0) for k in (0, 1)
+           for b, i in (("raw", 1000.0), ("raw-bare", 1000.0), ("urt", 800.0), ("urt-futures", 700.0))]
+for name, rs in (("nop.json", nop), ("qd1.json", qd1), ("nop-sampled.json", sampled)):
     with open(os.path.join(out, name), "w") as f:
         json.dump({"results": rs}, f)
 PY
@@ -58,6 +61,9 @@ expect "T5 urt p50 / raw p50" "1.05"
 expect "T5 urt p50 / raw p50" "met"
 expect "psync p50 / raw p50" "0.80"
 expect "T2 urt / raw, randread 4k qd32 batch32" "no data"
+expect "T1b' urt / raw-bare, nop, sampled, no split" "0.80   0.80   0.80  0.75"
+expect "T1b' urt / raw-bare, nop, sampled, no split" "met"
+expect "T4' urt-futures / raw, nop, sampled, no split" "missed by 26.3%"
 
 # urt's p50 1.2x raw's: T5 missed.
 python3 - "$dir/out1/qd1.json" <<'PY'
@@ -70,6 +76,18 @@ json.dump(doc, open(sys.argv[1], "w"))
 PY
 TARGETS_REPORT_ONLY=1 sh "$targets" "$dir/out1" >"$dir/out" 2>"$dir/err"
 expect "T5 urt p50 / raw p50" "missed by 9.1%"
+
+# urt at 0.7x raw-bare, sampled: T1b' missed.
+python3 - "$dir/out1/nop-sampled.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for r in doc["results"]:
+    if r["backend"] == "urt":
+        r["iops"] = r["ops"] = 700.0
+json.dump(doc, open(sys.argv[1], "w"))
+PY
+TARGETS_REPORT_ONLY=1 sh "$targets" "$dir/out1" >"$dir/out" 2>"$dir/err"
+expect "T1b' urt / raw-bare, nop, sampled, no split" "missed by 6.7%"
 
 if [ "$failures" -ne 0 ]; then
 	cat "$dir/out"
