@@ -198,8 +198,7 @@ static unsigned run_piece(struct urt__task *self, struct urt_chain_op *ops, unsi
 			/* The first link that did not complete in full: if it
 			 * failed transiently, nothing after it has run. */
 			int r = rec[j]->res;
-			*transient = r == -EAGAIN || r == -EINTR ||
-				     (r == -ECANCELED && !(rec[j]->flags & URT__OP_TIMED_OUT));
+			*transient = urt__retryable(r) && !(rec[j]->flags & URT__OP_TIMED_OUT);
 		}
 	}
 	*delivered_end = from + n;

@@ -69,6 +69,14 @@
  *    still in flight (so no CQE can arrive for freed memory) and then frees
  *    the slabs (urt__ops_free_all).
  */
+/* A result the single calls retry (step 2 below): -EAGAIN, -EINTR, and an
+ * -ECANCELED nobody asked for (the caller rules out a cancel or a link
+ * timeout from the record's flags). */
+static inline bool urt__retryable(int res)
+{
+	return res == -EAGAIN || res == -EINTR || res == -ECANCELED;
+}
+
 /* Linux never moves more than this in one read or write (MAX_RW_COUNT);
  * larger requests are legitimately short. */
 #define URT__MAX_RW 0x7ffff000u

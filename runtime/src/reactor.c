@@ -96,10 +96,6 @@ static void mark_filled(const struct urt__op *op, size_t n)
  * kernel completes work it could not hand to an io-wq worker with
  * -ECANCELED (signals kept arriving while it created the worker): nobody
  * cancelled it, so it is not the program's -ECANCELED. */
-static bool retryable(int res)
-{
-	return res == -EAGAIN || res == -EINTR || res == -ECANCELED;
-}
 
 /* The completion of an operation that needs more than delivering res: an
  * error, a link timeout, a fault that cuts its result. */
@@ -112,11 +108,11 @@ static __attribute__((noinline)) void finish_slow(struct urt *rt, struct urt__op
 		op->flags |= URT__OP_HELD;
 		return;
 	}
-	if (res < 0 && (op->flags & URT__OP_TIMED_OUT) && !(op->flags & URT__OP_CANCELLED) && retryable(res))
+	if (res < 0 && (op->flags & URT__OP_TIMED_OUT) && !(op->flags & URT__OP_CANCELLED) && urt__retryable(res))
 		res = -ETIMEDOUT; /* cut short by its own timeout, not by the kernel */
 	/* A link of a chain is not resubmitted here: the links after it were
 	 * cancelled with it, so chain.c starts the chain again from it. */
-	if (res < 0 && retryable(res) && !(op->flags & (URT__OP_CANCELLED | URT__OP_TIMED_OUT | URT__OP_CHAIN)) &&
+	if (res < 0 && urt__retryable(res) && !(op->flags & (URT__OP_CANCELLED | URT__OP_TIMED_OUT | URT__OP_CHAIN)) &&
 	    op->retries < URT__MAX_RETRIES) {
 		op->retries++;
 		rt->stats.op_retries++;
