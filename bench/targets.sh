@@ -23,7 +23,9 @@
 # Uses URT_BENCH, or build/release/bench/urt-bench (run default-sweep.sh
 # once to build it).  About 5 minutes (cp-targets.sh 2.5-3.5 of them, loaded VM).  TARGETS_REPORT_ONLY=1 runs nothing
 # and prints the table for the JSON files already in OUTDIR (missing ones
-# show as "no data").
+# show as "no data").  Exit 0 when every target judged was met, 1 when one
+# was missed (T6 included, when cp-targets.sh ran), 2 on bad input or when
+# no row had data.
 . "$(dirname "$0")/../scripts/lib/prologue.sh"
 set -eu
 bench=${URT_BENCH:-$top/build/release/bench/urt-bench}
@@ -54,9 +56,18 @@ set -x
 set +x
 fi
 
-"$py" - "$out" <<'PY'
+report=0
+"$py" - "$out" <<'PY' || report=$?
 import json, os, statistics, sys
 out = sys.argv[1]
+judged = missed = 0
+def judge(ok, goal):
+    """Counts a row with a goal; returns ok."""
+    global judged, missed
+    if goal:
+        judged += 1
+        missed += not ok
+    return ok
 
 def per_cpu_s(r):
     cpu = (r["cpu"]["user_s"] or 0) + (r["cpu"]["sys_s"] or 0)
@@ -102,7 +113,7 @@ for name, path, wl, num, den, batch, goal in rows:
         print(f"{name:46} no data (backend skipped?)")
         continue
     med = statistics.median(ratios)
-    verdict = ("shown" if not goal else "met" if med >= goal
+    verdict = ("shown" if not goal else "met" if judge(med >= goal, goal)
                else f"missed by {(goal - med) / goal * 100:.1f}%")
     print(f"{name:46} {med:7.2f} {min(ratios):6.2f} {max(ratios):6.2f} {goal:5.2f}  {num_iops:10.0f}  {verdict}")
 # The NOP ratios again in ops per CPU-second of the bench thread.
@@ -117,7 +128,7 @@ for name, num, den, goal in (("T1 urt / raw, nop, ops per CPU-s", "urt", "raw", 
         print(f"{name:46} no data (backend skipped?)")
         continue
     med = statistics.median(ratios)
-    verdict = "met" if med >= goal else f"missed by {(goal - med) / goal * 100:.1f}%"
+    verdict = "met" if judge(med >= goal, goal) else f"missed by {(goal - med) / goal * 100:.1f}%"
     print(f"{name:46} {med:7.2f} {min(ratios):6.2f} {max(ratios):6.2f} {goal:5.2f}  {num_rate:10.0f}  {verdict}")
 # Latency at qd 1: the ratio of p50s, paired per round; lower is better.
 for name, num, goal in (("T5 urt p50 / raw p50, randread 4k qd1", "urt", 1.1),
@@ -130,17 +141,26 @@ for name, num, goal in (("T5 urt p50 / raw p50, randread 4k qd1", "urt", 1.1),
         print(f"{name:46} no data (backend skipped?)")
         continue
     med = statistics.median(ratios)
-    verdict = ("shown" if not goal else "met" if med <= goal
+    verdict = ("shown" if not goal else "met" if judge(med <= goal, goal)
                else f"missed by {(med - goal) / goal * 100:.1f}%")
     print(f"{name:46} {med:7.2f} {min(ratios):6.2f} {max(ratios):6.2f} {goal:5.2f}  {'(p50)':>10}  {verdict}")
+# 1: a target missed; 2: nothing judged (no data for any row).
+sys.exit(1 if missed else 0 if judged else 2)
 PY
+[ "$report" -le 2 ] || { echo "targets: the report failed (status $report)" >&2; exit 1; }
 
 # T6: the copy target, with hyperfine (urt-cp beside urt-bench); it measures
 # as it prints, so TARGETS_REPORT_ONLY=1 leaves it out.
 if [ "$report_only" = 1 ]; then
 	echo "T6 urt-cp against dd and cp: not re-run (TARGETS_REPORT_ONLY=1; bench/cp-targets.sh measures it)"
 else
-	URT_CP=${URT_CP:-$(dirname "$bench")/urt-cp} "$here/cp-targets.sh" "$out" ||
-		echo "targets: cp-targets.sh exited $? (T6 not measured)"
+	copy=0
+	URT_CP=${URT_CP:-$(dirname "$bench")/urt-cp} "$here/cp-targets.sh" "$out" || copy=$?
+	case $copy in
+	0) ;;
+	1) report=1 ;; # T6 missed, or the copy measurement failed
+	*) echo "targets: cp-targets.sh exited $copy (T6 not measured)" ;;
+	esac
 fi
 echo "raw reports: $out"
+exit "$report"

@@ -6,7 +6,8 @@
 # existing report 2 and left alone, no hyperfine 77, a copy that exits
 # non-zero 1 (hyperfine failed), a wrong copy 1 ("differs": once caught by
 # the hyperfine pass, once only in the interleaved pass, and a copy wrong in
-# a single run that is not the last of its pass, in each pass).
+# a single run that is not the last of its pass, in each pass), a slow copy
+# 1 (T6 missed), and a real run 0 or 1 as its verdicts say.
 set -u
 targets=$1
 urt_cp=$2
@@ -56,6 +57,7 @@ fi
 case "${FAKE_MODE}:$k:$dst" in
 fails:*) exit 1 ;;
 wrong:* | interleaved:*d-i-urt | once:2:*d-splice | once-interleaved:2:*d-i-urt) head -c 100 /dev/zero >"$dst" ;;
+slow:*) sleep 0.3 && cat "$src" >"$dst" ;;
 *) cat "$src" >"$dst" ;;
 esac
 FAKE
@@ -74,8 +76,21 @@ for mode in once once-interleaved; do
 		fail "$mode: the stand-in did not run as expected: $(ls "$dir/state")"
 done
 
-# The real thing, small: both verdict lines, both reports.
-expect 0 "a real run" "T6 urt-cp / cp " "URT_CP=$urt_cp"
+# A copy 0.3 s slower than cp and dd on 4 MiB: both T6 targets missed, the
+# whole report printed, then 1.
+expect 1 "a slow urt-cp" "cp-targets: a T6 target was missed" "URT_CP=$dir/fake-cp" FAKE_MODE=slow
+grep -Eq "^T6 urt-cp / cp +[0-9.]+ +[0-9.]+ +1.20  missed by" "$dir/log" ||
+	fail "a slow urt-cp: T6 urt-cp / cp not missed: $(cat "$dir/log")"
+[ -s "$dir/out.$n/cp-interleaved.json" ] || fail "a slow urt-cp: no cp-interleaved.json"
+
+# The real thing, small: both verdict lines, both reports; its status says
+# what the verdicts say (0 both met, 1 one missed: timing decides which).
+n=$((n + 1))
+env "URT_CP=$urt_cp" sh "$targets" "$dir/out.$n" >"$dir/log" 2>&1
+status=$?
+grep -q -- "T6 urt-cp / cp " "$dir/log" || fail "a real run: no T6 line in: $(tail -3 "$dir/log")"
+if grep -q "^T6 .*missed by" "$dir/log"; then want=1; else want=0; fi
+[ "$status" -eq "$want" ] || fail "a real run: status $status, its verdicts say $want: $(tail -4 "$dir/log")"
 grep -Eq "^T6 urt-cp / dd \(same bs\) +[0-9.]+ +[0-9.]+ +1.00  (met|missed by)" "$dir/log" ||
 	fail "no T6 urt-cp / dd verdict line: $(cat "$dir/log")"
 for f in cp.json cp-interleaved.json; do
@@ -85,4 +100,4 @@ for d in "$dir"/urt-cp-targets.*; do
 	[ ! -e "$d" ] || fail "the scratch directory $d was left behind"
 done
 [ "$failures" -eq 0 ] || { echo "cp_targets: $failures failure(s)"; exit 1; }
-echo "cp_targets: bad settings, missing hyperfine, failing and wrong copies refused; a real run measured"
+echo "cp_targets: bad settings, missing hyperfine, failing and wrong copies refused; a slow copy missed; a real run judged"

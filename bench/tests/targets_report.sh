@@ -2,8 +2,9 @@
 # targets_report.sh TARGETS_SH - bench/targets.sh's table, from made-up
 # results with known ratios (TARGETS_REPORT_ONLY=1: nothing is run): the
 # throughput, ops-per-CPU-second and qd-1 p50 rows compute the paired
-# per-round ratios and verdicts; a missing OUTDIR is bad input (exit 2, one
-# line on stderr).
+# per-round ratios and verdicts; the status is 1 with a target missed, 0
+# with every judged target met, 2 with no data at all; a missing OUTDIR is
+# bad input (exit 2, one line on stderr).
 set -u
 targets=$1
 dir=$(mktemp -d) || exit 1
@@ -41,7 +42,7 @@ for name, rs in (("nop.json", nop), ("qd1.json", qd1), ("nop-sampled.json", samp
 PY
 TARGETS_REPORT_ONLY=1 sh "$targets" "$dir/out1" >"$dir/out" 2>"$dir/err"
 status=$?
-[ "$status" -eq 0 ] || fail "report: exit $status ($(cat "$dir/err"))"
+[ "$status" -eq 1 ] || fail "report with targets missed: exit $status, want 1 ($(cat "$dir/err"))"
 row() { grep -F "$1" "$dir/out" | head -n 1; }
 expect() { # ROW-PREFIX TEXT
 	r=$(row "$1")
@@ -88,6 +89,30 @@ json.dump(doc, open(sys.argv[1], "w"))
 PY
 TARGETS_REPORT_ONLY=1 sh "$targets" "$dir/out1" >"$dir/out" 2>"$dir/err"
 expect "T1b' urt / raw-bare, nop, sampled, no split" "missed by 6.7%"
+
+# Every row with data met (urt 0.9x raw and raw-bare, urt-futures 1.0x,
+# p50 1.05x): exit 0.  No data at all: nothing judged, exit 2.
+mkdir "$dir/met" "$dir/empty"
+python3 - "$dir/met" <<'PY'
+import json, os, sys
+def res(backend, repeat, workload, iops, p50=1000.0, batch=32):
+    return {"backend": backend, "repeat": repeat, "workload": workload, "batch": batch, "qd": 32,
+            "iops": iops, "ops": iops, "cpu": {"user_s": 1.0, "sys_s": 0.0}, "lat_ns": {"p50": p50}}
+nop = [res(b, k, "nop", i) for k in (0, 1)
+       for b, i in (("raw", 1000.0), ("raw-bare", 1000.0), ("urt", 900.0), ("urt-futures", 1000.0))]
+qd1 = [res(b, k, "randread", 100.0, p, batch=1) for k in (0, 1)
+       for b, p in (("raw", 2000.0), ("urt", 2100.0), ("psync", 1600.0))]
+for name, rs in (("nop.json", nop), ("qd1.json", qd1)):
+    with open(os.path.join(sys.argv[1], name), "w") as f:
+        json.dump({"results": rs}, f)
+PY
+TARGETS_REPORT_ONLY=1 sh "$targets" "$dir/met" >"$dir/out" 2>"$dir/err"
+status=$?
+[ "$status" -eq 0 ] || fail "every target met: exit $status, want 0: $(cat "$dir/out" "$dir/err")"
+grep -q "missed" "$dir/out" && fail "every target met: a row says missed: $(cat "$dir/out")"
+TARGETS_REPORT_ONLY=1 sh "$targets" "$dir/empty" >"$dir/out" 2>"$dir/err"
+status=$?
+[ "$status" -eq 2 ] || fail "no data: exit $status, want 2"
 
 if [ "$failures" -ne 0 ]; then
 	cat "$dir/out"
