@@ -53,12 +53,15 @@ esac
 [ "$bs_bytes" -gt 0 ] || bad_bs
 for v in "$qd" "$runs" "$pairs" "$mib"; do
     case "$v" in "" | *[!0-9]* | 0) echo "cp-targets: CP_QD, CP_RUNS, CP_PAIRS and CP_MIB are positive integers, got '$v'" >&2; exit 2 ;; esac
+    # Seven digits at most: past that the shell's arithmetic (and any disk) gives out.
+    [ "${#v}" -le 7 ] || { echo "cp-targets: CP_QD, CP_RUNS, CP_PAIRS and CP_MIB are at most 9999999, got '$v'" >&2; exit 2; }
 done
 [ -x "$urt_cp" ] || { echo "cp-targets: no urt-cp at $urt_cp (set URT_CP)" >&2; exit 2; }
 case $urt_cp in /*) ;; *) urt_cp=$(pwd)/$urt_cp ;; esac # the copies run in the scratch directory
 command -v "$hyperfine" >/dev/null 2>&1 || { echo "cp-targets: skipped: hyperfine not found" >&2; exit 77; }
 py=$("$top/scripts/find-python.sh" --bare 2>/dev/null) || { echo "cp-targets: python3 is needed for the ratios" >&2; exit 1; }
-mkdir -p "$out"
+[ ! -e "$out" ] || [ -d "$out" ] || { echo "cp-targets: OUTDIR $out exists and is not a directory" >&2; exit 2; }
+mkdir -p "$out" 2>/dev/null || { echo "cp-targets: cannot create OUTDIR $out" >&2; exit 2; }
 out=$(cd "$out" && pwd)
 for f in cp.json cp-interleaved.json; do
     [ ! -e "$out/$f" ] || { echo "cp-targets: $out/$f exists; not overwriting it" >&2; exit 2; }

@@ -24,8 +24,10 @@
 # once to build it).  About 5 minutes (cp-targets.sh 2.5-3.5 of them, loaded VM).  TARGETS_REPORT_ONLY=1 runs nothing
 # and prints the table for the JSON files already in OUTDIR (missing ones
 # show as "no data").  Exit 0 when every target judged was met, 1 when one
-# was missed (T6 included, when cp-targets.sh ran), 2 on bad input or when
-# no row had data.
+# was missed (T6 included, when cp-targets.sh ran), 2 on bad input (an
+# OUTDIR that is a file, a JSON file that is not a urt-bench report: one
+# line) or when no row had data; an interrupted cp-targets.sh's status
+# (130) is passed on.
 . "$(dirname "$0")/../scripts/lib/prologue.sh"
 set -eu
 bench=${URT_BENCH:-$top/build/release/bench/urt-bench}
@@ -35,7 +37,8 @@ if [ "$report_only" = 1 ]; then
 	[ -d "$out" ] || { echo "targets: TARGETS_REPORT_ONLY=1 needs an existing OUTDIR" >&2; exit 2; }
 else
 	[ -x "$bench" ] || { echo "targets: no urt-bench at $bench (set URT_BENCH)" >&2; exit 2; }
-	mkdir -p "$out"
+	[ ! -e "$out" ] || [ -d "$out" ] || { echo "targets: OUTDIR $out exists and is not a directory" >&2; exit 2; }
+	mkdir -p "$out" 2>/dev/null || { echo "targets: cannot create OUTDIR $out" >&2; exit 2; }
 fi
 py=$("$top/scripts/find-python.sh" --bare 2>/dev/null) || { echo "targets: python3 is needed for the ratios" >&2; exit 1; }
 
@@ -61,6 +64,25 @@ report=0
 import json, os, statistics, sys
 out = sys.argv[1]
 judged = missed = 0
+docs = {}
+def bad_input(path, why):
+    print(f"targets: {os.path.join(out, path)}: not a urt-bench report ({why})", file=sys.stderr)
+    sys.exit(2)
+def results(path):
+    """The results list of OUTDIR/path (FileNotFoundError: no data); exits 2
+    with one line when the file is not a urt-bench report."""
+    if path not in docs:
+        try:
+            with open(os.path.join(out, path)) as f:
+                rs = json.load(f)["results"]
+            if not isinstance(rs, list) or not all(isinstance(r, dict) for r in rs):
+                raise TypeError("results is not a list of objects")
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            bad_input(path, f"{type(e).__name__}: {e}")
+        docs[path] = rs
+    return docs[path]
 def judge(ok, goal):
     """Counts a row with a goal; returns ok."""
     global judged, missed
@@ -74,7 +96,7 @@ def per_cpu_s(r):
     return r["ops"] / cpu if cpu > 0 else float("nan")
 
 def paired(path, workload, num, den, batch, metric=lambda r: r["iops"]):
-    rs = json.load(open(os.path.join(out, path)))["results"]
+    rs = results(path)
     by = {(r["backend"], r["repeat"]): r for r in rs if r["workload"] == workload and r["batch"] == batch}
     ratios = [metric(by[(num, k)]) / metric(by[(den, k)])
               for (b, k) in by if b == num and (den, k) in by]
@@ -97,7 +119,7 @@ rows = [
     ("   urt-futures / raw, randread qd32 batch32", "randread.json", "randread", "urt-futures", "raw", 32, 0.95),
 ]
 def paired_p50(path, workload, num, den):
-    rs = json.load(open(os.path.join(out, path)))["results"]
+    rs = results(path)
     by = {(r["backend"], r["repeat"]): r for r in rs if r["workload"] == workload}
     return [by[(num, k)]["lat_ns"]["p50"] / by[(den, k)]["lat_ns"]["p50"]
             for (b, k) in by if b == num and (den, k) in by]
@@ -109,6 +131,8 @@ for name, path, wl, num, den, batch, goal in rows:
     except (KeyError, statistics.StatisticsError, FileNotFoundError):
         print(f"{name:46} no data (backend skipped?)")
         continue
+    except (TypeError, ValueError, ZeroDivisionError) as e:
+        bad_input(path, f"{type(e).__name__}: {e}")
     if not ratios:
         print(f"{name:46} no data (backend skipped?)")
         continue
@@ -144,10 +168,16 @@ for name, num, goal in (("T5 urt p50 / raw p50, randread 4k qd1", "urt", 1.1),
     verdict = ("shown" if not goal else "met" if judge(med <= goal, goal)
                else f"missed by {(med - goal) / goal * 100:.1f}%")
     print(f"{name:46} {med:7.2f} {min(ratios):6.2f} {max(ratios):6.2f} {goal:5.2f}  {'(p50)':>10}  {verdict}")
-# 1: a target missed; 2: nothing judged (no data for any row).
-sys.exit(1 if missed else 0 if judged else 2)
+# 3: a target missed (the shell's 1; a crash of this script is 1 too, and
+# must not read as a miss); 2: nothing judged (no data for any row).
+sys.exit(3 if missed else 0 if judged else 2)
 PY
-[ "$report" -le 2 ] || { echo "targets: the report failed (status $report)" >&2; exit 1; }
+case $report in
+0) ;;
+3) report=1 ;;
+2) exit 2 ;; # bad input (one line above) or no row had data
+*) echo "targets: the report failed (status $report)" >&2; exit 2 ;;
+esac
 
 # T6: the copy target, with hyperfine (urt-cp beside urt-bench); it measures
 # as it prints, so TARGETS_REPORT_ONLY=1 leaves it out.
@@ -159,7 +189,10 @@ else
 	case $copy in
 	0) ;;
 	1) report=1 ;; # T6 missed, or the copy measurement failed
-	*) echo "targets: cp-targets.sh exited $copy (T6 not measured)" ;;
+	77) echo "targets: cp-targets.sh skipped (T6 not measured)" ;;
+	2) exit 2 ;; # bad input, its line above
+	*) echo "targets: cp-targets.sh exited $copy (T6 not measured)" >&2
+	   exit "$copy" ;; # interrupted (130) or worse: never a pass
 	esac
 fi
 echo "raw reports: $out"

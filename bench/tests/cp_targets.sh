@@ -28,11 +28,15 @@ expect() { # STATUS WHAT PATTERN [ENV=V...]: runs cp-targets into $dir/out.N
 	grep -q -- "$pattern" "$dir/log" || fail "$what: no '$pattern' in: $(tail -3 "$dir/log")"
 }
 n=0
-for bad in CP_BS=x CP_BS=0 CP_QD=0 CP_RUNS=y CP_PAIRS=0 CP_MIB=-1 URT_CP=/nonexistent; do
+for bad in CP_BS=x CP_BS=0 CP_QD=0 CP_RUNS=y CP_PAIRS=0 CP_MIB=-1 CP_MIB=12345678 URT_CP=/nonexistent; do
 	expect 2 "$bad" "cp-targets: " "URT_CP=$urt_cp" "$bad"
 	[ "$(wc -l <"$dir/log")" -eq 1 ] || fail "$bad: more than one line: $(cat "$dir/log")"
 	[ ! -e "$dir/out.$n" ] || fail "$bad: created its output directory"
 done
+touch "$dir/a-file"
+URT_CP=$urt_cp sh "$targets" "$dir/a-file" >"$dir/log" 2>&1
+status=$?
+[ "$status" -eq 2 ] && [ "$(wc -l <"$dir/log")" -eq 1 ] || fail "OUTDIR a file: status $status, want 2 and one line: $(cat "$dir/log")"
 expect 77 "no hyperfine" "hyperfine not found" "URT_CP=$urt_cp" HYPERFINE=/nonexistent
 mkdir -p "$dir/out.existing"
 echo keep >"$dir/out.existing/cp.json"

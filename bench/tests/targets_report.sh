@@ -114,6 +114,50 @@ TARGETS_REPORT_ONLY=1 sh "$targets" "$dir/empty" >"$dir/out" 2>"$dir/err"
 status=$?
 [ "$status" -eq 2 ] || fail "no data: exit $status, want 2"
 
+# Not a urt-bench report: one line, exit 2, never a verdict of its own.
+mkdir "$dir/garbage"
+echo 'garbage{' >"$dir/garbage/nop.json"
+TARGETS_REPORT_ONLY=1 sh "$targets" "$dir/garbage" >"$dir/out" 2>"$dir/err"
+status=$?
+[ "$status" -eq 2 ] || fail "garbage nop.json: exit $status, want 2"
+[ "$(grep -c . "$dir/err")" -eq 1 ] && grep -q "not a urt-bench report" "$dir/err" ||
+	fail "garbage nop.json: want one line on stderr, got: $(cat "$dir/err")"
+
+# Measuring (a stand-in urt-bench that writes the met results above): an
+# OUTDIR that is a file is bad input; cp-targets.sh's bad input (2) and its
+# interruption (a stand-in urt-cp that sends it SIGTERM: 130) are passed
+# on, never turned into a pass.
+cat >"$dir/bench" <<'STUB'
+#!/bin/sh
+while [ $# -gt 0 ]; do [ "$1" = --json ] && json=$2; shift; done
+if [ -e "$STUB_FROM/${json##*/}" ]; then cp "$STUB_FROM/${json##*/}" "$json"; else echo '{"results": []}' >"$json"; fi
+STUB
+cat >"$dir/cp-stop" <<'STUB'
+#!/bin/sh
+p=$$
+while [ "$p" -gt 1 ]; do
+	p=$(ps -o ppid= -p "$p" | tr -d ' ')
+	case $(tr '\0' ' ' <"/proc/$p/cmdline") in *cp-targets.sh*) kill -TERM "$p"; exit 1 ;; esac
+done
+exit 1
+STUB
+chmod +x "$dir/bench" "$dir/cp-stop"
+touch "$dir/a-file"
+URT_BENCH=$dir/bench sh "$targets" "$dir/a-file" >"$dir/out" 2>"$dir/err"
+status=$?
+[ "$status" -eq 2 ] || fail "OUTDIR a file: exit $status, want 2"
+STUB_FROM=$dir/met URT_BENCH=$dir/bench CP_MIB=x sh "$targets" "$dir/m1" >"$dir/out" 2>&1
+status=$?
+[ "$status" -eq 2 ] || fail "cp-targets.sh's bad input: exit $status, want 2: $(tail -3 "$dir/out")"
+if command -v hyperfine >/dev/null 2>&1; then
+	STUB_FROM=$dir/met URT_BENCH=$dir/bench URT_CP=$dir/cp-stop URT_CP_DIR=$dir CP_MIB=1 CP_RUNS=1 CP_PAIRS=1 \
+		sh "$targets" "$dir/m2" >"$dir/out" 2>&1
+	status=$?
+	[ "$status" -eq 130 ] || fail "cp-targets.sh interrupted: exit $status, want 130: $(tail -3 "$dir/out")"
+else
+	echo "targets_report: no hyperfine: the interrupted cp-targets.sh case not run"
+fi
+
 if [ "$failures" -ne 0 ]; then
 	cat "$dir/out"
 	exit 1
