@@ -495,11 +495,13 @@ int urt_run(struct urt *rt)
 	if (ret < 0)
 		return ret;
 	int saved = errno; /* tasks and munmap set it; the caller's value comes back */
+	urt__ring_fd_register(rt);
 	remote_take(rt);
 	while (rt->live_tasks > 0 && ret >= 0)
 		ret = turn(rt, true);
 	if (ret >= 0 && rt->ktimers)
 		ret = urt__timers_settle(rt);
+	urt__ring_fd_unregister(rt);
 	leave_loop(rt);
 	errno = saved;
 	return ret < 0 ? ret : 0;

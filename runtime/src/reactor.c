@@ -361,6 +361,8 @@ static int sqpoll_submit(struct urt *rt, unsigned wait)
 		flags |= IORING_ENTER_GETEVENTS;
 	if (!flags)
 		return (int)shown;
+	if (rt->ring_registered)
+		flags |= IORING_ENTER_REGISTERED_RING;
 	rt->stats.enter_calls++;
 	int ret = io_uring_enter((unsigned)rt->ring.enter_ring_fd, shown, wait, flags, NULL);
 	return ret < 0 ? ret : (int)shown;
@@ -1003,7 +1005,7 @@ int urt__reactor_poll_cq(struct urt *rt, bool may_block)
  * stdout, stderr) closed would otherwise get its ring on that number, and
  * the program's urt_read(0, ...) would read the ring.  liburing keeps the
  * fd twice (ring_fd for register/mmap, enter_ring_fd for enter; equal while
- * the ring fd is not registered, which we never do): both move. */
+ * the ring fd is not registered, which it is not yet here): both move. */
 static int ring_fd_above_stdio(struct io_uring *ring)
 {
 	if (ring->ring_fd > 2)
@@ -1015,6 +1017,45 @@ static int ring_fd_above_stdio(struct io_uring *ring)
 	ring->ring_fd = fd;
 	ring->enter_ring_fd = fd;
 	return 0;
+}
+
+/*
+ * urt_run enters the kernel through a registered ring fd: io_uring_enter
+ * then finds the ring in the calling thread's own table instead of looking
+ * the fd up in the process's file table (with an atomic reference when the
+ * process has threads).  A registration belongs to the thread that made
+ * it, so it lasts exactly one urt_run, on its thread: every enter, register
+ * and queue_exit from elsewhere (urt_run_once from any thread, urt_destroy,
+ * a forked child) goes through the plain fd.  Refused (the thread's table
+ * of 16 is full, an old kernel): the plain fd, nothing else changes.
+ */
+void urt__ring_fd_register(struct urt *rt)
+{
+	if (rt->ring_registered)
+		return;
+	int saved = errno;
+	rt->ring_registered = io_uring_register_ring_fd(&rt->ring) == 1;
+	errno = saved;
+}
+
+void urt__ring_fd_unregister(struct urt *rt)
+{
+	if (!rt->ring_registered)
+		return;
+	/* A child forked inside urt_run has no registration of its own (the
+	 * kernel's per-thread table is not inherited): nothing to undo, and
+	 * its urt_destroy only closes its copy of the fd. */
+	if (URT__FORKED(rt)) {
+		rt->ring_registered = false;
+		return;
+	}
+	int saved = errno;
+	/* Same thread, same registration: this cannot fail short of a kernel
+	 * bug.  If it did, liburing would still enter by the index, which
+	 * stays valid on this thread, and the flag says so. */
+	if (io_uring_unregister_ring_fd(&rt->ring) == 1)
+		rt->ring_registered = false;
+	errno = saved;
 }
 
 int urt__reactor_init(struct urt *rt, unsigned entries, unsigned flags)

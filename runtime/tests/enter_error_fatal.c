@@ -1,9 +1,11 @@
-/* A persistent io_uring_enter failure (the ring fd replaced or closed behind the runtime) ends urt_run with an error instead of spinning. */
+/* A persistent io_uring_enter failure (the ring fd replaced or closed behind the runtime, and urt_run's registration of it dropped) ends urt_run with an error instead of spinning. */
 #include "check.h"
 #include "watchdog.h"
 #include <urt.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <liburing.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int pipefd[2];
@@ -36,6 +38,12 @@ static void saboteur(void *arg)
 	CHECK_EQ(urt_nop(), 0);
 	int fd = find_ring_fd();
 	CHECK(fd >= 0);
+	/* urt_run enters by its registered index, which the fd no longer
+	 * matters to: drop every registration of this thread first. */
+	for (unsigned i = 0; i < 16; i++) {
+		struct io_uring_rsrc_update up = { .offset = i };
+		syscall(__NR_io_uring_register, fd, IORING_UNREGISTER_RING_FDS, &up, 1);
+	}
 	if (mode == 0) {
 		int null = open("/dev/null", O_RDWR);
 		CHECK(null >= 0);
