@@ -132,11 +132,10 @@ void urt_side_complete(struct urt_side *s, unsigned i, struct op_clock *c, ssize
 	 * (this one counts until bench_complete) no reap can deliver one, so
 	 * unsampled operations then read neither the stats nor the clock. */
 	if (split && w->sampled_inflight) {
-		struct urt_stats st;
-		urt_get_stats(s->rt, &st);
-		if (st.cq_batches != s->seen_batches) {
+		uint64_t batches = urt_cq_batches(s->rt);
+		if (batches != s->seen_batches) {
 			/* The first resume after a reap: one clock read per reap. */
-			s->seen_batches = st.cq_batches;
+			s->seen_batches = batches;
 			s->pass_start = c->sampled ? t_resume : bench_now_ns();
 		}
 	}

@@ -604,6 +604,11 @@ URT_API int urt_get_stats_sized(const struct urt *rt, struct urt_stats *out, siz
 URT_API void urt_get_stats(const struct urt *rt, struct urt_stats *out);
 #define urt_get_stats(rt, out) ((void)urt_get_stats_sized((rt), (out), sizeof(*(out))))
 URT_API void urt_stats_reset(struct urt *rt);
+/* The cq_batches counter alone (0 for NULL): what a benchmark may read per
+ * operation, to tell the first task resumed after each batch of completions
+ * (urt_get_stats copies every counter).  Any thread; a torn read is not
+ * possible on a 64-bit machine, a stale one is. */
+URT_API uint64_t urt_cq_batches(const struct urt *rt);
 /* The libfiu name of a fault point ("urt/submit", ...), NULL when out of range. */
 URT_API const char *urt_fault_name(enum urt_fault_point p);
 

@@ -460,6 +460,11 @@ const char *urt_version(void)
 	return URT_VERSION_STRING;
 }
 
+uint64_t urt_cq_batches(const struct urt *rt)
+{
+	return rt ? __atomic_load_n(&rt->stats.cq_batches, __ATOMIC_RELAXED) : 0;
+}
+
 void urt_stats_reset(struct urt *rt)
 {
 	if (!rt)
