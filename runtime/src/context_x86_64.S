@@ -3,18 +3,23 @@
  *
  * Saved frame, at the saved sp (lowest address first):
  *
- *   sp + 0   +-------------------+
+ *   sp - 8   +-------------------+
  *            | MXCSR (4 bytes)   |  SSE control/status: rounding mode, exception masks
- *   sp + 4   | x87 CW (2 bytes)  |  x87 control word: precision, rounding
- *   sp + 8   +-------------------+
+ *   sp - 4   | x87 CW (2 bytes)  |  x87 control word: precision, rounding
+ *   sp + 0   +-------------------+
  *            | r15               |
- *   sp + 16  | r14               |
- *   sp + 24  | r13               |
- *   sp + 32  | r12               |  new fiber: entry function
- *   sp + 40  | rbx               |  new fiber: its argument
- *   sp + 48  | rbp               |
- *   sp + 56  | return address    |  new fiber: urt__ctx_trampoline
+ *   sp + 8   | r14               |
+ *   sp + 16  | r13               |
+ *   sp + 24  | r12               |  new fiber: entry function
+ *   sp + 32  | rbx               |  new fiber: its argument
+ *   sp + 40  | rbp               |
+ *   sp + 48  | return address    |  new fiber: urt__ctx_trampoline
  *            +-------------------+
+ *
+ * The two control words sit just below the saved sp, in the 128-byte red
+ * zone the ABI keeps for leaf code: nothing writes there while the fiber
+ * is suspended (a signal's frame starts below the red zone), and no
+ * instruction is spent moving sp around them.
  *
  * MXCSR and the x87 control word are restored only when they differ from
  * the current ones: loading them is slow and they almost never change.
@@ -35,24 +40,22 @@ urt__ctx_switch:
 	pushq %r13
 	pushq %r14
 	pushq %r15
-	subq $8, %rsp
-	stmxcsr (%rsp)
-	fnstcw 4(%rsp)
+	stmxcsr -8(%rsp)
+	fnstcw -4(%rsp)
 	/* Read back with the same widths as the stores, so the loads are
 	 * forwarded from the store buffer instead of stalling on it. */
-	movl (%rsp), %eax
-	movzwl 4(%rsp), %edx
+	movl -8(%rsp), %eax
+	movzwl -4(%rsp), %edx
 	movq %rsp, (%rdi)
 	movq (%rsi), %rsp
 	/* ldmxcsr and fldcw stall the pipeline (they were most of the cost of
 	 * a switch): load them only when the resumed context's values differ
 	 * from ours, which in practice is never. */
-	cmpl (%rsp), %eax
+	cmpl -8(%rsp), %eax
 	jne 2f
-	cmpw 4(%rsp), %dx
+	cmpw -4(%rsp), %dx
 	jne 2f
 1:
-	addq $8, %rsp
 	popq %r15
 	popq %r14
 	popq %r13
@@ -61,8 +64,8 @@ urt__ctx_switch:
 	popq %rbp
 	ret
 2:
-	ldmxcsr (%rsp)
-	fldcw 4(%rsp)
+	ldmxcsr -8(%rsp)
+	fldcw -4(%rsp)
 	jmp 1b
 	.cfi_endproc
 	.size urt__ctx_switch, .-urt__ctx_switch
