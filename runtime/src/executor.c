@@ -27,7 +27,8 @@
 #include <unistd.h>
 
 #ifndef URT_CONTEXT_UCONTEXT
-_Static_assert(offsetof(struct urt__task, lean) == 64, "the switch's fields fill the task's first cache line");
+_Static_assert(offsetof(struct urt__task, lean) == 32 && offsetof(struct urt__op, waiter) + sizeof(struct urt__task *) <= 32,
+	       "a task's first cache line holds the switch's fields and what a completion touches in its blocking call's record");
 #endif
 
 URT__TLS struct urt__task *urt__self;

@@ -180,24 +180,27 @@ enum urt__task_state { URT__TASK_RUNNABLE, URT__TASK_RUNNING, URT__TASK_BLOCKED,
  * page (stack.c: stacks are carved from larger mappings): nothing else to
  * allocate. */
 struct urt__task {
-	/* With the assembly switch, the first 64 bytes are what every switch
-	 * and every blocking call touch: one cache line, then the blocking
-	 * call's record (checked in executor.c). */
+	/* With the assembly switch, the first 64 bytes are all that a switch
+	 * and a blocking call's completion touch: the switch's fields, then
+	 * the first 32 bytes of the blocking call's record (its state, flags,
+	 * result and waiter), so the CQ pass brings in one line per task it
+	 * wakes, and prefetches just that (internal.h: urt__cq_take_op).
+	 * executor.c checks the offsets. */
 	struct urt__ctx ctx;
 	struct urt *rt;
 	unsigned state;
 	int errno_saved;    /* its errno while it is not running (executor.c) */
 	struct urt__task *next; /* run queue or free cache */
-	uint64_t op_timeout_ns; /* urt_set_op_timeout: 0 = none */
-	uint32_t id;            /* 1, 2, ... in spawn order (fault identity) */
-	uint32_t op_seq;        /* operations this task started while faults were armed */
-	void (*fn)(void *);
-	void *arg;
 	/* The record of the prep_rw-shaped blocking call the task is in (io.c:
 	 * run_rw).  A task is in one blocking call at a time, and cannot leave
 	 * it before the record is released; its waiter is always the task
 	 * (set at task_start). */
 	struct urt__op lean;
+	uint64_t op_timeout_ns; /* urt_set_op_timeout: 0 = none */
+	uint32_t id;            /* 1, 2, ... in spawn order (fault identity) */
+	uint32_t op_seq;        /* operations this task started while faults were armed */
+	void (*fn)(void *);
+	void *arg;
 	struct urt__task *live_prev, *live_next; /* every unfinished task, for urt_destroy */
 	void *local;
 	void *map;          /* the stack's whole range, guard page included */
@@ -451,25 +454,26 @@ static inline __attribute__((always_inline)) struct urt__op *urt__cq_take_op(str
 	unsigned head = *cq->khead;
 	if ((int)(rt->cq_end - head) <= 0)
 		return NULL;
-	const struct io_uring_cqe *cqe = &cq->cqes[head & cq->ring_mask];
-	uint64_t ud = cqe->user_data;
-	*res = cqe->res;
+	unsigned mask = cq->ring_mask;
+	const struct io_uring_cqe *cqes = cq->cqes;
+	uint64_t ud = cqes[head & mask].user_data;
+	*res = cqes[head & mask].res;
 	struct urt__op *op = (struct urt__op *)(uintptr_t)ud;
 	if (URT__UNLIKELY((ud & URT__TAG_MASK) || *res < 0 || (op->flags & URT__OP_SLOW_CQE)))
 		return NULL;
+	/* The CQE after this one names the record the next task to run
+	 * completes, and for a blocking call that record shares its first
+	 * cache line with the task (struct urt__task): start bringing that
+	 * line in now, while this CQE's task runs, or it is a cache and TLB
+	 * miss per task after every enter.  Past the tail the slot holds a
+	 * stale value, and a tag only moves the address within its line: a
+	 * prefetch never faults, whatever it is given. */
+	uint64_t next = cqes[(head + 1) & mask].user_data;
 	/* Read before the head moves: the kernel may reuse the slot then.
 	 * inflight and ops_completed follow from the head (urt__inflight,
 	 * urt__settle). */
 	io_uring_smp_store_release(cq->khead, head + 1);
-	/* Its waiter runs next, and the one after that will read the next
-	 * CQE's record and task: start bringing those in now (a task's record
-	 * is its first touch after the enter, a cache and TLB miss per task
-	 * otherwise).  A prefetch never faults, whatever the CQE holds. */
-	if ((int)(rt->cq_end - head) > 1) {
-		uintptr_t next = (uintptr_t)cq->cqes[(head + 1) & cq->ring_mask].user_data & ~(uintptr_t)URT__TAG_MASK;
-		__builtin_prefetch((const char *)next, 1);
-		__builtin_prefetch((const char *)next - 64, 1);
-	}
+	__builtin_prefetch((const void *)(uintptr_t)next, 1);
 	return op;
 }
 
@@ -482,7 +486,22 @@ static inline __attribute__((always_inline)) struct urt__task *urt__cq_deliver(s
 	op->res = res;
 	op->state = URT__OP_DONE;
 	struct urt__task *t = op->waiter;
-	if (URT__LIKELY(t && t->state == URT__TASK_BLOCKED))
+	/* A blocking call's record: its task started the operation and leaves
+	 * the call only with the result, so whenever the CQE is taken the task
+	 * is there, blocked (even when it takes its own CQE: urt__suspend_task
+	 * marks it first).  Only a future's waiter may be gone or awake (an
+	 * await_all woken by an earlier CQE of the same pass).  Debug builds
+	 * check the claim. */
+	if (URT__LIKELY(op->flags & URT__OP_LEAN)) {
+#ifndef NDEBUG
+		if (!t || t->state != URT__TASK_BLOCKED)
+			__builtin_trap();
+#endif
+		if (!t) /* never: set when the task started (executor.c) */
+			__builtin_unreachable();
+		return t;
+	}
+	if (t && t->state == URT__TASK_BLOCKED)
 		return t;
 	return NULL;
 }
