@@ -33,6 +33,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1043,8 +1044,10 @@ void urt__ring_fd_unregister(struct urt *rt)
 	if (!rt->ring_registered)
 		return;
 	/* A child forked inside urt_run has no registration of its own (the
-	 * kernel's per-thread table is not inherited): nothing to undo, and
-	 * its urt_destroy only closes its copy of the fd. */
+	 * kernel's per-thread table is not inherited): nothing to undo.  Its
+	 * copy of liburing's state still names the parent's index, which
+	 * io_uring_queue_exit would take back from the child's own table:
+	 * its urt_destroy unmaps and closes by hand (urt__reactor_exit_forked). */
 	if (URT__FORKED(rt)) {
 		rt->ring_registered = false;
 		return;
@@ -1056,6 +1059,28 @@ void urt__ring_fd_unregister(struct urt *rt)
 	if (io_uring_unregister_ring_fd(&rt->ring) == 1)
 		rt->ring_registered = false;
 	errno = saved;
+}
+
+/*
+ * A forked child's copy of the ring: unmap and close, nothing else.  When
+ * the fork happened inside urt_run, liburing's copy still says "registered
+ * at index i", and io_uring_queue_exit would then take back index i of the
+ * child's own table (the kernel does not check which ring is there: one of
+ * the child's own rings would lose its registration).  So the copy is torn
+ * down by hand: the sizes are liburing's public fields.
+ */
+void urt__reactor_exit_forked(struct urt *rt)
+{
+	struct io_uring *r = &rt->ring;
+	if (r->enter_ring_fd == r->ring_fd) {
+		io_uring_queue_exit(r);
+		return;
+	}
+	munmap(r->sq.sqes, (size_t)r->sq.ring_entries * sizeof(struct io_uring_sqe));
+	if (r->cq.ring_ptr && r->cq.ring_ptr != r->sq.ring_ptr)
+		munmap(r->cq.ring_ptr, r->cq.ring_sz);
+	munmap(r->sq.ring_ptr, r->sq.ring_sz);
+	close(r->ring_fd);
 }
 
 int urt__reactor_init(struct urt *rt, unsigned entries, unsigned flags)

@@ -195,7 +195,7 @@ void urt_destroy(struct urt *rt)
 		/* Inherited: the kernel's operations belong to the parent, which
 		 * shares the rings.  Unmap and close our copies, nothing else. */
 		if (rt->ring_ready)
-			io_uring_queue_exit(&rt->ring);
+			urt__reactor_exit_forked(rt);
 		rt->ring_ready = false;
 		free_memory(rt, true);
 		goto out;
