@@ -502,7 +502,9 @@ int urt_run(struct urt *rt)
 		ret = turn(rt, true);
 	if (ret >= 0 && rt->ktimers)
 		ret = urt__timers_settle(rt);
-	urt__ring_fd_unregister(rt);
+	int unreg = urt__ring_fd_unregister(rt);
+	if (ret >= 0 && unreg < 0)
+		ret = unreg;
 	leave_loop(rt);
 	errno = saved;
 	return ret < 0 ? ret : 0;

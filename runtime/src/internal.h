@@ -401,9 +401,9 @@ URT__HIDDEN void urt__timers_free_all(struct urt *rt);
 /* reactor.c */
 URT__HIDDEN int urt__reactor_init(struct urt *rt, unsigned entries, unsigned flags);
 URT__HIDDEN void urt__ring_fd_register(struct urt *rt);
-URT__HIDDEN void urt__ring_fd_unregister(struct urt *rt);
+URT__HIDDEN int urt__ring_fd_unregister(struct urt *rt);
 URT__HIDDEN void urt__reactor_drain_and_exit(struct urt *rt);
-URT__HIDDEN void urt__reactor_exit_forked(struct urt *rt);
+URT__HIDDEN void urt__reactor_ring_exit(struct urt *rt);
 URT__HIDDEN void urt__op_start(struct urt *rt, struct urt__op *op);
 /* A URT__OP_RETRY record, filled in again by its task: queued as it is
  * (it was counted when it started). */

@@ -1039,37 +1039,51 @@ void urt__ring_fd_register(struct urt *rt)
 	errno = saved;
 }
 
-void urt__ring_fd_unregister(struct urt *rt)
+int urt__ring_fd_unregister(struct urt *rt)
 {
 	if (!rt->ring_registered)
-		return;
+		return 0;
 	/* A child forked inside urt_run has no registration of its own (the
 	 * kernel's per-thread table is not inherited): nothing to undo.  Its
 	 * copy of liburing's state still names the parent's index, which
 	 * io_uring_queue_exit would take back from the child's own table:
-	 * its urt_destroy unmaps and closes by hand (urt__reactor_exit_forked). */
+	 * its urt_destroy unmaps and closes by hand (urt__reactor_ring_exit). */
 	if (URT__FORKED(rt)) {
 		rt->ring_registered = false;
-		return;
+		return 0;
 	}
 	int saved = errno;
-	/* Same thread, same registration: this cannot fail short of a kernel
-	 * bug.  If it did, liburing would still enter by the index, which
-	 * stays valid on this thread, and the flag says so. */
-	if (io_uring_unregister_ring_fd(&rt->ring) == 1)
-		rt->ring_registered = false;
+	/* Same thread, same registration: this fails only when the ring fd
+	 * was closed or replaced behind the runtime (the registration kept the
+	 * ring alive meanwhile, so urt_run saw no error).  liburing then still
+	 * enters by the index, which on any other thread reaches nothing
+	 * (-EINVAL) or that thread's own ring at the same index (a wait there
+	 * for ever): the ring is lost, fatal as an enter failing on the fd. */
+	int ret = io_uring_unregister_ring_fd(&rt->ring);
 	errno = saved;
+	if (ret == 1) {
+		rt->ring_registered = false;
+		return 0;
+	}
+	/* Never tried again (another thread's fd of that number, or another
+	 * thread's index, would lose its own registration): the table place
+	 * stays taken until this thread exits. */
+	rt->ring_registered = false;
+	if (!rt->fatal)
+		rt->fatal = ret < 0 ? ret : -EBADF;
+	return rt->fatal;
 }
 
 /*
- * A forked child's copy of the ring: unmap and close, nothing else.  When
- * the fork happened inside urt_run, liburing's copy still says "registered
- * at index i", and io_uring_queue_exit would then take back index i of the
- * child's own table (the kernel does not check which ring is there: one of
- * the child's own rings would lose its registration).  So the copy is torn
+ * io_uring_queue_exit, except when liburing's state still says "registered
+ * at index i" although urt_run took the registration back or gave up on it
+ * (a child forked inside urt_run; the ring fd closed behind urt_run).
+ * io_uring_queue_exit would then take back index i of the calling thread's
+ * table (the kernel does not check which ring is there: one of the
+ * caller's own rings would lose its registration).  So the ring is torn
  * down by hand: the sizes are liburing's public fields.
  */
-void urt__reactor_exit_forked(struct urt *rt)
+void urt__reactor_ring_exit(struct urt *rt)
 {
 	struct io_uring *r = &rt->ring;
 	if (r->enter_ring_fd == r->ring_fd) {
@@ -1206,6 +1220,6 @@ void urt__reactor_drain_and_exit(struct urt *rt)
 	}
 	rt->drain_left = urt__inflight(rt); /* the ring's positions go with it */
 	urt__settle(rt);
-	io_uring_queue_exit(&rt->ring);
+	urt__reactor_ring_exit(rt); /* not queue_exit: see there */
 	rt->ring_ready = false;
 }

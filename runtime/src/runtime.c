@@ -195,7 +195,7 @@ void urt_destroy(struct urt *rt)
 		/* Inherited: the kernel's operations belong to the parent, which
 		 * shares the rings.  Unmap and close our copies, nothing else. */
 		if (rt->ring_ready)
-			urt__reactor_exit_forked(rt);
+			urt__reactor_ring_exit(rt);
 		rt->ring_ready = false;
 		free_memory(rt, true);
 		goto out;
