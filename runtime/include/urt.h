@@ -129,7 +129,10 @@ URT_API void urt_destroy(struct urt *rt);
 URT_API int urt_spawn(struct urt *rt, void (*fn)(void *), void *arg);
 
 /* Runs the loop until every task has returned; the calling thread becomes
- * rt's owner.  Returns 0, or:
+ * rt's owner.  A run of more than a few turns enters the kernel through a
+ * registered ring fd (io_uring_register_ring_fd): it takes one of the 16
+ * places in the calling thread's table for as long as it runs (none free:
+ * it uses the plain fd).  Returns 0, or:
  *   -EDEADLK  every live task waits and nothing can wake one (no operation
  *             in flight, nothing to resubmit, not listening for remote
  *             spawns): a bug in the program, reported rather than a hang;
@@ -141,8 +144,9 @@ URT_API int urt_spawn(struct urt *rt, void (*fn)(void *), void *arg);
  *             creator; it would fail every operation with -EEXIST);
  *   -ECHILD   rt was inherited through fork();
  *   -EINVAL   rt is NULL;
- *   or an error of io_uring_enter that is not transient (then the runtime
- *   is unusable: destroy it).
+ *   or an error of io_uring_enter that is not transient, or of taking the
+ *   registered ring fd back (the ring fd closed behind the runtime): then
+ *   the runtime is unusable: destroy it.
  * After an error, tasks that did not finish stay suspended; urt_destroy
  * frees them.  Operations that tasks started but never awaited (futures)
  * may still be in flight when urt_run returns: urt_run submits them before

@@ -496,10 +496,16 @@ int urt_run(struct urt *rt)
 	if (ret < 0)
 		return ret;
 	int saved = errno; /* tasks and munmap set it; the caller's value comes back */
-	urt__ring_fd_register(rt);
 	remote_take(rt);
-	while (rt->live_tasks > 0 && ret >= 0)
+	/* The ring fd is registered (reactor.c: urt__ring_fd_register) once
+	 * the run has gone round URT__REGISTER_AFTER_TURNS times: it costs two
+	 * system calls per urt_run, which a run of a few turns (a program
+	 * calling urt_run for each small piece of work) would not win back. */
+	for (unsigned turns = 0; rt->live_tasks > 0 && ret >= 0;) {
 		ret = turn(rt, true);
+		if (URT__UNLIKELY(++turns == URT__REGISTER_AFTER_TURNS))
+			urt__ring_fd_register(rt);
+	}
 	if (ret >= 0 && rt->ktimers)
 		ret = urt__timers_settle(rt);
 	int unreg = urt__ring_fd_unregister(rt);

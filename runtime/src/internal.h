@@ -400,6 +400,8 @@ URT__HIDDEN void urt__timers_free_all(struct urt *rt);
 
 /* reactor.c */
 URT__HIDDEN int urt__reactor_init(struct urt *rt, unsigned entries, unsigned flags);
+/* urt_run registers the ring fd after this many turns (executor.c). */
+#define URT__REGISTER_AFTER_TURNS 16
 URT__HIDDEN void urt__ring_fd_register(struct urt *rt);
 URT__HIDDEN int urt__ring_fd_unregister(struct urt *rt);
 URT__HIDDEN void urt__reactor_drain_and_exit(struct urt *rt);
@@ -440,6 +442,14 @@ URT__HIDDEN struct urt__task *urt__cq_take(struct urt *rt);
 URT__HIDDEN void urt__cq_take_quiet(struct urt *rt, struct urt__task *self);
 
 /* Whether the CQ pass has CQEs left: a test inline, before any call. */
+/* One more batch of completions taken: a relaxed store, as urt_cq_batches
+ * may read the counter from another thread (the same plain store on
+ * x86-64 and aarch64). */
+static inline void urt__count_cq_batch(struct urt *rt)
+{
+	__atomic_store_n(&rt->stats.cq_batches, rt->stats.cq_batches + 1, __ATOMIC_RELAXED);
+}
+
 static inline bool urt__cq_pending(const struct urt *rt)
 {
 	return (int)(rt->cq_end - *rt->ring.cq.khead) > 0;

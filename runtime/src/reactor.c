@@ -241,7 +241,7 @@ static void reap(struct urt *rt)
 		if (n) {
 			io_uring_smp_store_release(cq->khead, tail);
 			rt->cq_seen = tail;
-			rt->stats.cq_batches++;
+			urt__count_cq_batch(rt);
 		}
 		unsigned kflags = IO_URING_READ_ONCE(*rt->ring.sq.kflags);
 		/* The CQ overflowed: the kernel parked completions on its overflow
@@ -922,7 +922,7 @@ static void cq_pass_begin(struct urt *rt)
 	}
 	rt->cq_end = io_uring_smp_load_acquire(cq->ktail);
 	if (rt->cq_end != *cq->khead)
-		rt->stats.cq_batches++;
+		urt__count_cq_batch(rt);
 }
 
 static void resubmit_retries(struct urt *rt)
@@ -1025,10 +1025,11 @@ static int ring_fd_above_stdio(struct io_uring *ring)
  * then finds the ring in the calling thread's own table instead of looking
  * the fd up in the process's file table (with an atomic reference when the
  * process has threads).  A registration belongs to the thread that made
- * it, so it lasts exactly one urt_run, on its thread: every enter, register
- * and queue_exit from elsewhere (urt_run_once from any thread, urt_destroy,
- * a forked child) goes through the plain fd.  Refused (the thread's table
- * of 16 is full, an old kernel): the plain fd, nothing else changes.
+ * it, so it lasts at most one urt_run, on its thread (from its 16th turn:
+ * executor.c): every enter, register and ring teardown from elsewhere
+ * (urt_run_once from any thread, urt_destroy, a forked child) goes through
+ * the plain fd.  Refused (the thread's table of 16 is full, an old
+ * kernel): the plain fd, nothing else changes.
  */
 void urt__ring_fd_register(struct urt *rt)
 {
@@ -1071,6 +1072,10 @@ int urt__ring_fd_unregister(struct urt *rt)
 	rt->ring_registered = false;
 	if (!rt->fatal)
 		rt->fatal = ret < 0 ? ret : -EBADF;
+	/* That place keeps the ring alive, and whatever it still holds may
+	 * complete into the buffers and stacks: urt_destroy must leak them
+	 * rather than free them (drain_left is counted at the drain). */
+	rt->drain_failed = true;
 	return rt->fatal;
 }
 

@@ -1,8 +1,10 @@
 /*
- * urt_run enters the kernel through a registered ring fd, for as long as it
- * runs and on its own thread only:
- *  - inside urt_run the thread's table of registered rings (16 places) has
- *    one place taken, urt's: 15 other rings fit, not 16;
+ * urt_run enters the kernel through a registered ring fd, from its 16th
+ * turn for as long as it runs, and on its own thread only:
+ *  - in its first turns, nothing is registered (a short run would not win
+ *    back the two system calls);
+ *  - later inside urt_run the thread's table of registered rings (16
+ *    places) has one place taken, urt's: 15 other rings fit, not 16;
  *  - after urt_run every place is free again: nothing leaks, run after run;
  *  - with the table already full, urt_run works through the plain fd;
  *  - the runtime then runs from other threads (urt_run, urt_run_once) and is
@@ -59,16 +61,23 @@ static void pipe_task(void *arg)
 	}
 }
 
+static int places_early = -1;
+
+/* Probes in the run's first turn, and again after 40 more (urt_yield: one
+ * turn each). */
 static void probe_task(void *arg)
 {
 	(void)arg;
+	places_early = free_places();
+	for (int i = 0; i < 40; i++)
+		urt_yield();
 	places_inside = free_places();
 }
 
 /* Tasks are spawned by the owner thread: the one that ran rt last. */
 static void spawn_both(struct urt *rt)
 {
-	places_inside = -1;
+	places_inside = places_early = -1;
 	CHECK_EQ(urt_spawn(rt, pipe_task, NULL), 0);
 	CHECK_EQ(urt_spawn(rt, probe_task, NULL), 0);
 }
@@ -115,6 +124,7 @@ int main(void)
 	/* urt's place inside urt_run, and none left behind, run after run. */
 	for (int run = 0; run < 3; run++) {
 		run_with_probe(rt);
+		CHECK_EQ(places_early, TABLE);
 		CHECK_EQ(places_inside, TABLE - 1);
 		CHECK_EQ(free_places(), TABLE);
 	}
