@@ -34,12 +34,26 @@
 	/* void urt__ctx_switch(struct urt__ctx *from (rdi), struct urt__ctx *to (rsi)) */
 urt__ctx_switch:
 	.cfi_startproc
+	/* The CFI notes let a debugger or profiler unwind through the switch
+	 * (up to the task's own frames, which the saved registers belong to). */
 	pushq %rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbp, 0
 	pushq %rbx
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbx, 0
 	pushq %r12
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r12, 0
 	pushq %r13
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r13, 0
 	pushq %r14
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r14, 0
 	pushq %r15
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r15, 0
 	stmxcsr -8(%rsp)
 	fnstcw -4(%rsp)
 	/* Read back with the same widths as the stores, so the loads are
@@ -56,13 +70,27 @@ urt__ctx_switch:
 	cmpw -4(%rsp), %dx
 	jne 2f
 1:
+	.cfi_remember_state
 	popq %r15
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r15
 	popq %r14
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r14
 	popq %r13
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r13
 	popq %r12
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r12
 	popq %rbx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rbx
 	popq %rbp
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rbp
 	ret
+	.cfi_restore_state
 2:
 	ldmxcsr -8(%rsp)
 	fldcw -4(%rsp)

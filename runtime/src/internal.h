@@ -500,9 +500,10 @@ static inline __attribute__((always_inline)) struct urt__task *urt__cq_deliver(s
 	/* A blocking call's record: its task started the operation and leaves
 	 * the call only with the result, so whenever the CQE is taken the task
 	 * is there, blocked (even when it takes its own CQE: urt__suspend_task
-	 * marks it first).  Only a future's waiter may be gone or awake (an
-	 * await_all woken by an earlier CQE of the same pass).  Debug builds
-	 * check the claim. */
+	 * marks it first).  Only a future's waiter may be gone or awake: the
+	 * futures of one urt_await_any, or the links of one chain, name the
+	 * same task, which the first of their CQEs in a pass wakes.  Debug
+	 * builds check the claim. */
 	if (URT__LIKELY(op->flags & URT__OP_LEAN)) {
 #ifndef NDEBUG
 		if (!t || t->state != URT__TASK_BLOCKED)

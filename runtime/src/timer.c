@@ -106,8 +106,9 @@ int urt_sleep(uint64_t ns)
 	int ret = heap_push(rt, &e);
 	if (ret < 0)
 		return ret;
-	/* Only the heap wakes a sleeper, but a completion of a future this
-	 * task once waited for (urt_await_any) may resume it early: sleep on. */
+	/* Only the heap wakes a sleeper (urt_await_any clears every waiter it
+	 * set before it returns, so no completion names this task); the loop
+	 * is a guard, not a path taken. */
 	while (!s.expired)
 		urt__suspend();
 	return 0;
