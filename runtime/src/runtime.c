@@ -188,8 +188,11 @@ void urt_destroy(struct urt *rt)
 		return;
 	int saved = errno;
 	/* From one of its tasks (we would unmap our own stack) or while a loop
-	 * runs it: refuse, harmlessly; the urt_destroy after urt_run frees it. */
-	if (__atomic_load_n(&rt->running, __ATOMIC_ACQUIRE))
+	 * runs it: refuse, harmlessly; the urt_destroy after urt_run frees it.
+	 * A forked child's copy says "running" when another thread of the
+	 * parent ran it at the fork: no thread of the child runs it, so only
+	 * a call from the child's own task of it (urt__rt) is refused. */
+	if (URT__FORKED(rt) ? urt__rt == rt : __atomic_load_n(&rt->running, __ATOMIC_ACQUIRE))
 		goto out;
 	if (URT__FORKED(rt)) {
 		/* Inherited: the kernel's operations belong to the parent, which
