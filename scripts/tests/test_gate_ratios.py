@@ -95,7 +95,8 @@ def test_committed_baseline_is_valid(tmp_path):
     assert rc == 0, out + err
 
 
-@pytest.mark.parametrize("mutate", ["schema", "no_checks", "margin_too_big", "bad_match_key"])
+@pytest.mark.parametrize("mutate", ["schema", "no_checks", "margin_too_big", "bad_match_key", "same_name",
+                                    "floor_above_target", "rounds_bool"])
 def test_bad_baseline_exits_2(tmp_path, mutate):
     path = baseline(tmp_path)
     doc = json.loads(path.read_text())
@@ -105,6 +106,16 @@ def test_bad_baseline_exits_2(tmp_path, mutate):
         doc["checks"] = []
     elif mutate == "margin_too_big":
         doc["noise_margin"] = 2.0
+    elif mutate == "same_name":
+        # the second check's results used to replace the first one's: a
+        # failing nop check (0.5 < 0.80) passed as the read check's 0.97
+        doc["checks"][1]["name"] = doc["checks"][0]["name"]
+        doc["noise_margin"] = 0.05
+    elif mutate == "floor_above_target":
+        doc["checks"][0]["accepted_floor"] = 0.9
+        doc["checks"][0]["why"] = "x"
+    elif mutate == "rounds_bool":
+        doc["rounds"] = True
     else:
         doc["checks"][0]["match"]["color"] = "red"
     path.write_text(json.dumps(doc))

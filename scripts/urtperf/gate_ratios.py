@@ -102,12 +102,20 @@ def load_baseline(path):
         raise BadInput(f"{path}: 'aggregate' must be median or best")
     if doc.get("metric", "iops") not in METRICS:
         raise BadInput(f"{path}: 'metric' must be one of {', '.join(METRICS)}")
+    seen = set()
     for i, c in enumerate(checks):
+        # Results are kept by name: a second check of the same name would
+        # replace the first one's ratios, and a failing check could pass.
+        if c["name"] in seen:
+            raise BadInput(f"{path}: checks[{i}].name '{c['name']}' is used twice")
+        seen.add(c["name"])
         acc = c.get("accepted_floor")
         if acc is not None and (not is_number(acc) or acc <= 0 or not c.get("why")):
             raise BadInput(f"{path}: checks[{i}].accepted_floor must be a positive number with a 'why'")
+        if acc is not None and acc > c["target"]:
+            raise BadInput(f"{path}: checks[{i}].accepted_floor is above its target: an accepted floor is a shortfall")
     rounds = doc.get("rounds", 3)
-    if not isinstance(rounds, int) or rounds < 1:
+    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
         raise BadInput(f"{path}: 'rounds' must be a positive integer")
     return doc
 
@@ -259,7 +267,7 @@ def parse_args(argv):
     p.add_argument("--baseline", default=DEFAULT_BASELINE, help="ratios baseline (default: %(default)s)")
     p.add_argument("--rounds", type=int, help="urt-bench runs (default: the baseline's 'rounds')")
     p.add_argument("--update", action="store_true",
-                   help="record observed ratios in the baseline and move accepted floors to them")
+                   help="record the observed ratios in the baseline (targets, margins and accepted floors are never changed)")
     p.add_argument("--update-runs", type=int, default=3,
                    help="with --update --bench: gate runs to take the lowest of (default 3)")
     p.add_argument("--markdown", action="store_true", help="Markdown heading for CI job summaries")
