@@ -61,7 +61,7 @@ fi
 
 report=0
 "$py" - "$out" <<'PY' || report=$?
-import json, os, statistics, sys
+import json, math, os, statistics, sys
 out = sys.argv[1]
 judged = missed = 0
 docs = {}
@@ -77,6 +77,15 @@ def results(path):
                 rs = json.load(f)["results"]
             if not isinstance(rs, list) or not all(isinstance(r, dict) for r in rs):
                 raise TypeError("results is not a list of objects")
+            for i, r in enumerate(rs):
+                # What every row reads: a result without it is not urt-bench's
+                # (a missing row is "no data", a malformed one is not).
+                for k, kind in (("backend", str), ("workload", str), ("batch", int), ("repeat", int)):
+                    if not isinstance(r.get(k), kind) or isinstance(r.get(k), bool):
+                        raise KeyError(f"results[{i}] has no {kind.__name__} '{k}'")
+                v = r.get("iops")
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                    raise ValueError(f"results[{i}].iops is {v!r}, not a finite number >= 0")
         except FileNotFoundError:
             raise
         except (OSError, ValueError, KeyError, TypeError) as e:

@@ -122,6 +122,20 @@ status=$?
 [ "$status" -eq 2 ] || fail "garbage nop.json: exit $status, want 2"
 [ "$(grep -c . "$dir/err")" -eq 1 ] && grep -q "not a urt-bench report" "$dir/err" ||
 	fail "garbage nop.json: want one line on stderr, got: $(cat "$dir/err")"
+# JSON, but rows without what a urt-bench result has, or with an ops/s that
+# is negative or not finite: bad input too, not "no data" (exit 0 before)
+# nor a verdict judged on them.
+for bad in '{"results": [{}]}' '{"results": [{"workload": "randread"}]}' \
+	'{"results": [{"backend": "urt", "workload": "nop", "batch": 32, "repeat": 0, "iops": -5}]}' \
+	'{"results": [{"backend": "urt", "workload": "nop", "batch": 32, "repeat": 0, "iops": Infinity}]}'; do
+	rm -rf "$dir/malformed" && mkdir "$dir/malformed"
+	printf '%s\n' "$bad" >"$dir/malformed/nop.json"
+	TARGETS_REPORT_ONLY=1 sh "$targets" "$dir/malformed" >"$dir/out" 2>"$dir/err"
+	status=$?
+	[ "$status" -eq 2 ] || fail "nop.json $bad: exit $status, want 2"
+	[ "$(grep -c . "$dir/err")" -eq 1 ] && grep -q "not a urt-bench report" "$dir/err" ||
+		fail "nop.json $bad: want one line on stderr, got: $(cat "$dir/err")"
+done
 
 # Measuring (a stand-in urt-bench that writes the met results above): an
 # OUTDIR that is a file is bad input; cp-targets.sh's bad input (2) and its
