@@ -132,7 +132,8 @@ URT_API int urt_spawn(struct urt *rt, void (*fn)(void *), void *arg);
  * rt's owner.  A run of more than a few turns enters the kernel through a
  * registered ring fd (io_uring_register_ring_fd): it takes one of the 16
  * places in the calling thread's table for as long as it runs (none free:
- * it uses the plain fd).  Returns 0, or:
+ * it uses the plain fd; the ring fd closed behind it: the place may stay
+ * taken until the thread exits).  Returns 0, or:
  *   -EDEADLK  every live task waits and nothing can wake one (no operation
  *             in flight, nothing to resubmit, not listening for remote
  *             spawns): a bug in the program, reported rather than a hang;

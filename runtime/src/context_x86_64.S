@@ -22,7 +22,10 @@
  * instruction is spent moving sp around them.
  *
  * MXCSR and the x87 control word are restored only when they differ from
- * the current ones: loading them is slow and they almost never change.
+ * the current ones: loading them is slow.  MXCSR is compared whole, its
+ * sticky exception flags included, so those travel with each task (the ABI
+ * lets a call change them), and a switch between a task that has raised a
+ * flag and one that has not pays the reload.
  *
  * Only the callee-saved state is kept: the caller of urt__ctx_switch has
  * already saved everything else, as for any function call.
@@ -64,7 +67,8 @@ urt__ctx_switch:
 	movq (%rsi), %rsp
 	/* ldmxcsr and fldcw stall the pipeline (they were most of the cost of
 	 * a switch): load them only when the resumed context's values differ
-	 * from ours, which in practice is never. */
+	 * from ours (tasks that set no rounding mode and raise no exception
+	 * flag never do). */
 	cmpl -8(%rsp), %eax
 	jne 2f
 	cmpw -4(%rsp), %dx
