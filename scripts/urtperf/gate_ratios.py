@@ -267,7 +267,8 @@ def parse_args(argv):
     p.add_argument("--baseline", default=DEFAULT_BASELINE, help="ratios baseline (default: %(default)s)")
     p.add_argument("--rounds", type=int, help="urt-bench runs (default: the baseline's 'rounds')")
     p.add_argument("--update", action="store_true",
-                   help="record the observed ratios in the baseline (targets, margins and accepted floors are never changed)")
+                   help="record the observed ratios in the baseline "
+                        "(targets, margins and accepted floors are never changed)")
     p.add_argument("--update-runs", type=int, default=3,
                    help="with --update --bench: gate runs to take the lowest of (default 3)")
     p.add_argument("--markdown", action="store_true", help="Markdown heading for CI job summaries")
